@@ -1,0 +1,70 @@
+/**
+ * Architecture rules (CONVENTIONS.md "Layout"): checked in CI by `npm run depcheck`.
+ * contracts ← persistence ← identity, rbac ← client-registry ← apps; identity and rbac never
+ * import each other; libs never import apps; the gateway never touches the database; imports
+ * between libs go through `@gatehouse/<lib>` (its index.ts), never into another lib's src/.
+ */
+const LIBS = ['contracts', 'persistence', 'identity', 'rbac', 'client-registry', 'testing'];
+
+/** @type {import('dependency-cruiser').IConfiguration} */
+module.exports = {
+  forbidden: [
+    { name: 'no-circular', severity: 'error', comment: 'no circular imports', from: {}, to: { circular: true } },
+    { name: 'lib-not-to-app', severity: 'error', comment: 'libs never import apps', from: { path: '^libs/' }, to: { path: '^apps/' } },
+    { name: 'identity-not-to-rbac', severity: 'error', from: { path: '^libs/identity/' }, to: { path: '^libs/rbac/' } },
+    { name: 'rbac-not-to-identity', severity: 'error', from: { path: '^libs/rbac/' }, to: { path: '^libs/identity/' } },
+    {
+      name: 'rbac-only-contracts',
+      severity: 'error',
+      comment: 'rbac depends on no other lib but contracts',
+      from: { path: '^libs/rbac/' },
+      to: { path: '^libs/(persistence|client-registry|testing)/' },
+    },
+    {
+      name: 'contracts-depend-on-nothing',
+      severity: 'error',
+      from: { path: '^libs/contracts/' },
+      to: { path: '^(libs/(?!contracts/)|apps/)' },
+    },
+    {
+      name: 'persistence-only-contracts',
+      severity: 'error',
+      from: { path: '^libs/persistence/' },
+      to: { path: '^libs/(identity|rbac|client-registry)/' },
+    },
+    {
+      name: 'gateway-no-database',
+      severity: 'error',
+      comment: 'the gateway holds no database credentials (SPEC 3)',
+      from: { path: '^apps/broker-gateway/' },
+      to: { path: '^(libs/(persistence|identity|client-registry)/|node_modules/(typeorm|pg|@electric-sql)/)' },
+    },
+    {
+      name: 'apps-not-to-each-other',
+      severity: 'error',
+      from: { path: '^apps/([^/]+)/' },
+      to: { path: '^apps/', pathNot: '^apps/$1/' },
+    },
+    {
+      name: 'production-not-to-testing',
+      severity: 'error',
+      comment: 'libs/testing is for tests only',
+      from: { path: '^(apps|libs)/', pathNot: '(\\.spec\\.ts|\\.e2e-spec\\.ts)$|^libs/testing/' },
+      to: { path: '^libs/testing/' },
+    },
+    ...LIBS.map((lib) => ({
+      name: `no-deep-import-into-${lib}`,
+      severity: 'error',
+      comment: `other code imports ${lib} through @gatehouse/${lib} (its index.ts)`,
+      from: { pathNot: `^libs/${lib}/` },
+      to: { path: `^libs/${lib}/src/`, pathNot: `^libs/${lib}/src/index\\.ts$` },
+    })),
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    exclude: { path: '^(dist|node_modules|bench/results)/' },
+    moduleSystems: ['cjs', 'es6'],
+  },
+};

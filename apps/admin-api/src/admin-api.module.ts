@@ -1,0 +1,46 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import { IdentityModule } from '@gatehouse/identity';
+import { PersistenceModule } from '@gatehouse/persistence';
+import { ADMIN_API_CONFIG, type AdminApiConfig } from './config/admin-api.config';
+import { AuthController } from './features/auth/auth.controller';
+import { HealthController } from './features/health/health.controller';
+import { PermissionsAppService } from './features/permissions/permissions.app-service';
+import { PermissionsController } from './features/permissions/permissions.controller';
+import { RolesAppService } from './features/roles/roles.app-service';
+import { RolesController } from './features/roles/roles.controller';
+import { EscalationGuard } from './features/shared/escalation.service';
+import { UsersAppService } from './features/users/users.app-service';
+import { UsersController } from './features/users/users.controller';
+import { AbilityCache } from './http/ability-cache.service';
+import { AccessGuard } from './http/access.guard';
+import { ProblemDetailsFilter } from './http/problem-details.filter';
+import { AdminTransportModule } from './transport/admin-transport.module';
+
+@Module({})
+export class AdminApiModule {
+  static forRoot(config: AdminApiConfig): DynamicModule {
+    const configProvider = { provide: ADMIN_API_CONFIG, useValue: config };
+    return {
+      module: AdminApiModule,
+      imports: [
+        PersistenceModule.forRootAsync({ useFactory: () => config.database }),
+        IdentityModule.forRootAsync({
+          useFactory: () => config.identity,
+          imports: [AdminTransportModule.forRoot(config.transportUrl)],
+        }),
+      ],
+      controllers: [AuthController, UsersController, RolesController, PermissionsController, HealthController],
+      providers: [
+        configProvider,
+        AbilityCache,
+        EscalationGuard,
+        UsersAppService,
+        RolesAppService,
+        PermissionsAppService,
+        { provide: APP_GUARD, useClass: AccessGuard },
+        { provide: APP_FILTER, useClass: ProblemDetailsFilter },
+      ],
+    };
+  }
+}

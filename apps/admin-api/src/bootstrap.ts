@@ -1,0 +1,59 @@
+import 'reflect-metadata';
+import type { AddressInfo } from 'node:net';
+import { type INestApplication, Logger, type LoggerService, RequestMethod } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { SwaggerModule } from '@nestjs/swagger';
+import { AdminBootstrapService } from '@gatehouse/identity';
+import { AdminApiModule } from './admin-api.module';
+import { loadAdminApiConfig } from './config/admin-api.config';
+import { createValidationPipe } from './http/validation.pipe';
+import { buildOpenApiDocument } from './openapi';
+import { connectAdminTransport } from './transport/connect-admin-transport';
+
+export interface AdminApiHandle {
+  app: INestApplication;
+  httpUrl: string;
+  transportUrl: string;
+  /** The initial admin password when this start generated one (printed once). */
+  generatedAdminPassword?: string;
+  close(): Promise<void>;
+}
+
+export interface AdminApiStartOptions {
+  logger?: LoggerService | false | ('log' | 'error' | 'warn' | 'debug' | 'verbose' | 'fatal')[];
+  /** Runs before the routes are mounted (tests install their response checks here). */
+  beforeListen?: (app: INestApplication) => void;
+}
+
+/** Creates, configures and starts admin-api (HTTP and transport). Used by main.ts and the tests. */
+export async function createAdminApi(env: Record<string, string | undefined> = process.env, opts: AdminApiStartOptions = {}): Promise<AdminApiHandle> {
+  const config = loadAdminApiConfig(env);
+  const app = await NestFactory.create<NestExpressApplication>(AdminApiModule.forRoot(config), {
+    logger: opts.logger ?? ['error', 'warn', 'log'],
+    bodyParser: false,
+    abortOnError: false,
+  });
+  app.setGlobalPrefix('api', { exclude: [{ path: 'health/{*path}', method: RequestMethod.ALL }] });
+  app.useGlobalPipes(createValidationPipe());
+  app.enableShutdownHooks();
+  app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback');
+  app.useBodyParser('json', { limit: '1mb' });
+  const document = buildOpenApiDocument(app);
+  SwaggerModule.setup('api/docs', app, document, { jsonDocumentUrl: 'api/openapi.json' });
+  opts.beforeListen?.(app);
+  const transport = await connectAdminTransport(app, config.transportUrl);
+  await app.listen(config.httpPort, config.httpHost);
+  const address = app.getHttpServer().address() as AddressInfo;
+  const host = config.httpHost === '0.0.0.0' || config.httpHost === '::' ? '127.0.0.1' : config.httpHost;
+  return {
+    app,
+    httpUrl: `http://${host}:${address.port}`,
+    transportUrl: transport.url,
+    generatedAdminPassword: app.get(AdminBootstrapService).generatedPassword,
+    close: () => app.close(),
+  };
+}
+
+export const adminApiLogger = new Logger('admin-api');

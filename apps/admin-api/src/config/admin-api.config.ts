@@ -1,0 +1,97 @@
+import { resolve } from 'node:path';
+import { defaultLoginLimits, type IdentityOptions, type PasswordPolicyOptions } from '@gatehouse/identity';
+import type { DatabaseOptions } from '@gatehouse/persistence';
+
+/** A configuration value that is wrong: the start stops with a message naming the variable. */
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    message: string,
+  ) {
+    super(`${variable}: ${message}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export interface AdminApiConfig {
+  httpPort: number;
+  httpHost: string;
+  dataDir: string;
+  database: DatabaseOptions;
+  transportUrl: string | undefined;
+  identity: IdentityOptions;
+  logLevel: string;
+}
+
+export const ADMIN_API_CONFIG = Symbol('ADMIN_API_CONFIG');
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+const USERNAME = /^[A-Za-z0-9][A-Za-z0-9_.:@-]*$/;
+
+export function parsePort(env: Record<string, string | undefined>, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d+$/.test(raw) || Number(raw) > 65535) throw new ConfigError(name, `must be a port number 0..65535, got "${raw}"`);
+  return Number(raw);
+}
+
+function parsePolicy(raw: string | undefined): PasswordPolicyOptions {
+  if (raw === undefined || raw === '') return { min: 8 };
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw) as unknown;
+  } catch {
+    throw new ConfigError('PASSWORD_POLICY', 'must be JSON like {"min":12,"upper":1,"numeric":1}');
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new ConfigError('PASSWORD_POLICY', 'must be a JSON object');
+  }
+  const out: PasswordPolicyOptions = { min: 8 };
+  for (const [k, v] of Object.entries(parsed as Record<string, unknown>)) {
+    if (!['min', 'lower', 'upper', 'numeric', 'symbol'].includes(k)) {
+      throw new ConfigError('PASSWORD_POLICY', `unknown key "${k}" (allowed: min, lower, upper, numeric, symbol)`);
+    }
+    const n = typeof v === 'boolean' ? Number(v) : v;
+    if (typeof n !== 'number' || !Number.isInteger(n) || n < 0 || n > 256) {
+      throw new ConfigError('PASSWORD_POLICY', `"${k}" must be an integer 0..256`);
+    }
+    (out as unknown as Record<string, number>)[k] = n;
+  }
+  if (out.min < 1) throw new ConfigError('PASSWORD_POLICY', '"min" must be at least 1');
+  return out;
+}
+
+/** Reads and validates the admin-api configuration (SPEC 7). Nothing else reads process.env. */
+export function loadAdminApiConfig(env: Record<string, string | undefined> = process.env): AdminApiConfig {
+  const dataDir = env.DATA_DIR === 'memory://' ? 'memory://' : resolve(env.DATA_DIR || './data');
+  const databaseUrl = env.DATABASE_URL || undefined;
+  if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    throw new ConfigError('DATABASE_URL', 'must be a postgres:// URL');
+  }
+  const adminUsername = env.ADMIN_USERNAME || 'admin';
+  if (!USERNAME.test(adminUsername) || adminUsername.length < 3 || adminUsername.length > 128) {
+    throw new ConfigError('ADMIN_USERNAME', 'must be 3..128 characters of A-Z a-z 0-9 _ . : @ - (starting with a letter or digit)');
+  }
+  const logLevel = env.LOG_LEVEL || 'info';
+  if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}`);
+  const transportUrl = env.TRANSPORT_URL || undefined;
+  if (transportUrl && !/^(tcp|nats):\/\//.test(transportUrl)) {
+    throw new ConfigError('TRANSPORT_URL', 'must be tcp://host:port or nats://host:port');
+  }
+  return {
+    httpPort: parsePort(env, 'HTTP_PORT', 3000),
+    httpHost: env.HTTP_HOST || '0.0.0.0',
+    dataDir,
+    database: { databaseUrl, dataDir },
+    transportUrl,
+    logLevel,
+    identity: {
+      passwordPolicy: parsePolicy(env.PASSWORD_POLICY),
+      adminUsername,
+      adminPassword: env.ADMIN_PASSWORD || undefined,
+      sessionTokenHours: 12,
+      loginLimits: defaultLoginLimits,
+      tokenIssuer: 'gatehouse',
+    },
+  };
+}

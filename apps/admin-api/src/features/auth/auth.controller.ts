@@ -1,0 +1,58 @@
+import { Body, Controller, Get, HttpCode, Post, Put, Req } from '@nestjs/common';
+import { ApiOkResponse, ApiTags, ApiTooManyRequestsResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import type { Request } from 'express';
+import { AuthService, type AuthSession, PasswordPolicyService, PrincipalService, UserService } from '@gatehouse/identity';
+import { ProblemDetailsDto } from '../../http/problem-details.dto';
+import { CurrentSession, Public, SelfService } from '../../http/route-access.decorator';
+import { toEffectivePermission, toUserResponse } from '../users/user.mapper';
+import { ChangePasswordDto, LoginDto, LoginResponseDto, MeResponseDto, PasswordPolicyDto } from './auth.dto';
+
+@ApiTags('auth')
+@Controller()
+export class AuthController {
+  constructor(
+    private readonly auth: AuthService,
+    private readonly users: UserService,
+    private readonly principals: PrincipalService,
+    private readonly policy: PasswordPolicyService,
+  ) {}
+
+  @Post('login')
+  @Public()
+  @HttpCode(200)
+  @ApiOkResponse({ type: LoginResponseDto })
+  @ApiUnauthorizedResponse({ description: 'unknown user or wrong password (same answer)', type: ProblemDetailsDto })
+  @ApiTooManyRequestsResponse({ description: 'too many failures for this username or address; see Retry-After', type: ProblemDetailsDto })
+  async login(@Body() dto: LoginDto, @Req() req: Request): Promise<LoginResponseDto> {
+    const t = await this.auth.login({ ...dto, ip: req.ip });
+    return { token: t.token, expiresAt: t.expiresAt, tokenId: t.tokenId };
+  }
+
+  @Post('logout')
+  @SelfService()
+  @HttpCode(204)
+  async logout(@CurrentSession() s: AuthSession): Promise<void> {
+    await this.auth.logout(s);
+  }
+
+  @Get('me')
+  @SelfService()
+  async me(@CurrentSession() s: AuthSession): Promise<MeResponseDto> {
+    const user = await this.users.get(s.userId);
+    const effective = await this.principals.effectivePermissions(s.userId);
+    return { ...toUserResponse(user), effectivePermissions: effective.map(toEffectivePermission) };
+  }
+
+  @Put('me/password')
+  @SelfService()
+  @HttpCode(204)
+  async changePassword(@CurrentSession() s: AuthSession, @Body() dto: ChangePasswordDto): Promise<void> {
+    await this.users.changeOwnPassword(s.userId, dto.currentPassword, dto.newPassword);
+  }
+
+  @Get('auth/password-policy')
+  @Public()
+  passwordPolicy(): PasswordPolicyDto {
+    return this.policy.policy;
+  }
+}

@@ -1,0 +1,44 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsNumber, IsOptional, IsString, Length, Max, MaxLength, Min } from 'class-validator';
+import { EffectivePermissionDto, UserResponseDto } from '../users/user.dto';
+
+export class LoginDto {
+  @ApiProperty({ example: 'admin' }) @IsString() @Length(1, 128) username!: string;
+  @ApiProperty({ writeOnly: true }) @IsString() @Length(1, 1024) password!: string;
+  @ApiPropertyOptional({ description: 'one-time password (MFA)' }) @IsOptional() @IsString() @MaxLength(16) otp?: string;
+  @ApiPropertyOptional({ minimum: 0.01, maximum: 87600, description: 'token lifetime; default 12 h, or 365 days with a label' })
+  @IsOptional()
+  @IsNumber()
+  @Min(0.01)
+  @Max(87600)
+  expireTimeInHours?: number;
+  @ApiPropertyOptional({ description: 'makes a long-lived API token, listed under the user and revocable' })
+  @IsOptional()
+  @IsString()
+  @Length(1, 128)
+  label?: string;
+}
+
+export class LoginResponseDto {
+  @ApiProperty() token!: string;
+  @ApiProperty() expiresAt!: Date;
+  @ApiProperty({ format: 'uuid' }) tokenId!: string;
+}
+
+export class ChangePasswordDto {
+  @ApiProperty({ writeOnly: true }) @IsString() @Length(1, 1024) currentPassword!: string;
+  @ApiProperty({ writeOnly: true }) @IsString() @Length(1, 1024) newPassword!: string;
+}
+
+export class PasswordPolicyDto {
+  @ApiProperty() min!: number;
+  @ApiProperty() max!: number;
+  @ApiProperty() lower!: number;
+  @ApiProperty() upper!: number;
+  @ApiProperty() numeric!: number;
+  @ApiProperty() symbol!: number;
+}
+
+export class MeResponseDto extends UserResponseDto {
+  @ApiProperty({ type: [EffectivePermissionDto] }) effectivePermissions!: EffectivePermissionDto[];
+}

@@ -1,0 +1,74 @@
+import { Body, Controller, Delete, Get, Headers, HttpCode, Param, ParseUUIDPipe, Patch, Post, Query, Res } from '@nestjs/common';
+import { ApiHeader, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import type { AuthSession, RoleView } from '@gatehouse/identity';
+import { CurrentSession, HttpPermission } from '../../http/route-access.decorator';
+import { toPermissionResponse } from '../users/user.mapper';
+import { etag } from '../shared/version';
+import { CreateRoleDto, ListRolesQueryDto, RolePageDto, RoleResponseDto, UpdateRoleDto } from './role.dto';
+import { RolesAppService } from './roles.app-service';
+
+const toRoleResponse = (r: RoleView): RoleResponseDto => ({
+  id: r.id,
+  name: r.name,
+  description: r.description,
+  permissions: r.permissions.map(toPermissionResponse),
+  builtIn: r.builtIn,
+  version: r.version,
+  createdAt: r.createdAt,
+  updatedAt: r.updatedAt,
+});
+
+const uuid = new ParseUUIDPipe({ version: undefined });
+
+@ApiTags('roles')
+@Controller('roles')
+export class RolesController {
+  constructor(private readonly roles: RolesAppService) {}
+
+  @Get()
+  @HttpPermission()
+  @ApiOkResponse({ type: RolePageDto })
+  async list(@Query() q: ListRolesQueryDto): Promise<RolePageDto> {
+    const page = await this.roles.list(q);
+    return { items: page.items.map(toRoleResponse), nextCursor: page.nextCursor };
+  }
+
+  @Post()
+  @HttpPermission()
+  async create(@CurrentSession() s: AuthSession, @Body() dto: CreateRoleDto, @Res({ passthrough: true }) res: Response): Promise<RoleResponseDto> {
+    const role = await this.roles.create(s, dto);
+    res.setHeader('ETag', etag(role.version));
+    return toRoleResponse(role);
+  }
+
+  @Get(':id')
+  @HttpPermission()
+  async get(@Param('id', uuid) id: string, @Res({ passthrough: true }) res: Response): Promise<RoleResponseDto> {
+    const role = await this.roles.get(id);
+    res.setHeader('ETag', etag(role.version));
+    return toRoleResponse(role);
+  }
+
+  @Patch(':id')
+  @HttpPermission()
+  @ApiHeader({ name: 'If-Match', required: false, description: 'ETag of the version this update is based on (412 when stale)' })
+  async update(
+    @CurrentSession() s: AuthSession,
+    @Param('id', uuid) id: string,
+    @Body() dto: UpdateRoleDto,
+    @Headers('if-match') ifMatch: string | undefined,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<RoleResponseDto> {
+    const role = await this.roles.update(s, id, dto, ifMatch);
+    res.setHeader('ETag', etag(role.version));
+    return toRoleResponse(role);
+  }
+
+  @Delete(':id')
+  @HttpPermission()
+  @HttpCode(204)
+  async delete(@Param('id', uuid) id: string): Promise<void> {
+    await this.roles.delete(id);
+  }
+}

@@ -1,0 +1,154 @@
+import { ApiProperty, ApiPropertyOptional, PartialType, OmitType } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  IsArray,
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  IsUUID,
+  Length,
+  Matches,
+  MaxLength,
+  Min,
+  ValidateNested,
+} from 'class-validator';
+import { PageQueryDto } from '../shared/paging.dto';
+import { PermissionDto, PermissionResponseDto } from '../shared/permission.dto';
+
+export const USERNAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.:@-]*$/;
+
+export class GrantTypeDto {
+  @ApiProperty({ enum: ['password', 'certificate', 'token'] })
+  @IsIn(['password', 'certificate', 'token'])
+  method!: 'password' | 'certificate' | 'token';
+
+  @ApiProperty()
+  @IsBoolean()
+  isRequired!: boolean;
+}
+
+export class CreateUserDto {
+  @ApiProperty({ minLength: 3, maxLength: 128, pattern: USERNAME_PATTERN.source, example: 'alice' })
+  @IsString()
+  @Length(3, 128)
+  @Matches(USERNAME_PATTERN, { message: 'username may contain A-Z a-z 0-9 _ . : @ - and must start with a letter or digit' })
+  username!: string;
+
+  @ApiPropertyOptional({ description: 'checked against PASSWORD_POLICY; never returned', writeOnly: true })
+  @IsOptional()
+  @IsString()
+  @MaxLength(256)
+  password?: string;
+
+  @ApiPropertyOptional({ type: [String], format: 'uuid', description: 'role ids' })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(1000)
+  @IsUUID('all', { each: true })
+  roles?: string[];
+
+  @ApiPropertyOptional({ type: [PermissionDto], description: 'direct permissions' })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(10000)
+  @ValidateNested({ each: true })
+  @Type(() => PermissionDto)
+  permissions?: PermissionDto[];
+
+  @ApiPropertyOptional({ default: true })
+  @IsOptional()
+  @IsBoolean()
+  enabled?: boolean;
+
+  @ApiPropertyOptional({ nullable: true, description: 'prepended to every topic the user publishes (SPEC 1.3)', example: 'site1/' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(1024)
+  @Matches(/^[^+#\p{Cc}]*$/u, { message: 'mqttPublishPrefix must not contain "+", "#" or control characters' })
+  mqttPublishPrefix?: string | null;
+
+  @ApiPropertyOptional({ type: [GrantTypeDto] })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(3)
+  @ValidateNested({ each: true })
+  @Type(() => GrantTypeDto)
+  grantTypes?: GrantTypeDto[];
+
+  @ApiPropertyOptional({ default: false })
+  @IsOptional()
+  @IsBoolean()
+  enforceMFAEnrollment?: boolean;
+}
+
+export class UpdateUserDto extends PartialType(OmitType(CreateUserDto, ['username'] as const)) {
+  @ApiPropertyOptional({ description: 'the version this update is based on (409 when stale); or send If-Match' })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  version?: number;
+}
+
+export class ListUsersQueryDto extends PageQueryDto {
+  @ApiPropertyOptional({ description: 'case-insensitive substring of the username' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(128)
+  username?: string;
+}
+
+export class CertificateResponseDto {
+  @ApiProperty() fingerprint!: string;
+  @ApiProperty() serial!: string;
+  @ApiProperty() notBefore!: Date;
+  @ApiProperty() notAfter!: Date;
+  @ApiPropertyOptional({ nullable: true, type: Date }) revokedAt!: Date | null;
+}
+
+export class UserResponseDto {
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty() username!: string;
+  @ApiProperty({ enum: ['local'] }) identityProvider!: string;
+  @ApiProperty({ type: [GrantTypeDto] }) grantTypes!: GrantTypeDto[];
+  @ApiProperty({ type: [String], format: 'uuid' }) roles!: string[];
+  @ApiProperty({ type: [PermissionResponseDto] }) permissions!: PermissionResponseDto[];
+  @ApiProperty() enabled!: boolean;
+  @ApiPropertyOptional({ nullable: true, type: String }) mqttPublishPrefix!: string | null;
+  @ApiProperty() enforceMFAEnrollment!: boolean;
+  @ApiProperty({ type: [CertificateResponseDto] }) certificates!: CertificateResponseDto[];
+  @ApiProperty() createdAt!: Date;
+  @ApiProperty() updatedAt!: Date;
+  @ApiPropertyOptional({ nullable: true, type: Date }) lastLoginAt!: Date | null;
+  @ApiProperty() version!: number;
+}
+
+export class UserPageDto {
+  @ApiProperty({ type: [UserResponseDto] }) items!: UserResponseDto[];
+  @ApiPropertyOptional({ nullable: true, type: String }) nextCursor!: string | null;
+}
+
+export class EffectivePermissionDto {
+  @ApiProperty({ type: PermissionResponseDto }) permission!: PermissionResponseDto;
+  @ApiProperty({ description: '"user" for a direct permission, else the id of the role that grants it' }) via!: string;
+  @ApiPropertyOptional() roleName?: string;
+}
+
+export class EffectivePermissionsDto {
+  @ApiProperty({ type: [EffectivePermissionDto] }) items!: EffectivePermissionDto[];
+}
+
+export class TokenResponseDto {
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiPropertyOptional({ nullable: true, type: String }) label!: string | null;
+  @ApiProperty() createdAt!: Date;
+  @ApiProperty() expiresAt!: Date;
+  @ApiPropertyOptional({ nullable: true, type: Date }) revokedAt!: Date | null;
+  @ApiPropertyOptional({ nullable: true, type: Date }) lastUsedAt!: Date | null;
+}
+
+export class TokenListDto {
+  @ApiProperty({ type: [TokenResponseDto] }) items!: TokenResponseDto[];
+}

@@ -1,0 +1,73 @@
+import { Injectable } from '@nestjs/common';
+import {
+  type AuthSession,
+  type EffectivePermissionView,
+  IdentityError,
+  PrincipalService,
+  TokenService,
+  type TokenView,
+  UserService,
+  type UserView,
+  type Page,
+} from '@gatehouse/identity';
+import { addedPermissions, EscalationGuard } from '../shared/escalation.service';
+import { expectedVersion } from '../shared/version';
+import type { CreateUserDto, ListUsersQueryDto, UpdateUserDto } from './user.dto';
+
+/** Use cases of /api/users: identity calls with the no-escalation checks in front. */
+@Injectable()
+export class UsersAppService {
+  constructor(
+    private readonly users: UserService,
+    private readonly principals: PrincipalService,
+    private readonly tokens: TokenService,
+    private readonly escalation: EscalationGuard,
+  ) {}
+
+  list(q: ListUsersQueryDto): Promise<Page<UserView>> {
+    return this.users.list({ limit: q.limit, cursor: q.cursor, username: q.username });
+  }
+
+  get(id: string): Promise<UserView> {
+    return this.users.get(id);
+  }
+
+  async create(session: AuthSession, dto: CreateUserDto): Promise<UserView> {
+    await this.escalation.assertMayGrant(session, { permissions: dto.permissions, roleIds: dto.roles });
+    return this.users.create(dto);
+  }
+
+  async update(session: AuthSession, id: string, dto: UpdateUserDto, ifMatch: string | undefined): Promise<UserView> {
+    const current = await this.users.get(id);
+    await this.escalation.assertMayControl(session, id);
+    await this.escalation.assertMayGrant(session, {
+      permissions: dto.permissions ? addedPermissions(current.permissions, dto.permissions) : [],
+      roleIds: dto.roles ? dto.roles.filter((r) => !current.roles.includes(r)) : [],
+    });
+    const { version, ...patch } = dto;
+    return this.users.update(id, patch, expectedVersion(ifMatch, version, current.version));
+  }
+
+  async delete(session: AuthSession, id: string): Promise<void> {
+    await this.users.get(id);
+    await this.escalation.assertMayControl(session, id);
+    await this.users.delete(id);
+  }
+
+  async effectivePermissions(id: string): Promise<EffectivePermissionView[]> {
+    await this.users.get(id);
+    return this.principals.effectivePermissions(id);
+  }
+
+  async listTokens(id: string): Promise<TokenView[]> {
+    await this.users.get(id);
+    return this.tokens.listLabelled(id);
+  }
+
+  async revokeToken(session: AuthSession, id: string, tokenId: string): Promise<void> {
+    await this.users.get(id);
+    await this.escalation.assertMayControl(session, id);
+    if (!(await this.tokens.exists(id, tokenId))) throw new IdentityError('IDENTITY.TOKEN_NOT_FOUND', `token ${tokenId} not found`);
+    if (await this.tokens.revoke(id, tokenId)) await this.principals.notify([id], 'token-revoked', { tokenId });
+  }
+}

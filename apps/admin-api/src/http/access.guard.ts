@@ -1,0 +1,45 @@
+import { type CanActivate, type ExecutionContext, HttpStatus, Injectable, Logger } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { subject } from '@casl/ability';
+import type { Request } from 'express';
+import { AuthService, type AuthSession } from '@gatehouse/identity';
+import { httpAccessForMethod } from '@gatehouse/rbac';
+import { AbilityCache } from './ability-cache.service';
+import { Problem } from './problem';
+import { ROUTE_ACCESS, type RouteAccess } from './route-access.decorator';
+
+/**
+ * The one global guard (SPEC 2.1, 2.2): authenticates the bearer token, then checks the caller's
+ * `http` permissions against the request path and method. Deny by default: a route without an
+ * access declaration is refused.
+ */
+@Injectable()
+export class AccessGuard implements CanActivate {
+  private readonly logger = new Logger(AccessGuard.name);
+
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly auth: AuthService,
+    private readonly abilities: AbilityCache,
+  ) {}
+
+  async canActivate(ctx: ExecutionContext): Promise<boolean> {
+    if (ctx.getType() !== 'http') return true; // transport handlers are not HTTP routes
+    const access = this.reflector.getAllAndOverride<RouteAccess | undefined>(ROUTE_ACCESS, [ctx.getHandler(), ctx.getClass()]);
+    const req = ctx.switchToHttp().getRequest<Request & { session?: AuthSession }>();
+    if (access === undefined) {
+      this.logger.error(`route ${req.method} ${req.path} declares no access policy: denied`);
+      throw new Problem(HttpStatus.FORBIDDEN, 'AUTH.NO_POLICY', 'route has no access policy');
+    }
+    if (access === 'public') return true;
+    const header = req.headers.authorization;
+    const match = typeof header === 'string' ? /^Bearer ([^\s]+)$/i.exec(header) : null;
+    if (!match) throw new Problem(HttpStatus.UNAUTHORIZED, 'AUTH.UNAUTHENTICATED', 'missing bearer token');
+    req.session = await this.auth.authenticateBearer(match[1]);
+    if (access === 'self') return true;
+    const kind = httpAccessForMethod(req.method);
+    const ability = await this.abilities.forSession(req.session);
+    if (kind && ability.can(kind, subject('http', { path: req.path }))) return true;
+    throw new Problem(HttpStatus.FORBIDDEN, 'AUTH.FORBIDDEN', `no http permission allows ${req.method} ${req.path}`);
+  }
+}

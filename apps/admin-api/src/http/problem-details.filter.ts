@@ -1,0 +1,89 @@
+import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import type { Response } from 'express';
+import { IdentityError, type IdentityErrorCode } from '@gatehouse/identity';
+import { RbacError } from '@gatehouse/rbac';
+import { Problem } from './problem';
+
+const IDENTITY_STATUS: Record<IdentityErrorCode, HttpStatus> = {
+  'IDENTITY.USER_EXISTS': HttpStatus.CONFLICT,
+  'IDENTITY.ROLE_EXISTS': HttpStatus.CONFLICT,
+  'IDENTITY.USER_NOT_FOUND': HttpStatus.NOT_FOUND,
+  'IDENTITY.ROLE_NOT_FOUND': HttpStatus.NOT_FOUND,
+  'IDENTITY.TOKEN_NOT_FOUND': HttpStatus.NOT_FOUND,
+  'IDENTITY.VERSION_CONFLICT': HttpStatus.CONFLICT,
+  'IDENTITY.PRECONDITION_FAILED': HttpStatus.PRECONDITION_FAILED,
+  'IDENTITY.BUILT_IN_ROLE': HttpStatus.CONFLICT,
+  'IDENTITY.INVALID_CREDENTIALS': HttpStatus.UNAUTHORIZED,
+  'IDENTITY.INVALID_CURRENT_PASSWORD': HttpStatus.BAD_REQUEST,
+  'IDENTITY.RATE_LIMITED': HttpStatus.TOO_MANY_REQUESTS,
+  'IDENTITY.INVALID_TOKEN': HttpStatus.UNAUTHORIZED,
+  'IDENTITY.WEAK_PASSWORD': HttpStatus.BAD_REQUEST,
+  'IDENTITY.UNKNOWN_ROLE': HttpStatus.BAD_REQUEST,
+  'IDENTITY.INVALID_CURSOR': HttpStatus.BAD_REQUEST,
+  'IDENTITY.LAST_ADMIN': HttpStatus.CONFLICT,
+};
+
+interface Rendered {
+  status: number;
+  code: string;
+  detail: string;
+  retryAfterSeconds?: number;
+  errors?: string[];
+}
+
+/** Body-parser errors carry `status` and `type` (e.g. entity.too.large). */
+function bodyParserError(err: unknown): Rendered | undefined {
+  const e = err as { status?: unknown; type?: unknown; expose?: unknown };
+  if (typeof e?.status !== 'number' || typeof e.type !== 'string') return undefined;
+  if (e.type === 'entity.too.large') return { status: 413, code: 'HTTP.PAYLOAD_TOO_LARGE', detail: 'request body too large' };
+  if (e.type === 'entity.parse.failed') return { status: 400, code: 'HTTP.MALFORMED_JSON', detail: 'request body is not valid JSON' };
+  if (e.type === 'encoding.unsupported' || e.type === 'charset.unsupported') {
+    return { status: 415, code: 'HTTP.UNSUPPORTED_MEDIA_TYPE', detail: 'unsupported request encoding' };
+  }
+  return { status: e.status, code: `HTTP.${e.status}`, detail: 'malformed request' };
+}
+
+function render(err: unknown): Rendered {
+  if (err instanceof Problem) {
+    return { status: err.getStatus(), code: err.code, detail: err.message, ...err.extra };
+  }
+  if (err instanceof IdentityError) {
+    return { status: IDENTITY_STATUS[err.code], code: err.code, detail: err.message, retryAfterSeconds: err.retryAfterSeconds };
+  }
+  if (err instanceof RbacError) return { status: 400, code: err.code, detail: err.message };
+  if (err instanceof HttpException) {
+    const status = err.getStatus();
+    const body = err.getResponse() as { message?: unknown } | string;
+    const message = typeof body === 'string' ? body : body.message;
+    const detail = Array.isArray(message) ? message.join('; ') : typeof message === 'string' ? message : err.message;
+    return { status, code: status === 404 ? 'HTTP.NOT_FOUND' : `HTTP.${status}`, detail };
+  }
+  return bodyParserError(err) ?? { status: 500, code: 'INTERNAL', detail: 'internal error' };
+}
+
+/** Every error becomes RFC 9457 problem details; never a stack trace (SPEC 2). */
+@Catch()
+export class ProblemDetailsFilter implements ExceptionFilter {
+  private readonly logger = new Logger('Http');
+
+  catch(err: unknown, host: ArgumentsHost): void {
+    const res = host.switchToHttp().getResponse<Response>();
+    const r = render(err);
+    if (r.status >= 500) this.logger.error(`unhandled error: ${(err as Error)?.stack ?? String(err)}`);
+    if (r.retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(r.retryAfterSeconds));
+    if (res.headersSent) return;
+    res
+      .status(r.status)
+      .type('application/problem+json')
+      .send(
+        JSON.stringify({
+          type: `urn:gatehouse:problem:${r.code.toLowerCase()}`,
+          title: HttpStatus[r.status]?.replace(/_/g, ' ').toLowerCase() ?? 'error',
+          status: r.status,
+          detail: r.detail,
+          code: r.code,
+          ...(r.errors ? { errors: r.errors } : {}),
+        }),
+      );
+  }
+}

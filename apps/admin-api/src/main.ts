@@ -1,0 +1,17 @@
+import { createAdminApi } from './bootstrap';
+import { ConfigError } from './config/admin-api.config';
+
+async function main(): Promise<void> {
+  const api = await createAdminApi(process.env);
+  console.log(`admin-api  http       ${api.httpUrl}/api   (OpenAPI ${api.httpUrl}/api/docs)`);
+  console.log(`admin-api  transport  ${api.transportUrl}`);
+  if (api.generatedAdminPassword) {
+    console.log(`admin-api  initial admin: username "${process.env.ADMIN_USERNAME || 'admin'}", password "${api.generatedAdminPassword}" (shown once)`);
+  }
+}
+
+main().catch((err: unknown) => {
+  if (err instanceof ConfigError) console.error(`admin-api: configuration error: ${err.message}`);
+  else console.error('admin-api: failed to start:', err instanceof Error ? err.message : err);
+  process.exit(1);
+});

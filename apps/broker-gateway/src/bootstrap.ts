@@ -1,0 +1,56 @@
+import type { AddressInfo, Server as NetServer } from 'node:net';
+import { ConsoleLogger, type INestMicroservice } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { formatTcpUrl, transportServerOptions } from '@gatehouse/contracts';
+import { BrokerGatewayModule } from './broker-gateway.module';
+import { MqttListeners, type ListenerPorts } from './broker/mqtt-listeners.service';
+import { loadGatewayConfig, nestLogLevels, type GatewayConfig } from './config/gateway.config';
+import { GatewayRegistration } from './transport/gateway-registration.service';
+
+export interface BrokerGateway {
+  app: INestMicroservice;
+  config: GatewayConfig;
+  ports: ListenerPorts;
+  /** One URL per MQTT listener. */
+  urls: string[];
+  /** Where change events arrive (loopback TCP transport), or the NATS URL. */
+  eventUrl: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Creates and starts the broker gateway: a Nest microservice whose transport server receives the change
+ * events (loopback TCP listener announced to admin-api, or a NATS subscription), plus the MQTT listeners.
+ * Throws a `GatewayConfigError` naming the variable on bad configuration.
+ */
+export async function createBrokerGateway(env: Record<string, string | undefined> = process.env): Promise<BrokerGateway> {
+  const config = loadGatewayConfig(env);
+  const logger = new ConsoleLogger('broker-gateway', { json: true, logLevels: nestLogLevels(config.logLevel) });
+  const serverOptions =
+    config.transport.kind === 'tcp'
+      ? transportServerOptions({ kind: 'tcp', url: '', host: config.eventHost, port: config.eventPort })
+      : transportServerOptions(config.transport);
+  const app = await NestFactory.createMicroservice(BrokerGatewayModule.forRoot(config), { ...serverOptions, logger });
+  app.enableShutdownHooks();
+  try {
+    await app.listen();
+    let eventUrl = config.transport.url;
+    if (config.transport.kind === 'tcp') {
+      const port = (app.unwrap<NetServer>().address() as AddressInfo).port;
+      eventUrl = formatTcpUrl(config.eventAdvertisedHost, port);
+      await app.get(GatewayRegistration).start({ host: config.eventAdvertisedHost, port });
+    }
+    const listeners = app.get(MqttListeners);
+    return {
+      app,
+      config,
+      ports: listeners.ports,
+      urls: listeners.urls(),
+      eventUrl,
+      close: () => app.close(),
+    };
+  } catch (err) {
+    await app.close().catch(() => undefined);
+    throw err;
+  }
+}

@@ -1,0 +1,39 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { aedesBrokerProvider } from './broker/aedes.provider';
+import { ConnectThrottle } from './broker/connect/connect-throttle.service';
+import { VerificationCache } from './broker/connect/verification-cache.service';
+import { AuthenticateHook } from './broker/hooks/authenticate.hook';
+import { PacketAuthorizationHook } from './broker/hooks/packet-authorization.hook';
+import { MqttListeners } from './broker/mqtt-listeners.service';
+import { GATEWAY_CONFIG, type GatewayConfig } from './config/gateway.config';
+import { ChangeClock } from './sessions/change-clock';
+import { PrincipalChangeApplier } from './sessions/principal-change-applier.service';
+import { SessionRegistry } from './sessions/session-registry.service';
+import { GatewayRegistration } from './transport/gateway-registration.service';
+import { IdentityClient } from './transport/identity-client.service';
+import { PrincipalEventsController } from './transport/principal-events.controller';
+
+/** The MQTT broker gateway (SPEC 3): no database access; identities come over the transport (SPEC 5). */
+@Module({})
+export class BrokerGatewayModule {
+  static forRoot(config: GatewayConfig): DynamicModule {
+    return {
+      module: BrokerGatewayModule,
+      controllers: [PrincipalEventsController],
+      providers: [
+        { provide: GATEWAY_CONFIG, useValue: config },
+        aedesBrokerProvider,
+        AuthenticateHook,
+        PacketAuthorizationHook,
+        MqttListeners,
+        ConnectThrottle,
+        VerificationCache,
+        ChangeClock,
+        SessionRegistry,
+        PrincipalChangeApplier,
+        IdentityClient,
+        GatewayRegistration,
+      ],
+    };
+  }
+}

@@ -1,0 +1,22 @@
+import type { Provider } from '@nestjs/common';
+import { Aedes } from 'aedes';
+import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway.config';
+import { AEDES_BROKER, type AedesBroker } from './aedes.types';
+import { AuthenticateHook } from './hooks/authenticate.hook';
+import { PacketAuthorizationHook } from './hooks/packet-authorization.hook';
+
+/** The aedes 1.x broker with the Gatehouse hooks (SPEC 3). Listeners are opened by {@link MqttListeners}. */
+export const aedesBrokerProvider: Provider = {
+  provide: AEDES_BROKER,
+  inject: [GATEWAY_CONFIG, AuthenticateHook, PacketAuthorizationHook],
+  useFactory: async (config: GatewayConfig, authn: AuthenticateHook, authz: PacketAuthorizationHook): Promise<AedesBroker> => {
+    const broker = await Aedes.createBroker({
+      id: config.gatewayId,
+      authenticate: authn.handle as never,
+      authorizePublish: authz.authorizePublish as never,
+      authorizeSubscribe: authz.authorizeSubscribe as never,
+      authorizeForward: authz.authorizeForward as never,
+    });
+    return broker as AedesBroker;
+  },
+};

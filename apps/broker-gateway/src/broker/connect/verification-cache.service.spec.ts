@@ -1,0 +1,88 @@
+import 'reflect-metadata';
+import type { AuthenticateResultDto } from '@gatehouse/contracts';
+import { loadGatewayConfig } from '../../config/gateway.config';
+import { ConnectThrottle } from './connect-throttle.service';
+import { VerificationCache } from './verification-cache.service';
+
+const ok = (userId: string): AuthenticateResultDto => ({
+  outcome: 'ok',
+  method: 'password',
+  principal: { userId, username: userId, enabled: true, permissions: [], permissionsVersion: 1 },
+});
+
+describe('VerificationCache (ADR 0100)', () => {
+  const make = (env: Record<string, string> = {}): VerificationCache => new VerificationCache(loadGatewayConfig(env));
+
+  it('keys by an HMAC of the credential: the password is not in the key', () => {
+    const cache = make();
+    const key = cache.cacheKey('dev1', 'secret-password');
+    expect(key).not.toContain('secret-password');
+    expect(cache.cacheKey('dev1', 'other')).not.toBe(key);
+    expect(make().cacheKey('dev1', 'secret-password')).not.toBe(key); // per-process key
+  });
+
+  it('caches successes only, for the TTL', () => {
+    const cache = make({ MQTT_AUTH_CACHE_TTL_SECONDS: '60' });
+    cache.set('k1', { outcome: 'bad-credentials' }, 0);
+    expect(cache.get('k1', 1)).toBeUndefined();
+    cache.set('k2', ok('u1'), 0);
+    expect(cache.get('k2', 59_999)).toEqual(ok('u1'));
+    expect(cache.get('k2', 60_000)).toBeUndefined();
+    expect(cache.size).toBe(0);
+  });
+
+  it('drops every entry of a user on a change event, and nothing else', () => {
+    const cache = make();
+    cache.set('a', ok('u1'));
+    cache.set('b', ok('u1'));
+    cache.set('c', ok('u2'));
+    cache.evictUser('u1');
+    expect([cache.get('a'), cache.get('b')]).toEqual([undefined, undefined]);
+    expect(cache.get('c')).toBeDefined();
+  });
+
+  it('is bounded: the oldest entry goes first', () => {
+    const cache = make({ MQTT_AUTH_CACHE_MAX_ENTRIES: '2' });
+    cache.set('a', ok('u1'));
+    cache.set('b', ok('u2'));
+    cache.set('c', ok('u3'));
+    expect(cache.size).toBe(2);
+    expect(cache.get('a')).toBeUndefined();
+  });
+
+  it('TTL 0 disables it', () => {
+    const cache = make({ MQTT_AUTH_CACHE_TTL_SECONDS: '0' });
+    expect(cache.enabled).toBe(false);
+    cache.set('a', ok('u1'));
+    expect(cache.size).toBe(0);
+  });
+});
+
+describe('ConnectThrottle (SPEC 3: failed CONNECTs limited per username and per IP)', () => {
+  const throttle = (): ConnectThrottle =>
+    new ConnectThrottle(loadGatewayConfig({ MQTT_CONNECT_MAX_FAILURES_PER_USERNAME: '3', MQTT_CONNECT_MAX_FAILURES_PER_IP: '5', MQTT_CONNECT_FAILURE_WINDOW_SECONDS: '60' }));
+
+  it('blocks a username after the limit, until the window that started with the first failure ends', () => {
+    const t = throttle();
+    for (let i = 0; i < 3; i++) t.recordFailure('dev', undefined, 1000 * i);
+    expect(t.retryAfter('dev', undefined, 3000)).toBe(57);
+    expect(t.retryAfter('other', undefined, 3000)).toBe(0);
+    expect(t.retryAfter('dev', undefined, 60_000)).toBe(0);
+  });
+
+  it('blocks an IP that tries many usernames', () => {
+    const t = throttle();
+    for (let i = 0; i < 5; i++) t.recordFailure(`user${i}`, '10.0.0.1', 0);
+    expect(t.retryAfter('fresh', '10.0.0.1', 1)).toBeGreaterThan(0);
+    expect(t.retryAfter('fresh', '10.0.0.2', 1)).toBe(0);
+  });
+
+  it('a success clears the username counter', () => {
+    const t = throttle();
+    t.recordFailure('dev', undefined, 0);
+    t.recordFailure('dev', undefined, 0);
+    t.recordSuccess('dev');
+    t.recordFailure('dev', undefined, 0);
+    expect(t.retryAfter('dev', undefined, 1)).toBe(0);
+  });
+});

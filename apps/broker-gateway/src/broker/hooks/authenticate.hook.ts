@@ -1,0 +1,151 @@
+import { Injectable, Logger } from '@nestjs/common';
+import type { AuthenticateRequestDto, AuthenticateResultDto, PrincipalDto } from '@gatehouse/contracts';
+import { ChangeClock } from '../../sessions/change-clock';
+import { GatewaySession, type SessionCredential } from '../../sessions/gateway-session';
+import { SessionRegistry } from '../../sessions/session-registry.service';
+import { IdentityClient } from '../../transport/identity-client.service';
+import { IdentityUnavailableError } from '../../transport/identity-unavailable.error';
+import type { AedesClient } from '../aedes.types';
+import { ConnectThrottle } from '../connect/connect-throttle.service';
+import { VerificationCache } from '../connect/verification-cache.service';
+import { ConnackCode, ConnackError } from './connack-error';
+import { isReservedTopic } from './reserved-topics';
+import { remoteAddressOf, verifiedCertificateOf } from './remote-address';
+
+type Done = (error: (Error & { returnCode: number }) | null, success: boolean | null) => void;
+
+/**
+ * aedes `authenticate` (SPEC 3 CONNECT): asks admin-api (or the short-lived verification cache) who
+ * the client is, compiles the session's permissions and checks the will. Refusals: 4 bad credentials
+ * (unknown user included: no enumeration), 5 not authorized (disabled, no matching grant type, rate
+ * limited, pending registration), 3 identity service unreachable. Any unexpected exception refuses (5).
+ */
+@Injectable()
+export class AuthenticateHook {
+  private readonly logger = new Logger('MqttConnect');
+
+  constructor(
+    private readonly identity: IdentityClient,
+    private readonly sessions: SessionRegistry,
+    private readonly throttle: ConnectThrottle,
+    private readonly cache: VerificationCache,
+    private readonly clock: ChangeClock,
+  ) {}
+
+  readonly handle = (client: AedesClient, username: string | undefined, password: Buffer | undefined, done: Done): void => {
+    this.authenticate(client, username, password).then(
+      () => done(null, true),
+      (err: unknown) => {
+        const refusal =
+          err instanceof ConnackError ? err : new ConnackError(ConnackCode.NOT_AUTHORIZED, `internal error: ${(err as Error)?.message}`);
+        this.logger.log(
+          `CONNECT refused (${refusal.returnCode}) client ${JSON.stringify(client.id)} user ${JSON.stringify(username ?? '')} from ${remoteAddressOf(client) ?? '?'}: ${refusal.message}`,
+        );
+        done(refusal as ConnackError & { returnCode: number }, false);
+      },
+    );
+  };
+
+  private async authenticate(client: AedesClient, usernameRaw: string | undefined, password: Buffer | undefined): Promise<void> {
+    const cert = verifiedCertificateOf(client);
+    const username = usernameRaw || cert?.commonName || '';
+    if (!username) throw new ConnackError(ConnackCode.BAD_USERNAME_OR_PASSWORD, 'no username');
+    if (cert && cert.commonName !== username) throw new ConnackError(ConnackCode.BAD_USERNAME_OR_PASSWORD, 'username is not the certificate CN');
+    const passwordText = password ? password.toString('utf8') : undefined;
+    if (!passwordText && !cert) throw new ConnackError(ConnackCode.BAD_USERNAME_OR_PASSWORD, 'no password');
+    const ip = remoteAddressOf(client);
+
+    const retryAfter = this.throttle.retryAfter(username, ip);
+    if (retryAfter > 0) throw new ConnackError(ConnackCode.NOT_AUTHORIZED, `too many failed CONNECTs; retry in ${retryAfter} s`);
+
+    const cacheKey = this.cache.enabled ? this.cache.cacheKey(username, passwordText ?? '', cert?.fingerprint) : '';
+    let result = this.cache.enabled ? this.cache.get(cacheKey) : undefined;
+    const fromCache = result !== undefined;
+    const startedAt = this.clock.now();
+    if (!result) {
+      const req: AuthenticateRequestDto = {
+        username,
+        clientId: client.id,
+        ...(passwordText ? { password: passwordText } : {}),
+        ...(ip ? { remoteAddress: ip } : {}),
+        ...(cert ? { certificateFingerprint: cert.fingerprint } : {}),
+      };
+      try {
+        result = await this.identity.authenticate(req);
+      } catch (err) {
+        if (err instanceof IdentityUnavailableError) throw new ConnackError(ConnackCode.SERVER_UNAVAILABLE, err.message);
+        throw err;
+      }
+    }
+    const principal = await this.outcome(result, username, ip);
+    // A change event for this user may have arrived while admin-api was answering: resolve again.
+    let current: PrincipalDto | null = principal;
+    if (!fromCache && this.clock.changedSince(principal.userId, startedAt)) {
+      try {
+        current = await this.identity.resolvePrincipal(principal.userId);
+      } catch (err) {
+        if (err instanceof IdentityUnavailableError) throw new ConnackError(ConnackCode.SERVER_UNAVAILABLE, err.message);
+        throw err;
+      }
+      if (!current) throw new ConnackError(ConnackCode.BAD_USERNAME_OR_PASSWORD, 'user deleted');
+      if (!current.enabled) throw new ConnackError(ConnackCode.NOT_AUTHORIZED, 'user disabled');
+    } else if (!fromCache) {
+      this.cache.set(cacheKey, result);
+    }
+    if (client.closed) return;
+
+    const credential: SessionCredential = {
+      method: result.method ?? (cert ? 'certificate' : 'password'),
+      ...(result.tokenId ? { tokenId: result.tokenId } : {}),
+      ...((result.certificateFingerprint ?? cert?.fingerprint) ? { certificateFingerprint: result.certificateFingerprint ?? cert?.fingerprint } : {}),
+    };
+    let session: GatewaySession;
+    try {
+      session = new GatewaySession(client, current.userId, current.username, client.id, credential, current);
+    } catch (err) {
+      throw new ConnackError(ConnackCode.NOT_AUTHORIZED, `permissions could not be compiled: ${(err as Error).message}`);
+    }
+    this.checkWill(client, session);
+    this.sessions.add(session);
+    client.conn.once('close', () => this.sessions.remove(client));
+  }
+
+  private async outcome(result: AuthenticateResultDto, username: string, ip: string | undefined): Promise<PrincipalDto> {
+    switch (result.outcome) {
+      case 'ok':
+        if (!result.principal) throw new ConnackError(ConnackCode.SERVER_UNAVAILABLE, 'identity service answered ok without a principal');
+        if (result.principal.username !== username) throw new ConnackError(ConnackCode.BAD_USERNAME_OR_PASSWORD, 'principal does not match the username');
+        if (!result.principal.enabled) throw new ConnackError(ConnackCode.NOT_AUTHORIZED, 'user disabled');
+        this.throttle.recordSuccess(username);
+        return Promise.resolve(result.principal);
+      case 'bad-credentials':
+        this.throttle.recordFailure(username, ip);
+        throw new ConnackError(ConnackCode.BAD_USERNAME_OR_PASSWORD, 'bad username or password');
+      case 'not-authorized':
+        this.throttle.recordFailure(username, ip);
+        throw new ConnackError(ConnackCode.NOT_AUTHORIZED, 'not authorized');
+      case 'rate-limited':
+        throw new ConnackError(ConnackCode.NOT_AUTHORIZED, 'rate limited by the identity service');
+      case 'pending-registration':
+        throw new ConnackError(ConnackCode.NOT_AUTHORIZED, 'registration pending approval');
+      default: {
+        const never: never = result.outcome;
+        throw new ConnackError(ConnackCode.NOT_AUTHORIZED, `unknown outcome ${JSON.stringify(never)}`);
+      }
+    }
+  }
+
+  /**
+   * The will is checked at CONNECT (and again when it fires, in authorizePublish). A will the user may
+   * not write is dropped, not stored: the CONNECT still succeeds (ADR 0100), the will never fires.
+   */
+  private checkWill(client: AedesClient, session: GatewaySession): void {
+    const will = client._will;
+    if (!will) return;
+    const topic = session.effectiveTopic(will.topic);
+    if (isReservedTopic(topic) || !session.permissions.canPublish(topic)) {
+      this.logger.log(`dropping will of client ${JSON.stringify(session.clientId)}: no write permission on ${JSON.stringify(topic)}`);
+      client._will = null;
+    }
+  }
+}

@@ -1,0 +1,113 @@
+import { type Server as HttpServer, createServer as createHttpServer } from 'node:http';
+import { type AddressInfo, type Server as NetServer, type Socket, createServer as createNetServer } from 'node:net';
+import { type Server as TlsServer, createServer as createTlsServer } from 'node:tls';
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type BeforeApplicationShutdown } from '@nestjs/common';
+import { WebSocketServer, createWebSocketStream } from 'ws';
+import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway.config';
+import { AEDES_BROKER, type AedesBroker } from './aedes.types';
+import { loadTlsMaterial } from './tls-material';
+
+export interface ListenerPorts {
+  mqtt: number;
+  ws?: number;
+  tls?: number;
+}
+
+/**
+ * The MQTT listeners (SPEC 3): TCP, WebSocket on path `/mqtt`, and TLS when a server certificate is
+ * configured or could be generated. Opened in `onApplicationBootstrap`, closed before shutdown (the
+ * broker last, so that every client gets its connection closed). Port 0 binds any free port.
+ */
+@Injectable()
+export class MqttListeners implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger(MqttListeners.name);
+  private tcp?: NetServer;
+  private tls?: TlsServer;
+  private http?: HttpServer;
+  private wss?: WebSocketServer;
+  private readonly sockets = new Set<Socket>();
+  private bound: ListenerPorts | null = null;
+
+  constructor(
+    @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
+    @Inject(AEDES_BROKER) private readonly broker: AedesBroker,
+  ) {}
+
+  /** The bound ports (after bootstrap). */
+  get ports(): ListenerPorts {
+    if (!this.bound) throw new Error('MQTT listeners are not open yet');
+    return this.bound;
+  }
+
+  /** One URL per listener, for the start-up lines. */
+  urls(host = 'localhost'): string[] {
+    const p = this.ports;
+    return [
+      `mqtt://${host}:${p.mqtt}`,
+      ...(p.tls !== undefined ? [`mqtts://${host}:${p.tls}`] : []),
+      ...(p.ws !== undefined ? [`ws://${host}:${p.ws}/mqtt`] : []),
+    ];
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    const host = this.config.mqttHost;
+    const handle = (socket: Socket): void => {
+      this.track(socket);
+      this.broker.handle(socket);
+    };
+    this.tcp = createNetServer(handle);
+    const ports: ListenerPorts = { mqtt: await listen(this.tcp, this.config.mqttPort, host) };
+
+    if (this.config.tlsPort !== null) {
+      const material = await loadTlsMaterial(this.config);
+      if (material) {
+        this.tls = createTlsServer(
+          { cert: material.cert, key: material.key, ...(material.ca ? { ca: material.ca, requestCert: true, rejectUnauthorized: false } : {}) },
+          (socket) => handle(socket),
+        );
+        ports.tls = await listen(this.tls, this.config.tlsPort, host);
+        if (material.generated) this.logger.log(`generated a self-signed server certificate: ${material.certFile}`);
+      } else {
+        this.logger.warn('TLS listener off: no MQTT_TLS_CERT_FILE/MQTT_TLS_KEY_FILE and openssl is not available to generate one');
+      }
+    }
+
+    if (this.config.wsPort !== null) {
+      this.http = createHttpServer((_req, res) => {
+        res.writeHead(426, { 'content-type': 'text/plain' }).end('MQTT over WebSocket: connect to /mqtt\n');
+      });
+      this.http.on('connection', (s: Socket) => this.track(s));
+      this.wss = new WebSocketServer({ server: this.http, path: '/mqtt' });
+      this.wss.on('connection', (ws, req) => {
+        const stream = createWebSocketStream(ws);
+        stream.on('error', () => ws.terminate());
+        this.broker.handle(stream, req);
+      });
+      ports.ws = await listen(this.http, this.config.wsPort, host);
+    }
+    this.bound = ports;
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    const closing = [this.tcp, this.tls, this.http].filter((s): s is NetServer => !!s).map((s) => new Promise<void>((r) => s.close(() => r())));
+    this.wss?.close();
+    await new Promise<void>((r) => this.broker.close(() => r()));
+    for (const s of this.sockets) s.destroy();
+    await Promise.all(closing);
+  }
+
+  private track(socket: Socket): void {
+    this.sockets.add(socket);
+    socket.once('close', () => this.sockets.delete(socket));
+  }
+}
+
+function listen(server: NetServer, port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+}

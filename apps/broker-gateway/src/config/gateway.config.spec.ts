@@ -1,0 +1,37 @@
+import 'reflect-metadata';
+import { GatewayConfigError, loadGatewayConfig } from './gateway.config';
+
+describe('loadGatewayConfig (SPEC 7)', () => {
+  it('has the documented defaults', () => {
+    const c = loadGatewayConfig({});
+    expect(c).toMatchObject({ mqttPort: 1883, tlsPort: 8883, wsPort: 8083, logLevel: 'info', tlsFiles: null });
+    expect(c.transport).toMatchObject({ kind: 'tcp', host: '127.0.0.1', port: 3001 });
+    expect(c.dataDir).toMatch(/data$/);
+  });
+
+  it('accepts port 0 and "off" for the optional listeners', () => {
+    const c = loadGatewayConfig({ MQTT_PORT: '0', MQTT_WS_PORT: 'off', MQTT_TLS_PORT: 'OFF' });
+    expect(c).toMatchObject({ mqttPort: 0, wsPort: null, tlsPort: null });
+  });
+
+  it.each([
+    ['MQTT_PORT', { MQTT_PORT: '70000' }],
+    ['MQTT_TLS_PORT', { MQTT_TLS_PORT: 'abc' }],
+    ['MQTT_WS_PORT', { MQTT_WS_PORT: '-1' }],
+    ['TRANSPORT_URL', { TRANSPORT_URL: 'http://x:1' }],
+    ['TRANSPORT_URL', { TRANSPORT_URL: 'tcp://127.0.0.1:0' }],
+    ['LOG_LEVEL', { LOG_LEVEL: 'loud' }],
+    ['MQTT_TLS_KEY_FILE', { MQTT_TLS_CERT_FILE: '/x.crt' }],
+    ['MQTT_AUTH_CACHE_TTL_SECONDS', { MQTT_AUTH_CACHE_TTL_SECONDS: '1e9' }],
+  ])('a wrong value stops the start naming %s', (variable, env) => {
+    let err: unknown;
+    try {
+      loadGatewayConfig(env as Record<string, string>);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(GatewayConfigError);
+    expect((err as GatewayConfigError).variable).toBe(variable);
+    expect((err as Error).message.startsWith(`${variable}: `)).toBe(true);
+  });
+});

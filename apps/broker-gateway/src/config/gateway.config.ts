@@ -1,0 +1,163 @@
+import { randomUUID } from 'node:crypto';
+import { resolve } from 'node:path';
+import { type TransportEndpoint, TransportUrlError, parseTransportUrl } from '@gatehouse/contracts';
+import type { LogLevel } from '@nestjs/common';
+
+/** A configuration value that is wrong: the start stops with a message naming the variable (SPEC 7). */
+export class GatewayConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    detail: string,
+  ) {
+    super(`${variable}: ${detail}`);
+    this.name = 'GatewayConfigError';
+  }
+}
+
+export interface TlsFilesConfig {
+  certFile: string;
+  keyFile: string;
+}
+
+export interface ConnectLimitsConfig {
+  /** Failed CONNECTs allowed per username within the window (same budget as HTTP logins, SPEC 2.1). */
+  maxFailuresPerUsername: number;
+  /** Failed CONNECTs allowed per client IP within the window. */
+  maxFailuresPerIp: number;
+  windowSeconds: number;
+}
+
+export interface GatewayConfig {
+  gatewayId: string;
+  /** Address the MQTT listeners bind to. */
+  mqttHost: string;
+  mqttPort: number;
+  /** `null`: no WebSocket listener. */
+  wsPort: number | null;
+  /** `null`: no TLS listener. */
+  tlsPort: number | null;
+  /** Server certificate and key; absent → generated into `DATA_DIR/tls` on first start. */
+  tlsFiles: TlsFilesConfig | null;
+  /** PEM bundle of CAs accepted for client certificates; absent → client certificates are not requested. */
+  tlsClientCaFile: string | null;
+  dataDir: string;
+  transport: TransportEndpoint;
+  /** Where the change-event listener binds (loopback TCP transport only) and the address announced to admin-api. */
+  eventHost: string;
+  eventPort: number;
+  eventAdvertisedHost: string;
+  /** How often the gateway announces itself to admin-api (TCP transport). */
+  registrationIntervalMs: number;
+  /** Deadline of one request to admin-api; past it the CONNECT is refused with 3. */
+  identityTimeoutMs: number;
+  /** Lifetime of a cached successful verification; 0 disables the cache (ADR 0100). */
+  authCacheTtlMs: number;
+  authCacheMaxEntries: number;
+  connectLimits: ConnectLimitsConfig;
+  logLevel: string;
+}
+
+export const GATEWAY_CONFIG = Symbol('GATEWAY_CONFIG');
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+type Env = Record<string, string | undefined>;
+
+function text(env: Env, name: string): string | undefined {
+  const raw = env[name];
+  return raw === undefined || raw.trim() === '' ? undefined : raw.trim();
+}
+
+function port(env: Env, name: string, fallback: number): number {
+  const raw = text(env, name);
+  if (raw === undefined) return fallback;
+  if (!/^\d+$/.test(raw) || Number(raw) > 65535) throw new GatewayConfigError(name, `must be a port number 0..65535, got "${raw}"`);
+  return Number(raw);
+}
+
+/** A port, or `off` to disable the listener. */
+function optionalPort(env: Env, name: string, fallback: number): number | null {
+  const raw = text(env, name);
+  if (raw !== undefined && raw.toLowerCase() === 'off') return null;
+  return port(env, name, fallback);
+}
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = text(env, name);
+  if (raw === undefined) return fallback;
+  if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) {
+    throw new GatewayConfigError(name, `must be an integer ${min}..${max}, got "${raw}"`);
+  }
+  return Number(raw);
+}
+
+/** Reads and validates the gateway configuration (SPEC 7). Nothing else in the gateway reads the environment. */
+export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
+  const logLevel = text(env, 'LOG_LEVEL') ?? 'info';
+  if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
+    throw new GatewayConfigError('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
+  }
+  let transport: TransportEndpoint;
+  try {
+    transport = parseTransportUrl(env.TRANSPORT_URL);
+  } catch (err) {
+    if (err instanceof TransportUrlError) throw new GatewayConfigError('TRANSPORT_URL', err.message.replace(/^TRANSPORT_URL: /, ''));
+    throw err;
+  }
+  if (transport.kind === 'tcp' && transport.port === 0) {
+    throw new GatewayConfigError('TRANSPORT_URL', 'the gateway needs the port admin-api listens on (not 0)');
+  }
+  const certFile = text(env, 'MQTT_TLS_CERT_FILE');
+  const keyFile = text(env, 'MQTT_TLS_KEY_FILE');
+  if ((certFile === undefined) !== (keyFile === undefined)) {
+    throw new GatewayConfigError(certFile === undefined ? 'MQTT_TLS_CERT_FILE' : 'MQTT_TLS_KEY_FILE', 'MQTT_TLS_CERT_FILE and MQTT_TLS_KEY_FILE go together');
+  }
+  const dataDirRaw = text(env, 'DATA_DIR') ?? './data';
+  const eventHost = text(env, 'GATEWAY_EVENT_HOST') ?? '127.0.0.1';
+  const gatewayId = text(env, 'GATEWAY_ID') ?? `gateway-${randomUUID()}`;
+  if (!/^[A-Za-z0-9_.:-]{1,128}$/.test(gatewayId)) throw new GatewayConfigError('GATEWAY_ID', 'must be 1..128 characters of A-Z a-z 0-9 _ . : -');
+  return {
+    gatewayId,
+    mqttHost: text(env, 'MQTT_HOST') ?? '0.0.0.0',
+    mqttPort: port(env, 'MQTT_PORT', 1883),
+    wsPort: optionalPort(env, 'MQTT_WS_PORT', 8083),
+    tlsPort: optionalPort(env, 'MQTT_TLS_PORT', 8883),
+    tlsFiles: certFile && keyFile ? { certFile: resolve(certFile), keyFile: resolve(keyFile) } : null,
+    tlsClientCaFile: text(env, 'MQTT_TLS_CA_FILE') ? resolve(text(env, 'MQTT_TLS_CA_FILE') as string) : null,
+    dataDir: dataDirRaw === 'memory://' ? dataDirRaw : resolve(dataDirRaw),
+    transport,
+    eventHost,
+    eventPort: port(env, 'GATEWAY_EVENT_PORT', 0),
+    eventAdvertisedHost: text(env, 'GATEWAY_ADVERTISED_HOST') ?? (eventHost === '0.0.0.0' || eventHost === '::' ? '127.0.0.1' : eventHost),
+    registrationIntervalMs: integer(env, 'GATEWAY_REGISTRATION_INTERVAL_MS', 5000, 100, 600_000),
+    identityTimeoutMs: integer(env, 'IDENTITY_TIMEOUT_MS', 5000, 100, 120_000),
+    authCacheTtlMs: integer(env, 'MQTT_AUTH_CACHE_TTL_SECONDS', 60, 0, 3600) * 1000,
+    authCacheMaxEntries: integer(env, 'MQTT_AUTH_CACHE_MAX_ENTRIES', 10_000, 1, 1_000_000),
+    connectLimits: {
+      maxFailuresPerUsername: integer(env, 'MQTT_CONNECT_MAX_FAILURES_PER_USERNAME', 10, 1, 1_000_000),
+      maxFailuresPerIp: integer(env, 'MQTT_CONNECT_MAX_FAILURES_PER_IP', 100, 1, 1_000_000),
+      windowSeconds: integer(env, 'MQTT_CONNECT_FAILURE_WINDOW_SECONDS', 900, 1, 86_400),
+    },
+    logLevel,
+  };
+}
+
+/** Nest logger levels for a pino-style `LOG_LEVEL`. */
+export function nestLogLevels(level: string): LogLevel[] {
+  switch (level) {
+    case 'silent':
+      return [];
+    case 'fatal':
+      return ['fatal'];
+    case 'error':
+      return ['fatal', 'error'];
+    case 'warn':
+      return ['fatal', 'error', 'warn'];
+    case 'debug':
+      return ['fatal', 'error', 'warn', 'log', 'debug'];
+    case 'trace':
+      return ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
+    default:
+      return ['fatal', 'error', 'warn', 'log'];
+  }
+}

@@ -1,0 +1,14 @@
+import 'reflect-metadata';
+import { createBrokerGateway } from './bootstrap';
+import { GatewayConfigError } from './config/gateway.config';
+
+async function main(): Promise<void> {
+  const gateway = await createBrokerGateway(process.env);
+  for (const url of gateway.urls) console.log(`broker-gateway listening on ${url}`);
+}
+
+main().catch((err: unknown) => {
+  if (err instanceof GatewayConfigError) console.error(`broker-gateway: invalid configuration: ${err.message}`);
+  else console.error('broker-gateway failed to start:', err);
+  process.exit(1);
+});

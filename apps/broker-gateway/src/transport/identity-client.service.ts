@@ -1,0 +1,85 @@
+import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { type ClientProxy, ClientProxyFactory } from '@nestjs/microservices';
+import {
+  AuthenticateResultDto,
+  type AuthenticateRequestDto,
+  type GatewayRegistrationDto,
+  GatewayPatterns,
+  IdentityPatterns,
+  PrincipalDto,
+  transportClientOptions,
+  validateMessage,
+} from '@gatehouse/contracts';
+import { firstValueFrom, timeout } from 'rxjs';
+import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway.config';
+import { IdentityUnavailableError } from './identity-unavailable.error';
+
+/** What admin-api answers to a registration. `instanceId` changes when admin-api restarts. */
+export interface RegistrationAnswer {
+  ok: boolean;
+  instanceId?: string;
+}
+
+/**
+ * Requests from the gateway to admin-api over the Nest microservice transport (SPEC 5). Answers are
+ * validated against the contract DTOs on receipt; anything unexpected, a transport error or a timeout
+ * is an {@link IdentityUnavailableError}.
+ */
+@Injectable()
+export class IdentityClient implements OnApplicationShutdown {
+  private readonly logger = new Logger(IdentityClient.name);
+  private readonly client: ClientProxy;
+
+  constructor(@Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig) {
+    this.client = ClientProxyFactory.create(transportClientOptions(config.transport));
+  }
+
+  async authenticate(req: AuthenticateRequestDto): Promise<AuthenticateResultDto> {
+    const answer = await this.request(IdentityPatterns.AUTHENTICATE, req);
+    return this.validate(AuthenticateResultDto, answer);
+  }
+
+  /** The principal, or null when the user no longer exists. */
+  async resolvePrincipal(userId: string): Promise<PrincipalDto | null> {
+    const answer = await this.request(IdentityPatterns.RESOLVE_PRINCIPAL, { userId });
+    if (answer === null || answer === undefined || answer === '') return null;
+    return this.validate(PrincipalDto, answer);
+  }
+
+  async register(dto: GatewayRegistrationDto): Promise<RegistrationAnswer> {
+    const answer = await this.request(GatewayPatterns.REGISTER, dto);
+    if (typeof answer !== 'object' || answer === null || (answer as RegistrationAnswer).ok !== true) {
+      throw new IdentityUnavailableError('unexpected answer to gateway registration');
+    }
+    return answer as RegistrationAnswer;
+  }
+
+  onApplicationShutdown(): void {
+    this.client.close();
+  }
+
+  private async request(pattern: string, payload: object): Promise<unknown> {
+    try {
+      return await firstValueFrom(this.client.send<unknown>(pattern, payload).pipe(timeout(this.config.identityTimeoutMs)), {
+        defaultValue: null,
+      });
+    } catch (err) {
+      throw new IdentityUnavailableError(`${pattern}: ${describe(err)}`);
+    }
+  }
+
+  private validate<T extends object>(cls: new () => T, answer: unknown): T {
+    try {
+      return validateMessage(cls, answer);
+    } catch (err) {
+      this.logger.error(`invalid answer from admin-api: ${describe(err)}`);
+      throw new IdentityUnavailableError('invalid answer');
+    }
+  }
+}
+
+function describe(err: unknown): string {
+  if (err instanceof Error) return err.message;
+  if (typeof err === 'object' && err !== null && 'message' in err) return String((err as { message: unknown }).message);
+  return String(err);
+}

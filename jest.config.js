@@ -1,0 +1,27 @@
+// One Jest run, two projects: fast unit specs next to the code, and integration/end-to-end
+// suites that boot real apps against a real database (PGlite by default, PostgreSQL when
+// TEST_DATABASE_URL is set, see libs/testing).
+'use strict';
+const moduleNameMapper = {
+  '^@gatehouse/(contracts|persistence|identity|rbac|client-registry|testing)$': '<rootDir>/libs/$1/src/index.ts',
+};
+const common = {
+  testEnvironment: 'node',
+  transform: { '^.+\\.(t|j|mj|cj)s$': '<rootDir>/scripts/jest-transform.js' },
+  transformIgnorePatterns: [],
+  moduleFileExtensions: ['ts', 'js', 'mjs', 'cjs', 'json'],
+  moduleNameMapper,
+  rootDir: __dirname,
+};
+module.exports = {
+  projects: [
+    { ...common, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs}/**/*.spec.ts'] },
+    {
+      ...common,
+      displayName: 'e2e',
+      testMatch: ['<rootDir>/{apps,libs,test}/**/*.e2e-spec.ts'],
+    },
+  ],
+  // A global option (Jest ignores it inside `projects`): e2e suites boot real apps and databases.
+  testTimeout: 60000,
+};

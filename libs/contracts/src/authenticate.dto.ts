@@ -1,0 +1,59 @@
+import { Type } from 'class-transformer';
+import { IsIn, IsOptional, IsString, MaxLength, ValidateNested } from 'class-validator';
+import { PrincipalDto } from './principal.dto';
+
+export class AuthenticateRequestDto {
+  @IsString()
+  @MaxLength(65535)
+  username!: string;
+
+  /** The user's password or a token issued to that user. Absent with a client certificate. */
+  @IsOptional()
+  @IsString()
+  @MaxLength(65535)
+  password?: string;
+
+  @IsString()
+  @MaxLength(65535)
+  clientId!: string;
+
+  @IsOptional()
+  @IsString()
+  remoteAddress?: string;
+
+  /** SHA-256 fingerprint (hex, lower case) of a client certificate the TLS listener verified. */
+  @IsOptional()
+  @IsString()
+  certificateFingerprint?: string;
+}
+
+export const AUTHENTICATE_OUTCOMES = ['ok', 'bad-credentials', 'not-authorized', 'rate-limited', 'pending-registration'] as const;
+export type AuthenticateOutcome = (typeof AUTHENTICATE_OUTCOMES)[number];
+
+export class AuthenticateResultDto {
+  @IsIn(AUTHENTICATE_OUTCOMES)
+  outcome!: AuthenticateOutcome;
+
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => PrincipalDto)
+  principal?: PrincipalDto;
+
+  /** How the session authenticated, so that revoking that credential ends it. */
+  @IsOptional()
+  @IsIn(['password', 'token', 'certificate'])
+  method?: 'password' | 'token' | 'certificate';
+
+  @IsOptional()
+  @IsString()
+  tokenId?: string;
+
+  @IsOptional()
+  @IsString()
+  certificateFingerprint?: string;
+}
+
+export class ResolvePrincipalRequestDto {
+  @IsString()
+  userId!: string;
+}

@@ -1,0 +1,53 @@
+import { Type } from 'class-transformer';
+import { IsIn, IsInt, IsOptional, IsString, Max, Min, ValidateNested } from 'class-validator';
+import { PrincipalDto } from './principal.dto';
+
+export const PRINCIPAL_CHANGE_KINDS = [
+  /** Effective permissions or publish prefix changed: rebuild the matcher from `principal`. */
+  'permissions',
+  /** Disabled or deleted: disconnect every session of the user. */
+  'disabled',
+  'deleted',
+  /** Password changed: disconnect sessions that logged in with the password or a token. */
+  'credentials-changed',
+  /** One token revoked: disconnect sessions that logged in with it. */
+  'token-revoked',
+  /** One certificate revoked: disconnect sessions that logged in with it. */
+  'certificate-revoked',
+] as const;
+export type PrincipalChangeKind = (typeof PRINCIPAL_CHANGE_KINDS)[number];
+
+export class PrincipalChangedEventDto {
+  @IsString()
+  userId!: string;
+
+  @IsIn(PRINCIPAL_CHANGE_KINDS)
+  kind!: PrincipalChangeKind;
+
+  /** Present for kind `permissions`. */
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => PrincipalDto)
+  principal?: PrincipalDto;
+
+  @IsOptional()
+  @IsString()
+  tokenId?: string;
+
+  @IsOptional()
+  @IsString()
+  certificateFingerprint?: string;
+}
+
+export class GatewayRegistrationDto {
+  @IsString()
+  gatewayId!: string;
+
+  @IsString()
+  host!: string;
+
+  @IsInt()
+  @Min(1)
+  @Max(65535)
+  port!: number;
+}

@@ -1,0 +1,24 @@
+/**
+ * Message patterns on the transport between the apps (SPEC 5).
+ * Requests are request/response (gateway → admin-api); events are broadcast (admin-api → every gateway).
+ */
+export const IdentityPatterns = {
+  /** Authenticate an MQTT CONNECT. Payload {@link AuthenticateRequestDto}, answer {@link AuthenticateResultDto}. */
+  AUTHENTICATE: 'identity.authenticate',
+  /** Resolve the principal of a user id. Payload {@link ResolvePrincipalRequestDto}, answer {@link PrincipalDto} or null. */
+  RESOLVE_PRINCIPAL: 'identity.resolve-principal',
+} as const;
+
+export const GatewayPatterns = {
+  /**
+   * A gateway announces the address of its event listener (loopback TCP transport only; with NATS every
+   * gateway subscribes to the event subjects itself). Payload {@link GatewayRegistrationDto}, answer `{ ok: true }`.
+   * Gateways repeat it periodically so that a restarted admin-api learns them again.
+   */
+  REGISTER: 'gateway.register',
+} as const;
+
+export const IdentityEvents = {
+  /** A principal changed: payload {@link PrincipalChangedEventDto}. */
+  PRINCIPAL_CHANGED: 'identity.principal-changed',
+} as const;

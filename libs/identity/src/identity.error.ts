@@ -1,0 +1,31 @@
+/** Stable codes of identity errors; admin-api maps them to problem+json, the gateway to CONNACK codes. */
+export type IdentityErrorCode =
+  | 'IDENTITY.USER_EXISTS'
+  | 'IDENTITY.ROLE_EXISTS'
+  | 'IDENTITY.USER_NOT_FOUND'
+  | 'IDENTITY.ROLE_NOT_FOUND'
+  | 'IDENTITY.TOKEN_NOT_FOUND'
+  | 'IDENTITY.VERSION_CONFLICT'
+  | 'IDENTITY.PRECONDITION_FAILED'
+  | 'IDENTITY.BUILT_IN_ROLE'
+  | 'IDENTITY.INVALID_CREDENTIALS'
+  | 'IDENTITY.INVALID_CURRENT_PASSWORD'
+  | 'IDENTITY.RATE_LIMITED'
+  | 'IDENTITY.INVALID_TOKEN'
+  | 'IDENTITY.WEAK_PASSWORD'
+  | 'IDENTITY.UNKNOWN_ROLE'
+  | 'IDENTITY.INVALID_CURSOR'
+  | 'IDENTITY.LAST_ADMIN';
+
+/** An error raised by the identity lib, with a stable code. Never carries a secret. */
+export class IdentityError extends Error {
+  constructor(
+    readonly code: IdentityErrorCode,
+    message: string,
+    /** Seconds until a rate-limited caller may retry. */
+    readonly retryAfterSeconds?: number,
+  ) {
+    super(message);
+    this.name = 'IdentityError';
+  }
+}

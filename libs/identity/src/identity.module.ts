@@ -1,0 +1,53 @@
+import { type DynamicModule, Module, type Provider } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { identityEntities } from './entities';
+import { IDENTITY_OPTIONS, type IdentityOptions } from './identity.options';
+import { AdminBootstrapService } from './services/admin-bootstrap.service';
+import { AuthService } from './services/auth.service';
+import { LoginThrottle } from './services/login-throttle.service';
+import { PasswordHasher } from './services/password-hasher.service';
+import { PasswordPolicyService } from './services/password-policy.service';
+import { PrincipalService } from './services/principal.service';
+import { RoleService } from './services/role.service';
+import { SigningKeyService } from './services/signing-key.service';
+import { TokenService } from './services/token.service';
+import { UserService } from './services/user.service';
+
+const services = [
+  AdminBootstrapService,
+  AuthService,
+  LoginThrottle,
+  PasswordHasher,
+  PasswordPolicyService,
+  PrincipalService,
+  RoleService,
+  SigningKeyService,
+  TokenService,
+  UserService,
+];
+
+export interface IdentityModuleAsyncOptions {
+  imports?: DynamicModule['imports'];
+  inject?: unknown[];
+  useFactory: (...args: never[]) => IdentityOptions | Promise<IdentityOptions>;
+  /** Providers the module needs from the app, e.g. the PRINCIPAL_CHANGE_SINK. */
+  extraProviders?: Provider[];
+}
+
+/** Users, credentials, tokens, roles and permissions. Needs the PersistenceModule. */
+@Module({})
+export class IdentityModule {
+  static forRootAsync(opts: IdentityModuleAsyncOptions): DynamicModule {
+    return {
+      module: IdentityModule,
+      global: true,
+      imports: [TypeOrmModule.forFeature(identityEntities), ...(opts.imports ?? [])],
+      providers: [
+        { provide: IDENTITY_OPTIONS, inject: opts.inject as never[], useFactory: opts.useFactory },
+        ...services,
+        ...(opts.extraProviders ?? []),
+      ],
+      exports: [IDENTITY_OPTIONS, ...services],
+    };
+  }
+}

@@ -1,0 +1,40 @@
+import type { PrincipalChangedEventDto } from '@gatehouse/contracts';
+
+/** Connectware's PASSWORD_POLICY shape: minimum length and minimum counts of character classes. */
+export interface PasswordPolicyOptions {
+  min: number;
+  lower?: number;
+  upper?: number;
+  numeric?: number;
+  symbol?: number;
+}
+
+export interface LoginLimitOptions {
+  /** Failures allowed per username within the window (SPEC 2.1: 10 per 15 minutes). */
+  maxFailuresPerUsername: number;
+  /** Failures allowed per client IP within the window (many usernames from one address). */
+  maxFailuresPerIp: number;
+  windowSeconds: number;
+}
+
+export interface IdentityOptions {
+  passwordPolicy: PasswordPolicyOptions;
+  adminUsername: string;
+  /** When absent and no user exists yet, a random password is generated and logged once. */
+  adminPassword?: string;
+  /** Lifetime of a login token without `expireTimeInHours`. */
+  sessionTokenHours: number;
+  loginLimits: LoginLimitOptions;
+  /** Issuer claim of the JWTs. */
+  tokenIssuer: string;
+}
+
+export const IDENTITY_OPTIONS = Symbol('IDENTITY_OPTIONS');
+
+/** Where the identity lib reports principal changes (admin-api sends them to every gateway). */
+export interface PrincipalChangeSink {
+  publish(events: PrincipalChangedEventDto[]): void;
+}
+export const PRINCIPAL_CHANGE_SINK = Symbol('PRINCIPAL_CHANGE_SINK');
+
+export const defaultLoginLimits: LoginLimitOptions = { maxFailuresPerUsername: 10, maxFailuresPerIp: 100, windowSeconds: 900 };

@@ -1,0 +1,85 @@
+import type { GrantType } from './entities';
+
+/** A permission as stored (SPEC 1.1). */
+export interface PermissionView {
+  id: string;
+  context: 'mqtt' | 'http';
+  resource: string;
+  operation: 'read' | 'write' | 'readWrite';
+}
+
+export type PermissionInput = Omit<PermissionView, 'id'>;
+
+/** A user as the identity lib hands it out: never a hash or a secret. */
+export interface UserView {
+  id: string;
+  username: string;
+  identityProvider: string;
+  grantTypes: GrantType[];
+  roles: string[];
+  permissions: PermissionView[];
+  enabled: boolean;
+  mqttPublishPrefix: string | null;
+  enforceMFAEnrollment: boolean;
+  certificates: { fingerprint: string; serial: string; notBefore: Date; notAfter: Date; revokedAt: Date | null }[];
+  createdAt: Date;
+  updatedAt: Date;
+  lastLoginAt: Date | null;
+  version: number;
+}
+
+export interface RoleView {
+  id: string;
+  name: string;
+  description: string | null;
+  permissions: PermissionView[];
+  builtIn: boolean;
+  version: number;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+/** One effective permission and where it comes from. */
+export interface EffectivePermissionView {
+  permission: PermissionView;
+  /** `user` for a direct permission, else the id of the granting role. */
+  via: string;
+  roleName?: string;
+}
+
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+export interface PageRequest {
+  limit: number;
+  cursor?: string;
+}
+
+/** How the caller states the version it updates: in the body (409 when stale) or If-Match (412). */
+export interface ExpectedVersion {
+  version: number;
+  via: 'body' | 'if-match';
+}
+
+export interface CreateUserInput {
+  username: string;
+  password?: string;
+  roles?: string[];
+  permissions?: PermissionInput[];
+  enabled?: boolean;
+  mqttPublishPrefix?: string | null;
+  grantTypes?: GrantType[];
+  enforceMFAEnrollment?: boolean;
+}
+
+export type UpdateUserInput = Partial<Omit<CreateUserInput, 'username'>>;
+
+export interface CreateRoleInput {
+  name: string;
+  description?: string | null;
+  permissions?: PermissionInput[];
+}
+
+export type UpdateRoleInput = Partial<CreateRoleInput>;

@@ -1,0 +1,134 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { AuthenticateRequestDto, AuthenticateResultDto } from '@gatehouse/contracts';
+import { DataSource } from 'typeorm';
+import { UserEntity } from '../entities';
+import { IdentityError } from '../identity.error';
+import type { PermissionInput } from '../identity.types';
+import { LoginThrottle } from './login-throttle.service';
+import { PasswordHasher } from './password-hasher.service';
+import { PrincipalService } from './principal.service';
+import { type IssuedToken, TokenService } from './token.service';
+
+/** The authenticated caller of an HTTP request. */
+export interface AuthSession {
+  userId: string;
+  username: string;
+  tokenId: string;
+  /** Bumped whenever the effective permissions change: a cache key for compiled matchers. */
+  permissionsVersion: number;
+}
+
+export interface LoginInput {
+  username: string;
+  password: string;
+  expireTimeInHours?: number;
+  label?: string;
+  ip?: string;
+}
+
+const INVALID = 'invalid username or password';
+
+/** Login, bearer-token authentication and MQTT CONNECT authentication (SPEC 2.1, 3). */
+@Injectable()
+export class AuthService {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly hasher: PasswordHasher,
+    private readonly tokens: TokenService,
+    private readonly throttle: LoginThrottle,
+    private readonly principals: PrincipalService,
+  ) {}
+
+  /**
+   * Unknown user, wrong password and a user without the password grant answer the same error
+   * after the same argon2 work (no enumeration). Failures count per username and per IP.
+   */
+  async login(input: LoginInput): Promise<IssuedToken> {
+    this.throttle.assertAllowed(input.username, input.ip);
+    const user = await this.verifyPassword(input.username, input.password);
+    if (!user || !user.enabled) {
+      this.throttle.recordFailure(input.username, input.ip);
+      throw new IdentityError('IDENTITY.INVALID_CREDENTIALS', INVALID);
+    }
+    this.throttle.recordSuccess(input.username);
+    await this.dataSource.getRepository(UserEntity).update({ id: user.id }, { lastLoginAt: new Date() });
+    return this.tokens.issue(user.id, { expireTimeInHours: input.expireTimeInHours, label: input.label });
+  }
+
+  /** Verifies a bearer token and that it is not revoked, not expired and its user enabled. */
+  async authenticateBearer(token: string): Promise<AuthSession> {
+    const { userId, tokenId } = await this.tokens.verifySignature(token);
+    const rows: { username: string; enabled: boolean; permissions_version: number; revoked_at: Date | null; expires_at: Date }[] =
+      await this.dataSource.query(
+        `SELECT u.username, u.enabled, u.permissions_version, t.revoked_at, t.expires_at
+           FROM tokens t JOIN users u ON u.id = t.user_id WHERE t.id = $1 AND t.user_id = $2`,
+        [tokenId, userId],
+      );
+    const row = rows[0];
+    if (!row || row.revoked_at !== null || row.expires_at.getTime() <= Date.now() || !row.enabled) {
+      throw new IdentityError('IDENTITY.INVALID_TOKEN', 'invalid or expired token');
+    }
+    return { userId, username: row.username, tokenId, permissionsVersion: row.permissions_version };
+  }
+
+  async logout(session: AuthSession): Promise<void> {
+    await this.tokens.revoke(session.userId, session.tokenId);
+  }
+
+  async effectiveRules(userId: string): Promise<PermissionInput[]> {
+    return this.principals.effectiveRules(userId);
+  }
+
+  /** MQTT CONNECT with username and password, or a token issued to that user as the password. */
+  async authenticateMqtt(req: AuthenticateRequestDto): Promise<AuthenticateResultDto> {
+    try {
+      this.throttle.assertAllowed(req.username, req.remoteAddress);
+    } catch {
+      return { outcome: 'rate-limited' };
+    }
+    const password = req.password ?? '';
+    let userId: string | undefined;
+    let method: 'password' | 'token' = 'password';
+    let tokenId: string | undefined;
+    if (TokenService.looksLikeToken(password)) {
+      try {
+        const session = await this.authenticateBearer(password);
+        if (session.username === req.username) {
+          userId = session.userId;
+          method = 'token';
+          tokenId = session.tokenId;
+        }
+      } catch {
+        /* not a valid token: try it as a password */
+      }
+    }
+    if (!userId) {
+      const user = await this.verifyPassword(req.username, password);
+      if (!user) {
+        this.throttle.recordFailure(req.username, req.remoteAddress);
+        return { outcome: 'bad-credentials' };
+      }
+      userId = user.id;
+    }
+    const principal = await this.principals.principal(userId);
+    if (!principal) return { outcome: 'bad-credentials' };
+    if (!principal.enabled) return { outcome: 'not-authorized' };
+    this.throttle.recordSuccess(req.username);
+    return { outcome: 'ok', principal, method, ...(tokenId ? { tokenId } : {}) };
+  }
+
+  /** The user if the password is right and the user may use a password; null otherwise. */
+  private async verifyPassword(username: string, password: string): Promise<UserEntity | null> {
+    const user = await this.dataSource
+      .getRepository(UserEntity)
+      .createQueryBuilder('u')
+      .addSelect('u.passwordHash')
+      .where('u.username = :username', { username })
+      .getOne();
+    const ok = await this.hasher.verify(user?.passwordHash, password);
+    if (!user || !ok) return null;
+    if (!user.grantTypes.some((g) => g.method === 'password')) return null;
+    return user;
+  }
+}

@@ -1,0 +1,104 @@
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { SignJWT, jwtVerify } from 'jose';
+import { DataSource, IsNull, Not } from 'typeorm';
+import { TokenEntity } from '../entities';
+import { IdentityError } from '../identity.error';
+import { IDENTITY_OPTIONS, type IdentityOptions } from '../identity.options';
+import { SigningKeyService, TOKEN_ALGORITHM } from './signing-key.service';
+
+export interface IssuedToken {
+  token: string;
+  tokenId: string;
+  expiresAt: Date;
+}
+
+export interface VerifiedToken {
+  userId: string;
+  tokenId: string;
+}
+
+export interface TokenView {
+  id: string;
+  label: string | null;
+  createdAt: Date;
+  expiresAt: Date;
+  revokedAt: Date | null;
+  lastUsedAt: Date | null;
+}
+
+const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
+
+/** Issues, verifies, lists and revokes JWT access tokens (SPEC 2.1). */
+@Injectable()
+export class TokenService {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly keys: SigningKeyService,
+    @Inject(IDENTITY_OPTIONS) private readonly options: IdentityOptions,
+  ) {}
+
+  /** True when the string has the shape of a JWT (so an MQTT password is tried as a token). */
+  static looksLikeToken(value: string): boolean {
+    return value.length > 20 && value.length < 8192 && JWT_SHAPE.test(value);
+  }
+
+  async issue(userId: string, opts: { expireTimeInHours?: number; label?: string }): Promise<IssuedToken> {
+    const hours = opts.expireTimeInHours ?? (opts.label ? 24 * 365 : this.options.sessionTokenHours);
+    const tokenId = randomUUID();
+    const now = Math.floor(Date.now() / 1000);
+    const exp = now + Math.round(hours * 3600);
+    const { kid, privateKey } = this.keys.current;
+    const token = await new SignJWT({})
+      .setProtectedHeader({ alg: TOKEN_ALGORITHM, kid, typ: 'JWT' })
+      .setSubject(userId)
+      .setJti(tokenId)
+      .setIssuedAt(now)
+      .setExpirationTime(exp)
+      .setIssuer(this.options.tokenIssuer)
+      .sign(privateKey);
+    const expiresAt = new Date(exp * 1000);
+    await this.dataSource.getRepository(TokenEntity).insert({ id: tokenId, userId, label: opts.label ?? null, expiresAt });
+    return { token, tokenId, expiresAt };
+  }
+
+  /**
+   * Checks signature, algorithm (only ES256: `alg: none` and every other algorithm are refused),
+   * issuer, `exp`, `iat`, `sub` and `jti`. Revocation and the user's state are checked by the caller
+   * against the database.
+   */
+  async verifySignature(token: string): Promise<VerifiedToken> {
+    if (!TokenService.looksLikeToken(token)) throw new IdentityError('IDENTITY.INVALID_TOKEN', 'malformed token');
+    try {
+      const { payload } = await jwtVerify(token, this.keys.current.publicKey, {
+        algorithms: [TOKEN_ALGORITHM],
+        issuer: this.options.tokenIssuer,
+        requiredClaims: ['exp', 'iat', 'sub', 'jti'],
+      });
+      return { userId: payload.sub as string, tokenId: payload.jti as string };
+    } catch {
+      throw new IdentityError('IDENTITY.INVALID_TOKEN', 'invalid or expired token');
+    }
+  }
+
+  async listLabelled(userId: string): Promise<TokenView[]> {
+    const rows = await this.dataSource.getRepository(TokenEntity).find({
+      where: { userId, label: Not(IsNull()) },
+      order: { createdAt: 'DESC' },
+    });
+    return rows.map((r) => ({ id: r.id, label: r.label, createdAt: r.createdAt, expiresAt: r.expiresAt, revokedAt: r.revokedAt, lastUsedAt: r.lastUsedAt }));
+  }
+
+  /** Revokes one token of the user. Answers false when it does not exist or was already revoked. */
+  async revoke(userId: string, tokenId: string): Promise<boolean> {
+    const res = await this.dataSource
+      .getRepository(TokenEntity)
+      .update({ id: tokenId, userId, revokedAt: IsNull() }, { revokedAt: new Date() });
+    return (res.affected ?? 0) > 0;
+  }
+
+  async exists(userId: string, tokenId: string): Promise<boolean> {
+    return this.dataSource.getRepository(TokenEntity).exists({ where: { id: tokenId, userId } });
+  }
+}

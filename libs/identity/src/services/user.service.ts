@@ -1,0 +1,189 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { inTransaction, isPgError, PgErrorCodes } from '@gatehouse/persistence';
+import { DataSource, type EntityManager } from 'typeorm';
+import { UserEntity, type GrantType } from '../entities';
+import { IdentityError } from '../identity.error';
+import type { CreateUserInput, ExpectedVersion, Page, PageRequest, UpdateUserInput, UserView } from '../identity.types';
+import { decodeCursor, encodeCursor, escapeLike } from '../paging';
+import { PasswordHasher } from './password-hasher.service';
+import { PasswordPolicyService } from './password-policy.service';
+import { loadPermissions, replacePermissions, samePermissions } from './permission-store';
+import { PrincipalService } from './principal.service';
+import { versionConflict } from './role.service';
+
+const DEFAULT_GRANT_TYPES: GrantType[] = [{ method: 'password', isRequired: false }];
+
+/** Users, their direct permissions and role assignments (SPEC 1.3). */
+@Injectable()
+export class UserService {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly hasher: PasswordHasher,
+    private readonly policy: PasswordPolicyService,
+    private readonly principals: PrincipalService,
+  ) {}
+
+  async get(id: string, manager: EntityManager = this.dataSource.manager): Promise<UserView> {
+    const user = await manager.getRepository(UserEntity).findOne({ where: { id } });
+    if (!user) throw new IdentityError('IDENTITY.USER_NOT_FOUND', `user ${id} not found`);
+    return (await this.toViews(manager, [user]))[0];
+  }
+
+  async findByUsername(username: string): Promise<UserView | null> {
+    const user = await this.dataSource.getRepository(UserEntity).findOne({ where: { username } });
+    return user ? (await this.toViews(this.dataSource.manager, [user]))[0] : null;
+  }
+
+  async count(): Promise<number> {
+    return this.dataSource.getRepository(UserEntity).count();
+  }
+
+  /** Sorted by username; `username` filters by a case-insensitive substring. */
+  async list(page: PageRequest & { username?: string }): Promise<Page<UserView>> {
+    const after = decodeCursor(page.cursor);
+    const qb = this.dataSource.getRepository(UserEntity).createQueryBuilder('u').orderBy('u.username', 'ASC').take(page.limit + 1);
+    if (after !== undefined) qb.andWhere('u.username > :after', { after });
+    if (page.username) qb.andWhere(`u.username ILIKE :q ESCAPE '\\'`, { q: `%${escapeLike(page.username)}%` });
+    const rows = await qb.getMany();
+    const more = rows.length > page.limit;
+    const items = await this.toViews(this.dataSource.manager, rows.slice(0, page.limit));
+    return { items, nextCursor: more ? encodeCursor(items[items.length - 1].username) : null };
+  }
+
+  async create(input: CreateUserInput): Promise<UserView> {
+    if (input.password !== undefined) this.policy.check(input.password);
+    const passwordHash = input.password !== undefined ? await this.hasher.hash(input.password) : null;
+    try {
+      return await inTransaction(this.dataSource, async (m) => {
+        const repo = m.getRepository(UserEntity);
+        const user = await repo.save(
+          repo.create({
+            username: input.username,
+            passwordHash,
+            grantTypes: input.grantTypes ?? DEFAULT_GRANT_TYPES,
+            enabled: input.enabled ?? true,
+            mqttPublishPrefix: input.mqttPublishPrefix ?? null,
+            enforceMfaEnrollment: input.enforceMFAEnrollment ?? false,
+          }),
+        );
+        await replacePermissions(m, { userId: user.id }, input.permissions ?? []);
+        await this.replaceRoles(m, user.id, input.roles ?? []);
+        return this.get(user.id, m);
+      });
+    } catch (err) {
+      if (isPgError(err, PgErrorCodes.UNIQUE_VIOLATION)) throw new IdentityError('IDENTITY.USER_EXISTS', `a user named "${input.username}" exists`);
+      throw err;
+    }
+  }
+
+  /** Conditional update on `expected.version`; reports the change to the gateways after commit. */
+  async update(id: string, patch: UpdateUserInput, expected: ExpectedVersion): Promise<UserView> {
+    if (patch.password !== undefined) this.policy.check(patch.password);
+    const passwordHash = patch.password !== undefined ? await this.hasher.hash(patch.password) : undefined;
+    const changes = { permissions: false, disabled: false, credentials: false };
+    const view = await inTransaction(this.dataSource, async (m) => {
+      const current = await this.get(id, m);
+      const res: [unknown[], number] = await m.query(
+        `UPDATE users SET version = version + 1, updated_at = now() WHERE id = $1 AND version = $2`,
+        [id, expected.version],
+      );
+      if (res[1] === 0) throw versionConflict(expected, current.version);
+      const set: Partial<UserEntity> = {};
+      if (patch.enabled !== undefined) set.enabled = patch.enabled;
+      if (patch.mqttPublishPrefix !== undefined) set.mqttPublishPrefix = patch.mqttPublishPrefix;
+      if (patch.grantTypes !== undefined) set.grantTypes = patch.grantTypes;
+      if (patch.enforceMFAEnrollment !== undefined) set.enforceMfaEnrollment = patch.enforceMFAEnrollment;
+      if (passwordHash !== undefined) set.passwordHash = passwordHash;
+      if (Object.keys(set).length > 0) await m.getRepository(UserEntity).update({ id }, set);
+      if (patch.permissions !== undefined && !samePermissions(current.permissions, patch.permissions)) {
+        await replacePermissions(m, { userId: id }, patch.permissions);
+        changes.permissions = true;
+      }
+      if (patch.roles !== undefined && !sameSet(current.roles, patch.roles)) {
+        await this.replaceRoles(m, id, patch.roles);
+        changes.permissions = true;
+      }
+      if (patch.mqttPublishPrefix !== undefined && patch.mqttPublishPrefix !== current.mqttPublishPrefix) changes.permissions = true;
+      if (patch.enabled === false && current.enabled) changes.disabled = true;
+      if (passwordHash !== undefined) {
+        changes.credentials = true;
+        await this.revokeAllTokens(m, id);
+      }
+      if (changes.permissions) await this.principals.bumpVersions(m, [id]);
+      return this.get(id, m);
+    });
+    if (changes.disabled) await this.principals.notify([id], 'disabled');
+    else if (changes.credentials) await this.principals.notify([id], 'credentials-changed');
+    if (changes.permissions && !changes.disabled) await this.principals.notify([id], 'permissions');
+    return view;
+  }
+
+  async delete(id: string): Promise<void> {
+    const res = await this.dataSource.getRepository(UserEntity).delete({ id });
+    if ((res.affected ?? 0) === 0) throw new IdentityError('IDENTITY.USER_NOT_FOUND', `user ${id} not found`);
+    await this.principals.notify([id], 'deleted');
+  }
+
+  /** Own password change (needs the current one); every token of the user stops working. */
+  async changeOwnPassword(id: string, currentPassword: string, newPassword: string): Promise<void> {
+    const row = await this.dataSource.getRepository(UserEntity).findOne({ where: { id }, select: { id: true, passwordHash: true } });
+    if (!row) throw new IdentityError('IDENTITY.USER_NOT_FOUND', `user ${id} not found`);
+    if (!(await this.hasher.verify(row.passwordHash, currentPassword))) {
+      throw new IdentityError('IDENTITY.INVALID_CURRENT_PASSWORD', 'the current password is wrong');
+    }
+    this.policy.check(newPassword);
+    const hash = await this.hasher.hash(newPassword);
+    await inTransaction(this.dataSource, async (m) => {
+      await m.query(`UPDATE users SET password_hash = $2, version = version + 1, updated_at = now() WHERE id = $1`, [id, hash]);
+      await this.revokeAllTokens(m, id);
+    });
+    await this.principals.notify([id], 'credentials-changed');
+  }
+
+  private async revokeAllTokens(m: EntityManager, userId: string): Promise<void> {
+    await m.query(`UPDATE tokens SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL`, [userId]);
+  }
+
+  private async replaceRoles(m: EntityManager, userId: string, roleIds: readonly string[]): Promise<void> {
+    const unique = [...new Set(roleIds)];
+    if (unique.length > 0) {
+      const found: { id: string }[] = await m.query(`SELECT id FROM roles WHERE id = ANY($1::uuid[])`, [unique]);
+      const missing = unique.filter((r) => !found.some((f) => f.id === r));
+      if (missing.length > 0) throw new IdentityError('IDENTITY.UNKNOWN_ROLE', `unknown role id(s): ${missing.join(', ')}`);
+    }
+    await m.query(`DELETE FROM user_roles WHERE user_id = $1`, [userId]);
+    if (unique.length > 0) {
+      await m.query(`INSERT INTO user_roles (user_id, role_id) SELECT $1, unnest($2::uuid[])`, [userId, unique]);
+    }
+  }
+
+  private async toViews(m: EntityManager, users: UserEntity[]): Promise<UserView[]> {
+    const ids = users.map((u) => u.id);
+    const perms = await loadPermissions(m, ids, 'user_id');
+    const roleRows: { user_id: string; role_id: string }[] =
+      ids.length > 0 ? await m.query(`SELECT user_id, role_id FROM user_roles WHERE user_id = ANY($1::uuid[]) ORDER BY role_id`, [ids]) : [];
+    return users.map((u) => ({
+      id: u.id,
+      username: u.username,
+      identityProvider: u.identityProvider,
+      grantTypes: u.grantTypes,
+      roles: roleRows.filter((r) => r.user_id === u.id).map((r) => r.role_id),
+      permissions: perms.get(u.id) ?? [],
+      enabled: u.enabled,
+      mqttPublishPrefix: u.mqttPublishPrefix,
+      enforceMFAEnrollment: u.enforceMfaEnrollment,
+      certificates: [],
+      createdAt: u.createdAt,
+      updatedAt: u.updatedAt,
+      lastLoginAt: u.lastLoginAt,
+      version: u.version,
+    }));
+  }
+}
+
+function sameSet(a: readonly string[], b: readonly string[]): boolean {
+  const sa = new Set(a);
+  const sb = new Set(b);
+  return sa.size === sb.size && [...sa].every((x) => sb.has(x));
+}

@@ -1,0 +1,6 @@
+export * from './database-options';
+export * from './embedded-postgres';
+export * from './naming.strategy';
+export * from './persistence.module';
+export * from './transaction';
+export { migrations } from './migrations';

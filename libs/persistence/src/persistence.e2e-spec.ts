@@ -1,0 +1,46 @@
+import { DataSource } from 'typeorm';
+import { createTestDatabase, type TestDatabase } from '@gatehouse/testing';
+import { buildDataSourceOptions, startEmbeddedPostgres, type EmbeddedPostgres } from '@gatehouse/persistence';
+
+describe('persistence: migrations on the configured database', () => {
+  let db: TestDatabase;
+  let embedded: EmbeddedPostgres | undefined;
+  let ds: DataSource;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    if (!db.options.databaseUrl) embedded = await startEmbeddedPostgres(db.options.dataDir);
+    ds = await new DataSource(buildDataSourceOptions(db.options, embedded)).initialize();
+  });
+  afterAll(async () => {
+    await ds?.destroy();
+    await embedded?.stop();
+    await db?.drop();
+  });
+
+  it('runs every migration and seeds the built-in roles', async () => {
+    const rows: { name: string; built_in: boolean }[] = await ds.query('SELECT name, built_in FROM roles ORDER BY name');
+    expect(rows).toEqual([
+      { name: 'admin', built_in: true },
+      { name: 'minimum-access', built_in: true },
+    ]);
+  });
+
+  it('refuses a permission owned by both a role and a user', async () => {
+    const [{ id }] = await ds.query<{ id: string }[]>(`INSERT INTO users (username) VALUES ('x1') RETURNING id`);
+    await expect(
+      ds.query(
+        `INSERT INTO permissions (role_id, user_id, context, resource, operation) VALUES ('00000000-0000-4000-8000-000000000001', $1, 'mqtt', 'a', 'read')`,
+        [id],
+      ),
+    ).rejects.toThrow(/ck_permissions_owner/);
+  });
+
+  it('reverts and re-applies the migrations', async () => {
+    await ds.undoLastMigration();
+    await expect(ds.query('SELECT 1 FROM roles')).rejects.toThrow();
+    await ds.runMigrations();
+    const [{ n }] = await ds.query<{ n: number }[]>('SELECT count(*)::int AS n FROM roles');
+    expect(n).toBe(2);
+  });
+});

@@ -1,0 +1,85 @@
+import { type DynamicModule, Logger, Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import type { DataSourceOptions } from 'typeorm';
+import type { DatabaseOptions } from './database-options';
+import { type EmbeddedPostgres, startEmbeddedPostgres } from './embedded-postgres';
+import { migrations } from './migrations';
+import { SnakeNamingStrategy } from './naming.strategy';
+
+export interface PersistenceModuleAsyncOptions {
+  imports?: DynamicModule['imports'];
+  inject?: unknown[];
+  useFactory: (...args: never[]) => DatabaseOptions | Promise<DatabaseOptions>;
+}
+
+/** Builds TypeORM options for a real PostgreSQL or a started embedded database. */
+export function buildDataSourceOptions(options: DatabaseOptions, embedded?: EmbeddedPostgres): DataSourceOptions {
+  const common = {
+    type: 'postgres' as const,
+    synchronize: false,
+    migrations,
+    migrationsRun: true,
+    migrationsTransactionMode: 'each' as const,
+    namingStrategy: new SnakeNamingStrategy(),
+    logging: options.logging ?? false,
+  };
+  if (embedded) {
+    return {
+      ...common,
+      host: embedded.host,
+      port: embedded.port,
+      username: 'postgres',
+      password: 'postgres',
+      database: 'postgres',
+      // PGlite is a single session: one connection, so transactions can never interleave.
+      extra: { max: 1 },
+    };
+  }
+  return { ...common, url: options.databaseUrl, extra: { max: 10 } };
+}
+
+/**
+ * The database connection for the app that owns data (admin-api). Entities are registered by the
+ * libs that own them (`TypeOrmModule.forFeature`) and loaded automatically.
+ */
+@Module({})
+export class PersistenceModule {
+  static forRootAsync(opts: PersistenceModuleAsyncOptions): DynamicModule {
+    const logger = new Logger('Persistence');
+    return {
+      module: PersistenceModule,
+      imports: [
+        TypeOrmModule.forRootAsync({
+          imports: opts.imports,
+          inject: opts.inject as never[],
+          useFactory: async (...args: unknown[]) => {
+            const options = await opts.useFactory(...(args as never[]));
+            let embedded: EmbeddedPostgres | undefined;
+            if (!options.databaseUrl) {
+              embedded = await startEmbeddedPostgres(options.dataDir);
+              logger.log(
+                options.dataDir === 'memory://'
+                  ? 'embedded database (PGlite) in memory'
+                  : `embedded database (PGlite) in ${options.dataDir}`,
+              );
+            }
+            return { ...buildDataSourceOptions(options, embedded), autoLoadEntities: true, embedded } as never;
+          },
+          dataSourceFactory: async (dsOptions) => {
+            const { DataSource } = await import('typeorm');
+            const { embedded, ...rest } = dsOptions as DataSourceOptions & { embedded?: EmbeddedPostgres };
+            const ds = new DataSource(rest);
+            if (embedded) {
+              const destroy = ds.destroy.bind(ds);
+              ds.destroy = async () => {
+                await destroy();
+                await embedded.stop();
+              };
+            }
+            return ds.initialize();
+          },
+        }),
+      ],
+    };
+  }
+}

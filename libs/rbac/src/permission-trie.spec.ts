@@ -1,0 +1,53 @@
+import { PermissionTrie } from './permission-trie';
+
+describe('PermissionTrie', () => {
+  const wide = (extra: string[]): PermissionTrie => {
+    const trie = new PermissionTrie();
+    for (let i = 0; i < 20; i++) trie.insert(`x/k${i}`); // more than 8 siblings: hashed buckets
+    for (const f of extra) trie.insert(f);
+    return trie;
+  };
+
+  it("keeps levels whose hashes collide apart ('Aa' and 'BB' share the polynomial hash 2112)", () => {
+    const trie = wide(['x/Aa']);
+    expect(trie.matchTopic('x/Aa')).toBe(true);
+    expect(trie.matchTopic('x/BB')).toBe(false);
+    expect(trie.coverFilter('x/BB')).toBe(false);
+    trie.insert('x/BB/#');
+    expect(trie.matchTopic('x/BB/y')).toBe(true);
+    expect(trie.matchTopic('x/Aa/y')).toBe(false);
+    expect(trie.matchTopic('x/Aa')).toBe(true);
+    expect(trie.matchTopic('x/AaBB')).toBe(false);
+  });
+
+  it('keeps every child when a node grows from the small array to hashed buckets', () => {
+    const trie = new PermissionTrie();
+    const levels = Array.from({ length: 30 }, (_, i) => `l${i}`);
+    for (const l of levels) {
+      trie.insert(`a/${l}/end`);
+      for (const seen of levels.slice(0, levels.indexOf(l) + 1)) {
+        expect(trie.matchTopic(`a/${seen}/end`)).toBe(true);
+      }
+    }
+    expect(trie.matchTopic('a/l30/end')).toBe(false);
+    expect(trie.filterCount).toBe(30);
+  });
+
+  it('compares whole levels only (prefixes, empty levels, trailing slash)', () => {
+    const trie = wide(['x/ab', 'y/', 'z']);
+    expect(trie.matchTopic('x/a')).toBe(false);
+    expect(trie.matchTopic('x/abc')).toBe(false);
+    expect(trie.matchTopic('x/ab/')).toBe(false);
+    expect(trie.matchTopic('y/')).toBe(true);
+    expect(trie.matchTopic('y')).toBe(false);
+    expect(trie.matchTopic('z/')).toBe(false);
+    expect(trie.matchTopic('x/k1')).toBe(true);
+    expect(trie.matchTopic('x/k1x')).toBe(false);
+  });
+
+  it('counts distinct filters', () => {
+    const trie = new PermissionTrie();
+    for (const f of ['a', 'a', 'a/#', 'a/#', '+', '#']) trie.insert(f);
+    expect(trie.filterCount).toBe(4);
+  });
+});

@@ -1,0 +1,229 @@
+/**
+ * A trie node: its own literal level (`label`), its literal children (a small array compared in
+ * place, or buckets by level hash once there are many), a `+` child, and flags for `#` below / a filter
+ * ending here.
+ */
+interface TrieNode {
+  readonly label: string;
+  /** literal children while there are at most {@link SMALL_FANOUT}; `null` once `wide` is used */
+  small: TrieNode[] | null;
+  /** literal children by {@link levelHash} of their label (buckets hold hash collisions) */
+  wide: Map<number, TrieNode[]> | null;
+  plus: TrieNode | null;
+  /** a filter `<path to this node>/#` was inserted */
+  hash: boolean;
+  /** a filter ending exactly at this node was inserted */
+  end: boolean;
+}
+
+/** Up to this many literal children are compared one by one; beyond, they are bucketed by hash. */
+const SMALL_FANOUT = 8;
+
+const SLASH = 47;
+const PLUS = 43;
+const HASH = 35;
+const DOLLAR = 36;
+
+function newNode(label: string): TrieNode {
+  return { label, small: null, wide: null, plus: null, hash: false, end: false };
+}
+
+/** Polynomial hash of `s[from, to)`, kept within V8's small-integer range. Collisions are verified. */
+function levelHash(s: string, from: number, to: number): number {
+  let h = 0;
+  for (let i = from; i < to; i++) h = (Math.imul(h, 31) + s.charCodeAt(i)) | 0;
+  return h & 0x3fffffff;
+}
+
+/** Is the level of `s` starting at `pos` exactly `label`? (No allocation, no builtin call.) */
+function levelIs(s: string, pos: number, label: string): boolean {
+  const after = pos + label.length;
+  if (after > s.length || (after !== s.length && s.charCodeAt(after) !== SLASH)) return false;
+  for (let k = 0; k < label.length; k++) {
+    if (s.charCodeAt(pos + k) !== label.charCodeAt(k)) return false;
+  }
+  return true;
+}
+
+/** The literal child of `node` for the level of `s` starting at `pos`, if any. */
+function literalChild(node: TrieNode, s: string, pos: number): TrieNode | undefined {
+  const small = node.small;
+  if (small !== null) {
+    for (let k = 0; k < small.length; k++) {
+      if (levelIs(s, pos, small[k].label)) return small[k];
+    }
+    return undefined;
+  }
+  const wide = node.wide;
+  if (wide === null) return undefined;
+  let end = pos;
+  let h = 0;
+  for (; end < s.length; end++) {
+    const c = s.charCodeAt(end);
+    if (c === SLASH) break;
+    h = (Math.imul(h, 31) + c) | 0;
+  }
+  const bucket = wide.get(h & 0x3fffffff);
+  if (bucket === undefined) return undefined;
+  for (let k = 0; k < bucket.length; k++) {
+    if (bucket[k].label.length === end - pos && levelIs(s, pos, bucket[k].label)) return bucket[k];
+  }
+  return undefined;
+}
+
+function addLiteralChild(node: TrieNode, level: string): TrieNode {
+  const existing = literalChild(node, level, 0); // `level` contains no '/', so it is one whole level
+  if (existing !== undefined) return existing;
+  const child = newNode(level);
+  if (node.wide === null) {
+    const small = (node.small ??= []);
+    if (small.length < SMALL_FANOUT) {
+      small.push(child);
+      return child;
+    }
+    node.wide = new Map();
+    for (const sibling of small) addToWide(node.wide, sibling);
+    node.small = null;
+  }
+  addToWide(node.wide, child);
+  return child;
+}
+
+function addToWide(wide: Map<number, TrieNode[]>, child: TrieNode): void {
+  const h = levelHash(child.label, 0, child.label.length);
+  const bucket = wide.get(h);
+  if (bucket === undefined) wide.set(h, [child]);
+  else bucket.push(child);
+}
+
+/** Start of the level after the one starting at `pos`, or -1 if that was the last level. */
+function nextLevel(s: string, pos: number): number {
+  const slash = s.indexOf('/', pos);
+  return slash === -1 ? -1 : slash + 1;
+}
+
+/**
+ * A set of topic filters (or http path patterns) as a trie over levels, answering "does some filter
+ * match this topic" and "does some filter cover this filter" without scanning the filters.
+ *
+ * A check follows the topic level by level; it branches only where a node has both a matching literal
+ * child and a `+` child, and visits each trie node at most once, so its cost is bounded by the topic's
+ * depth times those branchings, not by the number of filters. Levels are compared in place, character
+ * by character (a wide node first picks a bucket by the level's hash, then compares): a check
+ * allocates nothing.
+ *
+ * @internal not exported from the library; {@link CompiledPermissions} owns four of these.
+ */
+export class PermissionTrie {
+  private readonly root: TrieNode = newNode('');
+  private size = 0;
+
+  /** Number of distinct filters inserted. */
+  get filterCount(): number {
+    return this.size;
+  }
+
+  /**
+   * Adds a valid filter (`+`, `#` whole levels, `#` last; placeholders already substituted).
+   */
+  insert(filter: string): void {
+    const levels = filter.split('/');
+    let node = this.root;
+    for (let i = 0; i < levels.length; i++) {
+      const level = levels[i];
+      if (level === '#') {
+        if (!node.hash) this.size++;
+        node.hash = true;
+        return;
+      }
+      node = level === '+' ? (node.plus ??= newNode('+')) : addLiteralChild(node, level);
+    }
+    if (!node.end) this.size++;
+    node.end = true;
+  }
+
+  /**
+   * Does some filter match `topic` (SPEC 1.4.1)? `+`/`#` characters in `topic` are plain data.
+   */
+  matchTopic(topic: string): boolean {
+    return matchFrom(this.root, topic, 0, topic.charCodeAt(0) === DOLLAR);
+  }
+
+  /**
+   * Does some filter cover the valid filter `filter` (SPEC 1.4.3)? Exact, as {@link covers}.
+   */
+  coverFilter(filter: string): boolean {
+    return coverFrom(this.root, filter, 0, true);
+  }
+}
+
+/**
+ * @param startPos - start of the next unconsumed level of `topic`, or -1 once all levels are consumed
+ * @param dollarRoot - at the root, for a topic starting with `$`: `+` and `#` do not apply [MQTT-4.7.2-1]
+ */
+function matchFrom(start: TrieNode, topic: string, startPos: number, dollarRoot: boolean): boolean {
+  let node = start;
+  let pos = startPos;
+  let dollar = dollarRoot;
+  for (;;) {
+    if (node.hash && !dollar) return true; // '#' matches the parent level and anything below
+    if (pos === -1) return node.end;
+    const child = literalChild(node, topic, pos);
+    const plus = dollar ? null : node.plus;
+    if (child !== undefined) {
+      const after = pos + child.label.length;
+      const next = after === topic.length ? -1 : after + 1;
+      if (plus !== null && matchFrom(child, topic, next, false)) return true;
+      node = plus ?? child;
+      pos = next;
+    } else if (plus !== null) {
+      node = plus;
+      pos = nextLevel(topic, pos);
+    } else {
+      return false;
+    }
+    dollar = false;
+  }
+}
+
+/**
+ * @param startPos - start of the next unconsumed level of `filter`, or -1 once all levels are consumed
+ * @param atRoot - whether `start` is the root (the '$' rule and the lone-'#' equivalence apply there)
+ */
+function coverFrom(start: TrieNode, filter: string, startPos: number, atRoot: boolean): boolean {
+  let node = start;
+  let pos = startPos;
+  let root = atRoot;
+  for (;;) {
+    const dollarRoot = root && filter.charCodeAt(0) === DOLLAR; // a literal first level starting with '$'
+    if (node.hash && !dollarRoot) return true; // held 'prefix/#' covers any continuation of the prefix
+    if (pos === -1) return node.end;
+    const c = filter.charCodeAt(pos);
+    if ((c === HASH || c === PLUS) && (pos + 1 === filter.length || filter.charCodeAt(pos + 1) === SLASH)) {
+      // Requested '#' also matches the parent level, which only a held '#' here covers (checked above),
+      // except for a lone '#', which matches exactly what '+/#' matches.
+      if (c === HASH) return root && node.plus !== null && node.plus.hash;
+      // Requested '+' (any value, incl. the empty level) is covered only by a held '+'.
+      if (node.plus === null) return false;
+      node = node.plus;
+      pos = pos + 1 === filter.length ? -1 : pos + 2;
+      root = false;
+      continue;
+    }
+    const child = literalChild(node, filter, pos);
+    const plus = dollarRoot ? null : node.plus;
+    if (child !== undefined) {
+      const after = pos + child.label.length;
+      const next = after === filter.length ? -1 : after + 1;
+      if (plus !== null && coverFrom(child, filter, next, false)) return true;
+      node = plus ?? child;
+      pos = next;
+    } else if (plus !== null) {
+      node = plus;
+      pos = nextLevel(filter, pos);
+    } else {
+      return false;
+    }
+    root = false;
+  }
+}

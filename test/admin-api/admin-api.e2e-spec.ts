@@ -1,0 +1,330 @@
+import { startTestAdminApi, type TestAdminApi } from '../support/admin-api';
+
+const bearer = (t: string) => ({ Authorization: `Bearer ${t}` });
+
+describe('admin API (issue 2)', () => {
+  let t: TestAdminApi;
+  let admin: string;
+
+  beforeAll(async () => {
+    t = await startTestAdminApi();
+    admin = await t.adminToken();
+  });
+  afterAll(async () => {
+    // Case 7: across this whole suite, no response body carried a hash, a private key or a TOTP secret.
+    expect(t.leaks).toEqual([]);
+    await t.stop();
+  });
+
+  async function createRole(name: string, permissions: object[], token = admin) {
+    const res = await t.http.post('/api/roles').set(bearer(token)).send({ name, permissions });
+    return res;
+  }
+  async function createUser(body: object, token = admin) {
+    return t.http.post('/api/users').set(bearer(token)).send(body);
+  }
+
+  describe('case 1: http permissions guard every route', () => {
+    let aliceId: string;
+    let alice: string;
+
+    beforeAll(async () => {
+      const role = await createRole('user-reader', [
+        { context: 'http', resource: '/api/users/#', operation: 'read' },
+        { context: 'http', resource: '/api/users', operation: 'read' },
+      ]);
+      expect(role.status).toBe(201);
+      const user = await createUser({ username: 'alice', password: 'alice-secret-1', roles: [role.body.id] });
+      expect(user.status).toBe(201);
+      aliceId = user.body.id;
+      alice = await t.login('alice', 'alice-secret-1');
+    });
+
+    it('lets alice read users', async () => {
+      await t.http.get('/api/users').set(bearer(alice)).expect(200);
+      const one = await t.http.get(`/api/users/${aliceId}`).set(bearer(alice)).expect(200);
+      expect(one.body.username).toBe('alice');
+      expect(one.headers.etag).toBe(`"${one.body.version}"`);
+    });
+
+    it('refuses what alice may not do with 403 problem+json', async () => {
+      const post = await t.http.post('/api/users').set(bearer(alice)).send({ username: 'mallory', password: 'whatever-123' });
+      expect(post.status).toBe(403);
+      expect(post.headers['content-type']).toMatch(/application\/problem\+json/);
+      expect(post.body).toMatchObject({ status: 403, code: 'AUTH.FORBIDDEN' });
+      await t.http.get('/api/roles').set(bearer(alice)).expect(403);
+      await t.http.delete(`/api/users/${aliceId}`).set(bearer(alice)).expect(403);
+    });
+
+    it('answers 401 without a token, or with a forged one', async () => {
+      const res = await t.http.get('/api/users').expect(401);
+      expect(res.body.code).toBe('AUTH.UNAUTHENTICATED');
+      const [h, p] = alice.split('.');
+      const none = `${Buffer.from(JSON.stringify({ alg: 'none', typ: 'JWT' })).toString('base64url')}.${p}.`;
+      await t.http.get('/api/users').set(bearer(none)).expect(401);
+      await t.http.get('/api/users').set(bearer(`${h}.${p}.AAAA${alice.split('.')[2].slice(4)}`)).expect(401);
+    });
+
+    it('lets any authenticated user read /api/me, with effective permissions', async () => {
+      const me = await t.http.get('/api/me').set(bearer(alice)).expect(200);
+      expect(me.body.username).toBe('alice');
+      expect(me.body.effectivePermissions).toHaveLength(2);
+    });
+  });
+
+  describe('case 2: no privilege escalation', () => {
+    let editor: string;
+    let bobId: string;
+
+    beforeAll(async () => {
+      const role = await createRole('role-editor', [
+        { context: 'http', resource: '/api/roles/#', operation: 'readWrite' },
+        { context: 'http', resource: '/api/roles', operation: 'readWrite' },
+        { context: 'http', resource: '/api/users/#', operation: 'readWrite' },
+        { context: 'http', resource: '/api/users', operation: 'readWrite' },
+      ]);
+      expect((await createUser({ username: 'editor', password: 'editor-secret-1', roles: [role.body.id] })).status).toBe(201);
+      const bob = await createUser({ username: 'bob', password: 'bob-secret-12' });
+      bobId = bob.body.id;
+      editor = await t.login('editor', 'editor-secret-1');
+    });
+
+    it('cannot create a role with {http, /#, readWrite}', async () => {
+      const before = await t.http.get('/api/roles?limit=200').set(bearer(admin));
+      const res = await createRole('superuser', [{ context: 'http', resource: '/#', operation: 'readWrite' }], editor);
+      expect(res.status).toBe(403);
+      expect(res.body.code).toBe('AUTH.ESCALATION');
+      const after = await t.http.get('/api/roles?limit=200').set(bearer(admin));
+      expect(after.body.items).toEqual(before.body.items);
+    });
+
+    it('cannot assign role admin to anyone, and nothing changes', async () => {
+      const roles = await t.http.get('/api/roles?name=admin').set(bearer(admin));
+      const adminRoleId = roles.body.items[0].id as string;
+      const bob = await t.http.get(`/api/users/${bobId}`).set(bearer(admin));
+      const res = await t.http.patch(`/api/users/${bobId}`).set(bearer(editor)).send({ roles: [adminRoleId] });
+      expect(res.status).toBe(403);
+      const create = await createUser({ username: 'eve', password: 'eve-secret-12', roles: [adminRoleId] }, editor);
+      expect(create.status).toBe(403);
+      const bobAfter = await t.http.get(`/api/users/${bobId}`).set(bearer(admin));
+      expect(bobAfter.body).toEqual(bob.body);
+      await t.http.get('/api/users?username=eve').set(bearer(admin)).expect(200, { items: [], nextCursor: null });
+    });
+
+    it('cannot take over the admin account by changing its password', async () => {
+      const me = await t.http.get('/api/me').set(bearer(admin));
+      const res = await t.http.patch(`/api/users/${me.body.id}`).set(bearer(editor)).send({ password: 'taken-over-123' });
+      expect(res.status).toBe(403);
+    });
+
+    it('can hand out what it holds', async () => {
+      const res = await createRole('roles-reader', [{ context: 'http', resource: '/api/roles/+', operation: 'read' }], editor);
+      expect(res.status).toBe(201);
+    });
+  });
+
+  describe('case 3: tokens stop working at once', () => {
+    async function userWithToken(name: string) {
+      const u = await createUser({ username: name, password: `${name}-secret-1`, permissions: [{ context: 'http', resource: '/api/users', operation: 'read' }] });
+      expect(u.status).toBe(201);
+      return { id: u.body.id as string, token: await t.login(name, `${name}-secret-1`) };
+    }
+
+    it('disabled user → 401', async () => {
+      const u = await userWithToken('carol');
+      await t.http.get('/api/users').set(bearer(u.token)).expect(200);
+      await t.http.patch(`/api/users/${u.id}`).set(bearer(admin)).send({ enabled: false }).expect(200);
+      await t.http.get('/api/users').set(bearer(u.token)).expect(401);
+    });
+
+    it('password change → the old token gets 401', async () => {
+      const u = await userWithToken('dave');
+      await t.http.put('/api/me/password').set(bearer(u.token)).send({ currentPassword: 'dave-secret-1', newPassword: 'dave-secret-2' }).expect(204);
+      await t.http.get('/api/users').set(bearer(u.token)).expect(401);
+      const fresh = await t.login('dave', 'dave-secret-2');
+      await t.http.get('/api/users').set(bearer(fresh)).expect(200);
+    });
+
+    it('revoked long-lived token → 401; it is listed first', async () => {
+      const u = await userWithToken('erin');
+      const labelled = await t.http.post('/api/login').send({ username: 'erin', password: 'erin-secret-1', label: 'ci-pipeline' }).expect(200);
+      const list = await t.http.get(`/api/users/${u.id}/tokens`).set(bearer(admin)).expect(200);
+      expect(list.body.items).toHaveLength(1);
+      expect(list.body.items[0]).toMatchObject({ id: labelled.body.tokenId, label: 'ci-pipeline', revokedAt: null });
+      await t.http.get('/api/users').set(bearer(labelled.body.token)).expect(200);
+      await t.http.delete(`/api/users/${u.id}/tokens/${labelled.body.tokenId}`).set(bearer(admin)).expect(204);
+      await t.http.get('/api/users').set(bearer(labelled.body.token)).expect(401);
+      await t.http.get('/api/users').set(bearer(u.token)).expect(200);
+    });
+
+    it('logout revokes the current token; deleting the user ends its tokens', async () => {
+      const u = await userWithToken('frank');
+      await t.http.post('/api/logout').set(bearer(u.token)).expect(204);
+      await t.http.get('/api/users').set(bearer(u.token)).expect(401);
+      const again = await t.login('frank', 'frank-secret-1');
+      await t.http.delete(`/api/users/${u.id}`).set(bearer(admin)).expect(204);
+      await t.http.get('/api/me').set(bearer(again)).expect(401);
+    });
+  });
+
+  describe('case 4: failed-login limit', () => {
+    it('answers 429 with Retry-After on the 11th failure; unknown user and wrong password look alike', async () => {
+      expect((await createUser({ username: 'grace', password: 'grace-secret-1' })).status).toBe(201);
+      const wrong = await t.http.post('/api/login').send({ username: 'grace', password: 'nope-nope' });
+      const unknown = await t.http.post('/api/login').send({ username: 'nobody-here', password: 'nope-nope' });
+      expect(wrong.status).toBe(401);
+      expect(unknown.status).toBe(401);
+      expect(wrong.body).toEqual(unknown.body);
+      for (let i = 2; i <= 10; i++) await t.http.post('/api/login').send({ username: 'grace', password: `nope-${i}` }).expect(401);
+      const eleventh = await t.http.post('/api/login').send({ username: 'grace', password: 'grace-secret-1' });
+      expect(eleventh.status).toBe(429);
+      expect(Number(eleventh.headers['retry-after'])).toBeGreaterThan(0);
+      expect(Number(eleventh.headers['retry-after'])).toBeLessThanOrEqual(900);
+      expect(eleventh.body.code).toBe('IDENTITY.RATE_LIMITED');
+      // Other users are not affected.
+      await t.login('alice', 'alice-secret-1');
+    });
+  });
+
+  describe('case 5: no lost updates', () => {
+    it('two concurrent PATCHes with the same version: one wins, one gets 409', async () => {
+      const role = await createRole('concurrent', [{ context: 'mqtt', resource: 'a/#', operation: 'read' }]);
+      const v = role.body.version as number;
+      const [a, b] = await Promise.all([
+        t.http.patch(`/api/roles/${role.body.id}`).set(bearer(admin)).send({ version: v, permissions: [{ context: 'mqtt', resource: 'b/#', operation: 'read' }] }),
+        t.http.patch(`/api/roles/${role.body.id}`).set(bearer(admin)).send({ version: v, permissions: [{ context: 'mqtt', resource: 'c/#', operation: 'read' }] }),
+      ]);
+      expect([a.status, b.status].sort()).toEqual([200, 409]);
+      const winner = a.status === 200 ? a : b;
+      const now = await t.http.get(`/api/roles/${role.body.id}`).set(bearer(admin));
+      expect(now.body.permissions.map((p: { resource: string }) => p.resource)).toEqual(winner.body.permissions.map((p: { resource: string }) => p.resource));
+      expect(now.body.version).toBe(v + 1);
+    });
+
+    it('a stale If-Match gets 412', async () => {
+      const role = await createRole('if-match', []);
+      await t.http.patch(`/api/roles/${role.body.id}`).set(bearer(admin)).set('If-Match', role.headers.etag).send({ description: 'one' }).expect(200);
+      const stale = await t.http.patch(`/api/roles/${role.body.id}`).set(bearer(admin)).set('If-Match', role.headers.etag).send({ description: 'two' });
+      expect(stale.status).toBe(412);
+      expect(stale.body.code).toBe('IDENTITY.PRECONDITION_FAILED');
+    });
+  });
+
+  describe('case 6: invalid input → 400 naming the rule', () => {
+    it.each([
+      ['mqtt', 'a/#/b', /#/],
+      ['mqtt', 'a+/b', /\+/],
+      ['http', 'api/users', /start with '\/'/],
+      ['mqtt', '', /empty/],
+    ])('%s %j', async (context, resource, rule) => {
+      const res = await createRole(`bad-${Math.random().toString(36).slice(2)}`, [{ context, resource, operation: 'read' }]);
+      expect(res.status).toBe(400);
+      expect(res.headers['content-type']).toMatch(/application\/problem\+json/);
+      expect(res.body.detail).toMatch(rule);
+    });
+
+    it('refuses unknown body fields', async () => {
+      const res = await createUser({ username: 'henry', password: 'henry-secret-1', isAdmin: true });
+      expect(res.status).toBe(400);
+      expect(res.body.detail).toMatch(/isAdmin should not exist/);
+      await t.http.post('/api/login').send({ username: 'admin', password: 'x', extra: 1 }).expect(400);
+    });
+
+    it('refuses a bad username, a weak password, malformed JSON and a bad cursor', async () => {
+      expect((await createUser({ username: 'a/b', password: 'long-enough-1' })).status).toBe(400);
+      const weak = await createUser({ username: 'ivan', password: 'short' });
+      expect(weak.status).toBe(400);
+      expect(weak.body.detail).toMatch(/at least 8 characters/);
+      const bad = await t.http.post('/api/roles').set(bearer(admin)).set('Content-Type', 'application/json').send('{"name":');
+      expect(bad.status).toBe(400);
+      expect((await t.http.get('/api/users?cursor=garbage').set(bearer(admin))).status).toBe(400);
+      expect((await t.http.get('/api/users?limit=500').set(bearer(admin))).status).toBe(400);
+    });
+
+    it('refuses a duplicate username with 409 and keeps built-in roles', async () => {
+      expect((await createUser({ username: 'alice', password: 'another-one-1' })).status).toBe(409);
+      const roles = await t.http.get('/api/roles?name=admin').set(bearer(admin));
+      const res = await t.http.delete(`/api/roles/${roles.body.items[0].id}`).set(bearer(admin));
+      expect(res.status).toBe(409);
+      expect(res.body.code).toBe('IDENTITY.BUILT_IN_ROLE');
+    });
+  });
+
+  describe('case 8: dry run and effective permissions', () => {
+    it('answers allowed with the permission and role that granted it', async () => {
+      const role = await createRole('sensor-reader', [{ context: 'mqtt', resource: 'sensors/#', operation: 'read' }]);
+      const user = await createUser({
+        username: 'judy',
+        password: 'judy-secret-1',
+        roles: [role.body.id],
+        permissions: [{ context: 'mqtt', resource: 'devices/${username}/#', operation: 'readWrite' }],
+      });
+      const check = await t.http
+        .post('/api/authorization/check')
+        .set(bearer(admin))
+        .send({ username: 'judy', context: 'mqtt', resource: 'sensors/a/temp', operation: 'read' })
+        .expect(200);
+      expect(check.body.allowed).toBe(true);
+      expect(check.body.grantedBy).toEqual([
+        { permission: expect.objectContaining({ resource: 'sensors/#', operation: 'read' }), via: role.body.id, roleName: 'sensor-reader' },
+      ]);
+      const own = await t.http
+        .post('/api/authorization/check')
+        .set(bearer(admin))
+        .send({ userId: user.body.id, context: 'mqtt', resource: 'devices/judy/x', operation: 'write' })
+        .expect(200);
+      expect(own.body).toMatchObject({ allowed: true, grantedBy: [{ via: 'user' }] });
+      const denied = await t.http
+        .post('/api/authorization/check')
+        .set(bearer(admin))
+        .send({ userId: user.body.id, context: 'mqtt', resource: 'devices/other/x', operation: 'write' })
+        .expect(200);
+      expect(denied.body).toEqual({ allowed: false, grantedBy: [] });
+
+      const eff = await t.http.get(`/api/users/${user.body.id}/effective-permissions`).set(bearer(admin)).expect(200);
+      expect(eff.body.items).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({ via: 'user', permission: expect.objectContaining({ resource: 'devices/${username}/#' }) }),
+          expect.objectContaining({ via: role.body.id, roleName: 'sensor-reader', permission: expect.objectContaining({ resource: 'sensors/#' }) }),
+        ]),
+      );
+    });
+
+    it('lists each distinct permission with its holders', async () => {
+      const res = await t.http.get('/api/permissions?limit=200').set(bearer(admin)).expect(200);
+      const sensors = res.body.items.find((i: { resource: string }) => i.resource === 'sensors/#');
+      expect(sensors.roles).toEqual([expect.objectContaining({ name: 'sensor-reader' })]);
+    });
+  });
+
+  describe('paging', () => {
+    it('walks all users with a cursor', async () => {
+      const seen: string[] = [];
+      let cursor: string | null = null;
+      do {
+        const res: { body: { items: { username: string }[]; nextCursor: string | null } } = await t.http
+          .get('/api/users')
+          .query({ limit: 2, ...(cursor ? { cursor } : {}) })
+          .set(bearer(admin))
+          .expect(200);
+        seen.push(...res.body.items.map((u: { username: string }) => u.username));
+        cursor = res.body.nextCursor;
+      } while (cursor);
+      expect(seen).toEqual([...seen].sort());
+      expect(new Set(seen).size).toBe(seen.length);
+      expect(seen).toContain('admin');
+    });
+  });
+
+  describe('public routes and health', () => {
+    it('serves health, the password policy and the OpenAPI document without a token', async () => {
+      await t.http.get('/health/live').expect(200);
+      await t.http.get('/health/ready').expect(200, { status: 'ok', database: 'ok' });
+      const policy = await t.http.get('/api/auth/password-policy').expect(200);
+      expect(policy.body.min).toBe(8);
+      const doc = await t.http.get('/api/openapi.json').expect(200);
+      expect(doc.body.paths['/api/users']).toBeDefined();
+      await t.http.get('/api/nothing-here').set(bearer(admin)).expect(404);
+    });
+  });
+});
