@@ -20,7 +20,12 @@ module.exports = {
       ...common,
       displayName: 'e2e',
       testMatch: ['<rootDir>/{apps,libs,test}/**/*.e2e-spec.ts'],
+      testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/services/'],
     },
+    // Suites that need external servers (NATS, Redis): only when their URL is given (.ci/run does).
+    ...(process.env.TEST_NATS_URL || process.env.TEST_REDIS_URL
+      ? [{ ...common, displayName: 'services', testMatch: ['<rootDir>/test/services/**/*.e2e-spec.ts'] }]
+      : []),
   ],
   // A global option (Jest ignores it inside `projects`): e2e suites boot real apps and databases.
   testTimeout: 60000,

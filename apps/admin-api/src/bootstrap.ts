@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import type { AddressInfo } from 'node:net';
-import { type INestApplication, Logger, type LoggerService, RequestMethod } from '@nestjs/common';
+import { ConsoleLogger, type INestApplication, type LoggerService, RequestMethod } from '@nestjs/common';
+import { nestLogLevels } from '@gatehouse/contracts';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { SwaggerModule } from '@nestjs/swagger';
@@ -30,7 +31,7 @@ export interface AdminApiStartOptions {
 export async function createAdminApi(env: Record<string, string | undefined> = process.env, opts: AdminApiStartOptions = {}): Promise<AdminApiHandle> {
   const config = loadAdminApiConfig(env);
   const app = await NestFactory.create<NestExpressApplication>(AdminApiModule.forRoot(config), {
-    logger: opts.logger ?? ['error', 'warn', 'log'],
+    logger: opts.logger ?? new ConsoleLogger('admin-api', { json: true, logLevels: nestLogLevels(config.logLevel) }),
     bodyParser: false,
     abortOnError: false,
   });
@@ -56,4 +57,3 @@ export async function createAdminApi(env: Record<string, string | undefined> = p
   };
 }
 
-export const adminApiLogger = new Logger('admin-api');

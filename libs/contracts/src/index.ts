@@ -5,3 +5,4 @@ export * from './authenticate.dto';
 export * from './events.dto';
 export * from './validate-message';
 export * from './transport';
+export * from './log-levels';

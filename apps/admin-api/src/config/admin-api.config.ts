@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { defaultLoginLimits, type IdentityOptions, type PasswordPolicyOptions } from '@gatehouse/identity';
 import type { DatabaseOptions } from '@gatehouse/persistence';
+import { isLogLevel, LOG_LEVELS } from '@gatehouse/contracts';
 
 /** A configuration value that is wrong: the start stops with a message naming the variable. */
 export class ConfigError extends Error {
@@ -25,7 +26,6 @@ export interface AdminApiConfig {
 
 export const ADMIN_API_CONFIG = Symbol('ADMIN_API_CONFIG');
 
-const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 const USERNAME = /^[A-Za-z0-9][A-Za-z0-9_.:@-]*$/;
 
 export function parsePort(env: Record<string, string | undefined>, name: string, fallback: number): number {
@@ -73,7 +73,7 @@ export function loadAdminApiConfig(env: Record<string, string | undefined> = pro
     throw new ConfigError('ADMIN_USERNAME', 'must be 3..128 characters of A-Z a-z 0-9 _ . : @ - (starting with a letter or digit)');
   }
   const logLevel = env.LOG_LEVEL || 'info';
-  if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}`);
+  if (!isLogLevel(logLevel)) throw new ConfigError('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}`);
   const transportUrl = env.TRANSPORT_URL || undefined;
   if (transportUrl && !/^(tcp|nats):\/\//.test(transportUrl)) {
     throw new ConfigError('TRANSPORT_URL', 'must be tcp://host:port or nats://host:port');

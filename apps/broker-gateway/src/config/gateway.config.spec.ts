@@ -26,7 +26,7 @@ describe('loadGatewayConfig (SPEC 7)', () => {
   ])('a wrong value stops the start naming %s', (variable, env) => {
     let err: unknown;
     try {
-      loadGatewayConfig(env as Record<string, string>);
+      loadGatewayConfig(env);
     } catch (e) {
       err = e;
     }

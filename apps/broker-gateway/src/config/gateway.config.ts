@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
-import { type TransportEndpoint, TransportUrlError, parseTransportUrl } from '@gatehouse/contracts';
-import type { LogLevel } from '@nestjs/common';
+import { type TransportEndpoint, TransportUrlError, parseTransportUrl, isLogLevel, LOG_LEVELS } from '@gatehouse/contracts';
 
 /** A configuration value that is wrong: the start stops with a message naming the variable (SPEC 7). */
 export class GatewayConfigError extends Error {
@@ -59,7 +58,6 @@ export interface GatewayConfig {
 
 export const GATEWAY_CONFIG = Symbol('GATEWAY_CONFIG');
 
-const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 type Env = Record<string, string | undefined>;
 
@@ -94,7 +92,7 @@ function integer(env: Env, name: string, fallback: number, min: number, max: num
 /** Reads and validates the gateway configuration (SPEC 7). Nothing else in the gateway reads the environment. */
 export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
   const logLevel = text(env, 'LOG_LEVEL') ?? 'info';
-  if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
+  if (!isLogLevel(logLevel)) {
     throw new GatewayConfigError('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
   }
   let transport: TransportEndpoint;
@@ -142,22 +140,4 @@ export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
   };
 }
 
-/** Nest logger levels for a pino-style `LOG_LEVEL`. */
-export function nestLogLevels(level: string): LogLevel[] {
-  switch (level) {
-    case 'silent':
-      return [];
-    case 'fatal':
-      return ['fatal'];
-    case 'error':
-      return ['fatal', 'error'];
-    case 'warn':
-      return ['fatal', 'error', 'warn'];
-    case 'debug':
-      return ['fatal', 'error', 'warn', 'log', 'debug'];
-    case 'trace':
-      return ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
-    default:
-      return ['fatal', 'error', 'warn', 'log'];
-  }
-}
+export { nestLogLevels } from '@gatehouse/contracts';

@@ -80,6 +80,6 @@ export class IdentityClient implements OnApplicationShutdown {
 
 function describe(err: unknown): string {
   if (err instanceof Error) return err.message;
-  if (typeof err === 'object' && err !== null && 'message' in err) return String((err as { message: unknown }).message);
+  if (typeof err === 'object' && err !== null && 'message' in err) return String((err).message);
   return String(err);
 }

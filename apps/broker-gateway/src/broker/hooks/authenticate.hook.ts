@@ -41,7 +41,7 @@ export class AuthenticateHook {
         this.logger.log(
           `CONNECT refused (${refusal.returnCode}) client ${JSON.stringify(client.id)} user ${JSON.stringify(username ?? '')} from ${remoteAddressOf(client) ?? '?'}: ${refusal.message}`,
         );
-        done(refusal as ConnackError & { returnCode: number }, false);
+        done(refusal, false);
       },
     );
   };
