@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `npm start`: runs admin-api and broker-gateway side by side (each in its own process, talking
 // over the loopback transport), prefixes their output, and stops both on Ctrl-C / SIGTERM or
-// when either exits.
+// when either exits. The gateway starts once admin-api is up, on the transport address it printed.
 'use strict';
 const { spawn } = require('node:child_process');
 const path = require('node:path');
@@ -15,13 +15,15 @@ const nodeArgs = ['--disable-warning=ExperimentalWarning', '--enable-source-maps
 const children = [];
 let stopping = false;
 
-function pipe(stream, name, out) {
+function pipe(stream, name, out, onLine) {
   let buf = '';
   stream.on('data', (d) => {
     buf += d;
     let i;
     while ((i = buf.indexOf('\n')) >= 0) {
-      out.write(`[${name}] ${buf.slice(0, i)}\n`);
+      const line = buf.slice(0, i);
+      out.write(`[${name}] ${line}\n`);
+      if (onLine) onLine(line);
       buf = buf.slice(i + 1);
     }
   });
@@ -38,9 +40,9 @@ function stopAll(code) {
   Promise.all(children.map((c) => (c.exitCode !== null ? null : new Promise((r) => c.once('exit', r))))).then(() => process.exit(code));
 }
 
-for (const app of apps) {
-  const child = spawn(process.execPath, [...nodeArgs, path.join(root, app.entry)], { cwd: root, env: process.env, stdio: ['ignore', 'pipe', 'pipe'] });
-  pipe(child.stdout, app.name, process.stdout);
+function startApp(app, env, onLine) {
+  const child = spawn(process.execPath, [...nodeArgs, path.join(root, app.entry)], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  pipe(child.stdout, app.name, process.stdout, onLine);
   pipe(child.stderr, app.name, process.stderr);
   child.on('exit', (code, signal) => {
     if (!stopping) {
@@ -50,6 +52,15 @@ for (const app of apps) {
   });
   children.push(child);
 }
+
+let gatewayStarted = false;
+startApp(apps[0], process.env, (line) => {
+  const m = /^admin-api\s+transport\s+(\S+)/.exec(line);
+  if (!m || gatewayStarted || stopping) return;
+  gatewayStarted = true;
+  const transportUrl = m[1].startsWith('tcp://') ? m[1] : process.env.TRANSPORT_URL;
+  startApp(apps[1], { ...process.env, ...(transportUrl ? { TRANSPORT_URL: transportUrl } : {}) });
+});
 
 process.on('SIGINT', () => stopAll(0));
 process.on('SIGTERM', () => stopAll(0));

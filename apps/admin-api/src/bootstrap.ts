@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import type { AddressInfo } from 'node:net';
-import { ConsoleLogger, type INestApplication, type LoggerService, RequestMethod } from '@nestjs/common';
-import { nestLogLevels } from '@gatehouse/contracts';
+import { type INestApplication, type LoggerService, RequestMethod } from '@nestjs/common';
+import { createAppLogger } from '@gatehouse/contracts';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { SwaggerModule } from '@nestjs/swagger';
@@ -31,7 +31,7 @@ export interface AdminApiStartOptions {
 export async function createAdminApi(env: Record<string, string | undefined> = process.env, opts: AdminApiStartOptions = {}): Promise<AdminApiHandle> {
   const config = loadAdminApiConfig(env);
   const app = await NestFactory.create<NestExpressApplication>(AdminApiModule.forRoot(config), {
-    logger: opts.logger ?? new ConsoleLogger('admin-api', { json: true, logLevels: nestLogLevels(config.logLevel) }),
+    logger: opts.logger ?? createAppLogger('admin-api', config.logLevel),
     bodyParser: false,
     abortOnError: false,
   });

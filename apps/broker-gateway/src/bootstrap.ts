@@ -1,10 +1,10 @@
 import type { AddressInfo, Server as NetServer } from 'node:net';
-import { ConsoleLogger, type INestMicroservice } from '@nestjs/common';
+import type { INestMicroservice } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { formatTcpUrl, transportServerOptions } from '@gatehouse/contracts';
+import { createAppLogger, formatTcpUrl, transportServerOptions } from '@gatehouse/contracts';
 import { BrokerGatewayModule } from './broker-gateway.module';
 import { MqttListeners, type ListenerPorts } from './broker/mqtt-listeners.service';
-import { loadGatewayConfig, nestLogLevels, type GatewayConfig } from './config/gateway.config';
+import { loadGatewayConfig, type GatewayConfig } from './config/gateway.config';
 import { GatewayRegistration } from './transport/gateway-registration.service';
 
 export interface BrokerGateway {
@@ -25,7 +25,7 @@ export interface BrokerGateway {
  */
 export async function createBrokerGateway(env: Record<string, string | undefined> = process.env): Promise<BrokerGateway> {
   const config = loadGatewayConfig(env);
-  const logger = new ConsoleLogger('broker-gateway', { json: true, logLevels: nestLogLevels(config.logLevel) });
+  const logger = createAppLogger('broker-gateway', config.logLevel);
   const serverOptions =
     config.transport.kind === 'tcp'
       ? transportServerOptions({ kind: 'tcp', url: '', host: config.eventHost, port: config.eventPort })

@@ -1,4 +1,4 @@
-import type { LogLevel } from '@nestjs/common';
+import { ConsoleLogger, type LogLevel } from '@nestjs/common';
 
 /** The values of `LOG_LEVEL` (SPEC 7), pino's names. */
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -26,4 +26,23 @@ export function nestLogLevels(level: string): LogLevel[] {
     default:
       return ['fatal', 'error', 'warn', 'log'];
   }
+}
+
+/** Nest's start-up chatter, shown only at `debug` and below. */
+const STARTUP_CONTEXTS = new Set(['InstanceLoader', 'RoutesResolver', 'RouterExplorer', 'NestFactory', 'NestApplication', 'NestMicroservice']);
+
+/**
+ * The structured (JSON lines) logger both apps use, honouring `LOG_LEVEL` (SPEC 6, 7). User-controlled
+ * strings end up JSON-escaped inside the line, so they can never break it.
+ */
+export function createAppLogger(app: string, level: string): ConsoleLogger {
+  const verbose = level === 'debug' || level === 'trace';
+  class AppLogger extends ConsoleLogger {
+    override log(message: unknown, ...rest: unknown[]): void {
+      const context = rest[rest.length - 1];
+      if (!verbose && typeof context === 'string' && STARTUP_CONTEXTS.has(context)) return;
+      super.log(message, ...rest);
+    }
+  }
+  return new AppLogger(app, { json: true, logLevels: nestLogLevels(level) });
 }
