@@ -6,3 +6,5 @@ export * from './events.dto';
 export * from './validate-message';
 export * from './transport';
 export * from './log-levels';
+export * from './registry.dto';
+export * from './failure-limiter';
