@@ -1,9 +1,15 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import { ClientRegistryModule } from '@gatehouse/client-registry';
 import { IdentityModule } from '@gatehouse/identity';
 import { PersistenceModule } from '@gatehouse/persistence';
 import { ADMIN_API_CONFIG, type AdminApiConfig } from './config/admin-api.config';
 import { AuthController } from './features/auth/auth.controller';
+import { CertificatesAppService } from './features/certificates/certificates.app-service';
+import { CertificatesController } from './features/certificates/certificates.controller';
+import { ClientRegistryAppService } from './features/client-registry/client-registry.app-service';
+import { ClientRegistryController } from './features/client-registry/client-registry.controller';
+import { RegistryMessagesController } from './features/client-registry/registry-messages.controller';
 import { HealthController } from './features/health/health.controller';
 import { PermissionsAppService } from './features/permissions/permissions.app-service';
 import { PermissionsController } from './features/permissions/permissions.controller';
@@ -29,8 +35,18 @@ export class AdminApiModule {
           useFactory: () => config.identity,
           imports: [AdminTransportModule.forRoot(config.transportUrl)],
         }),
+        ClientRegistryModule.forRoot(config.clientRegistry),
       ],
-      controllers: [AuthController, UsersController, RolesController, PermissionsController, HealthController],
+      controllers: [
+        AuthController,
+        UsersController,
+        RolesController,
+        PermissionsController,
+        HealthController,
+        ClientRegistryController,
+        CertificatesController,
+        RegistryMessagesController,
+      ],
       providers: [
         configProvider,
         AbilityCache,
@@ -38,6 +54,8 @@ export class AdminApiModule {
         UsersAppService,
         RolesAppService,
         PermissionsAppService,
+        ClientRegistryAppService,
+        CertificatesAppService,
         { provide: APP_GUARD, useClass: AccessGuard },
         { provide: APP_FILTER, useClass: ProblemDetailsFilter },
       ],

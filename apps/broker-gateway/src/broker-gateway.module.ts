@@ -1,5 +1,6 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { aedesBrokerProvider } from './broker/aedes.provider';
+import { ClientCaService } from './broker/client-ca.service';
 import { ConnectThrottle } from './broker/connect/connect-throttle.service';
 import { VerificationCache } from './broker/connect/verification-cache.service';
 import { AuthenticateHook } from './broker/hooks/authenticate.hook';
@@ -26,6 +27,7 @@ export class BrokerGatewayModule {
         AuthenticateHook,
         PacketAuthorizationHook,
         MqttListeners,
+        ClientCaService,
         ConnectThrottle,
         VerificationCache,
         ChangeClock,

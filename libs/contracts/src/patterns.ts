@@ -22,3 +22,11 @@ export const IdentityEvents = {
   /** A principal changed: payload {@link PrincipalChangedEventDto}. */
   PRINCIPAL_CHANGED: 'identity.principal-changed',
 } as const;
+
+export const RegistryPatterns = {
+  /**
+   * The CA certificates the gateways trust for client certificates (the Gatehouse CA). Payload `{}`,
+   * answer {@link CaCertificatesDto}. Asked at start and periodically, so a gateway needs no shared files.
+   */
+  CA_CERTIFICATES: 'registry.ca-certificates',
+} as const;

@@ -15,7 +15,8 @@ export type IdentityErrorCode =
   | 'IDENTITY.WEAK_PASSWORD'
   | 'IDENTITY.UNKNOWN_ROLE'
   | 'IDENTITY.INVALID_CURSOR'
-  | 'IDENTITY.LAST_ADMIN';
+  | 'IDENTITY.LAST_ADMIN'
+  | 'IDENTITY.CERTIFICATE_NOT_FOUND';
 
 /** An error raised by the identity lib, with a stable code. Never carries a secret. */
 export class IdentityError extends Error {

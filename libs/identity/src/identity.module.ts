@@ -4,6 +4,7 @@ import { identityEntities } from './entities';
 import { IDENTITY_OPTIONS, type IdentityOptions } from './identity.options';
 import { AdminBootstrapService } from './services/admin-bootstrap.service';
 import { AuthService } from './services/auth.service';
+import { CertificateService } from './services/certificate.service';
 import { LoginThrottle } from './services/login-throttle.service';
 import { PasswordHasher } from './services/password-hasher.service';
 import { PasswordPolicyService } from './services/password-policy.service';
@@ -16,6 +17,7 @@ import { UserService } from './services/user.service';
 const services = [
   AdminBootstrapService,
   AuthService,
+  CertificateService,
   LoginThrottle,
   PasswordHasher,
   PasswordPolicyService,

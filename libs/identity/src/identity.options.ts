@@ -37,4 +37,23 @@ export interface PrincipalChangeSink {
 }
 export const PRINCIPAL_CHANGE_SINK = Symbol('PRINCIPAL_CHANGE_SINK');
 
+/** An MQTT CONNECT of a username that does not exist (SPEC 4, MQTT flow). */
+export interface RegistrationAttempt {
+  username: string;
+  password: string;
+  clientId: string;
+  remoteAddress?: string;
+}
+
+/**
+ * Port to the client registry (implemented outside identity, so identity does not depend on it):
+ * records an unknown user's CONNECT as a pending registration request while the registry is unlocked.
+ * Answers true when a pending request for these credentials exists now (CONNACK 5), false when nothing
+ * was recorded (locked, other credentials pending, limits): the CONNECT is then bad credentials.
+ */
+export interface RegistrationAttemptSink {
+  recordMqttAttempt(attempt: RegistrationAttempt): Promise<boolean>;
+}
+export const REGISTRATION_ATTEMPT_SINK = Symbol('REGISTRATION_ATTEMPT_SINK');
+
 export const defaultLoginLimits: LoginLimitOptions = { maxFailuresPerUsername: 10, maxFailuresPerIp: 100, windowSeconds: 900 };

@@ -10,6 +10,15 @@ export interface PermissionView {
 
 export type PermissionInput = Omit<PermissionView, 'id'>;
 
+/** A client certificate registered on a user (SPEC 1.3): public facts only. */
+export interface CertificateView {
+  fingerprint: string;
+  serial: string;
+  notBefore: Date;
+  notAfter: Date;
+  revokedAt: Date | null;
+}
+
 /** A user as the identity lib hands it out: never a hash or a secret. */
 export interface UserView {
   id: string;
@@ -21,7 +30,7 @@ export interface UserView {
   enabled: boolean;
   mqttPublishPrefix: string | null;
   enforceMFAEnrollment: boolean;
-  certificates: { fingerprint: string; serial: string; notBefore: Date; notAfter: Date; revokedAt: Date | null }[];
+  certificates: CertificateView[];
   createdAt: Date;
   updatedAt: Date;
   lastLoginAt: Date | null;

@@ -10,6 +10,7 @@ export { PasswordHasher, ARGON2_PARAMS } from './services/password-hasher.servic
 export { PrincipalService } from './services/principal.service';
 export { RoleService } from './services/role.service';
 export { TokenService, type TokenView, type IssuedToken } from './services/token.service';
-export { UserService } from './services/user.service';
+export { UserService, type CreateUserOptions } from './services/user.service';
+export { CertificateService, type CertificateRecord, type ActiveCertificate } from './services/certificate.service';
 export { LoginThrottle } from './services/login-throttle.service';
 export { decodeCursor, encodeCursor } from './paging';

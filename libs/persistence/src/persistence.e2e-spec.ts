@@ -37,8 +37,9 @@ describe('persistence: migrations on the configured database', () => {
   });
 
   it('reverts and re-applies the migrations', async () => {
-    await ds.undoLastMigration();
+    for (let i = 0; i < ds.migrations.length; i++) await ds.undoLastMigration();
     await expect(ds.query('SELECT 1 FROM roles')).rejects.toThrow();
+    await expect(ds.query('SELECT 1 FROM registration_requests')).rejects.toThrow();
     await ds.runMigrations();
     const [{ n }] = await ds.query<{ n: number }[]>('SELECT count(*)::int AS n FROM roles');
     expect(n).toBe(2);

@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import type { ClientRegistryOptions } from '@gatehouse/client-registry';
 import { defaultLoginLimits, type IdentityOptions, type PasswordPolicyOptions } from '@gatehouse/identity';
 import type { DatabaseOptions } from '@gatehouse/persistence';
 import { isLogLevel, LOG_LEVELS } from '@gatehouse/contracts';
@@ -21,6 +22,7 @@ export interface AdminApiConfig {
   database: DatabaseOptions;
   transportUrl: string | undefined;
   identity: IdentityOptions;
+  clientRegistry: ClientRegistryOptions;
   logLevel: string;
 }
 
@@ -33,6 +35,38 @@ export function parsePort(env: Record<string, string | undefined>, name: string,
   if (raw === undefined || raw === '') return fallback;
   if (!/^\d+$/.test(raw) || Number(raw) > 65535) throw new ConfigError(name, `must be a port number 0..65535, got "${raw}"`);
   return Number(raw);
+}
+
+function parseInteger(env: Record<string, string | undefined>, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) throw new ConfigError(name, `must be an integer ${min}..${max}, got "${raw}"`);
+  return Number(raw);
+}
+
+/** Client registry and Gatehouse CA settings (SPEC 4); every name is checked and named on error. */
+function parseClientRegistry(env: Record<string, string | undefined>, dataDir: string): ClientRegistryOptions {
+  const certFile = env.CA_CERT_FILE || undefined;
+  const keyFile = env.CA_KEY_FILE || undefined;
+  if ((certFile === undefined) !== (keyFile === undefined)) {
+    throw new ConfigError(certFile === undefined ? 'CA_CERT_FILE' : 'CA_KEY_FILE', 'CA_CERT_FILE and CA_KEY_FILE go together');
+  }
+  const keyPassphrase = env.CA_KEY_PASSPHRASE || undefined;
+  if (keyPassphrase !== undefined && keyPassphrase.length < 16) throw new ConfigError('CA_KEY_PASSPHRASE', 'must be at least 16 characters');
+  return {
+    dataDir,
+    requestTtlSeconds: parseInteger(env, 'CLIENT_REGISTRY_REQUEST_TTL_SECONDS', 86_400, 60, 30 * 86_400),
+    grantGraceSeconds: parseInteger(env, 'CLIENT_REGISTRY_GRANT_GRACE_SECONDS', 3600, 0, 30 * 86_400),
+    registerLimitPerIp: parseInteger(env, 'CLIENT_REGISTRY_RATE_LIMIT_PER_IP', 60, 1, 1_000_000),
+    registerLimitWindowSeconds: parseInteger(env, 'CLIENT_REGISTRY_RATE_LIMIT_WINDOW_SECONDS', 60, 1, 86_400),
+    maxPendingRequests: parseInteger(env, 'CLIENT_REGISTRY_MAX_PENDING', 1000, 1, 1_000_000),
+    ca: {
+      ...(certFile && keyFile ? { certFile: resolve(certFile), keyFile: resolve(keyFile) } : {}),
+      ...(keyPassphrase ? { keyPassphrase } : {}),
+      caValidityDays: parseInteger(env, 'CA_VALIDITY_DAYS', 3650, 1, 36_500),
+      clientCertValidityDays: parseInteger(env, 'CLIENT_CERT_VALIDITY_DAYS', 365, 1, 3650),
+    },
+  };
 }
 
 function parsePolicy(raw: string | undefined): PasswordPolicyOptions {
@@ -85,6 +119,7 @@ export function loadAdminApiConfig(env: Record<string, string | undefined> = pro
     database: { databaseUrl, dataDir },
     transportUrl,
     logLevel,
+    clientRegistry: parseClientRegistry(env, dataDir),
     identity: {
       passwordPolicy: parsePolicy(env.PASSWORD_POLICY),
       adminUsername,

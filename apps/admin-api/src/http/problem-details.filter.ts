@@ -1,5 +1,6 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import type { Response } from 'express';
+import { ClientRegistryError, type ClientRegistryErrorCode } from '@gatehouse/client-registry';
 import { IdentityError, type IdentityErrorCode } from '@gatehouse/identity';
 import { RbacError } from '@gatehouse/rbac';
 import { Problem } from './problem';
@@ -21,6 +22,22 @@ const IDENTITY_STATUS: Record<IdentityErrorCode, HttpStatus> = {
   'IDENTITY.UNKNOWN_ROLE': HttpStatus.BAD_REQUEST,
   'IDENTITY.INVALID_CURSOR': HttpStatus.BAD_REQUEST,
   'IDENTITY.LAST_ADMIN': HttpStatus.CONFLICT,
+  'IDENTITY.CERTIFICATE_NOT_FOUND': HttpStatus.NOT_FOUND,
+};
+
+const REGISTRY_STATUS: Record<ClientRegistryErrorCode, HttpStatus> = {
+  'REGISTRY.LOCKED': HttpStatus.LOCKED,
+  'REGISTRY.CONFLICT': HttpStatus.CONFLICT,
+  'REGISTRY.REJECTED': HttpStatus.FORBIDDEN,
+  'REGISTRY.INVALID_REQUEST': HttpStatus.BAD_REQUEST,
+  'REGISTRY.INVALID_CSR': HttpStatus.BAD_REQUEST,
+  'REGISTRY.RATE_LIMITED': HttpStatus.TOO_MANY_REQUESTS,
+  'REGISTRY.TOO_MANY_PENDING': HttpStatus.TOO_MANY_REQUESTS,
+  'REGISTRY.REQUEST_NOT_FOUND': HttpStatus.NOT_FOUND,
+  'REGISTRY.REQUEST_NOT_PENDING': HttpStatus.CONFLICT,
+  'REGISTRY.REQUEST_EXPIRED': HttpStatus.CONFLICT,
+  'REGISTRY.INVALID_CURSOR': HttpStatus.BAD_REQUEST,
+  'REGISTRY.CA_UNAVAILABLE': HttpStatus.SERVICE_UNAVAILABLE,
 };
 
 interface Rendered {
@@ -49,6 +66,9 @@ function render(err: unknown): Rendered {
   }
   if (err instanceof IdentityError) {
     return { status: IDENTITY_STATUS[err.code], code: err.code, detail: err.message, retryAfterSeconds: err.retryAfterSeconds };
+  }
+  if (err instanceof ClientRegistryError) {
+    return { status: REGISTRY_STATUS[err.code], code: err.code, detail: err.message, retryAfterSeconds: err.retryAfterSeconds };
   }
   if (err instanceof RbacError) return { status: 400, code: err.code, detail: err.message };
   if (err instanceof HttpException) {

@@ -5,7 +5,8 @@ import { Inject, Injectable, Logger, type OnApplicationBootstrap, type BeforeApp
 import { WebSocketServer, createWebSocketStream } from 'ws';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway.config';
 import { AEDES_BROKER, type AedesBroker } from './aedes.types';
-import { loadTlsMaterial } from './tls-material';
+import { ClientCaService } from './client-ca.service';
+import { loadTlsMaterial, type TlsMaterial } from './tls-material';
 
 export interface ListenerPorts {
   mqtt: number;
@@ -31,6 +32,7 @@ export class MqttListeners implements OnApplicationBootstrap, BeforeApplicationS
   constructor(
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
     @Inject(AEDES_BROKER) private readonly broker: AedesBroker,
+    private readonly clientCa: ClientCaService,
   ) {}
 
   /** The bound ports (after bootstrap). */
@@ -61,9 +63,12 @@ export class MqttListeners implements OnApplicationBootstrap, BeforeApplicationS
     if (this.config.tlsPort !== null) {
       const material = await loadTlsMaterial(this.config);
       if (material) {
-        this.tls = createTlsServer(
-          { cert: material.cert, key: material.key, ...(material.ca ? { ca: material.ca, requestCert: true, rejectUnauthorized: false } : {}) },
-          (socket) => handle(socket),
+        // Client certificates (SPEC 3): requested, verified against the Gatehouse CA and MQTT_TLS_CA_FILE,
+        // never required (password logins over TLS stay possible); the authenticate hook only trusts
+        // a certificate the handshake verified (`socket.authorized`).
+        const gatehouseCa = await this.clientCa.start((certs) => this.tls?.setSecureContext(secureContext(material, certs)));
+        this.tls = createTlsServer({ ...secureContext(material, gatehouseCa ?? []), requestCert: true, rejectUnauthorized: false }, (socket) =>
+          handle(socket),
         );
         ports.tls = await listen(this.tls, this.config.tlsPort, host);
         if (material.generated) this.logger.log(`generated a self-signed server certificate: ${material.certFile}`);
@@ -100,6 +105,15 @@ export class MqttListeners implements OnApplicationBootstrap, BeforeApplicationS
     this.sockets.add(socket);
     socket.once('close', () => this.sockets.delete(socket));
   }
+}
+
+/**
+ * Server certificate and the CAs accepted for client certificates. With none known yet, the server's own
+ * certificate stands in (nobody else holds its key), so that Node's default root store is never used.
+ */
+function secureContext(material: TlsMaterial, gatehouseCa: string[]): { cert: Buffer; key: Buffer; ca: (string | Buffer)[] } {
+  const ca: (string | Buffer)[] = [...gatehouseCa, ...(material.ca ? [material.ca] : [])];
+  return { cert: material.cert, key: material.key, ca: ca.length > 0 ? ca : [material.cert] };
 }
 
 function listen(server: NetServer, port: number, host: string): Promise<number> {

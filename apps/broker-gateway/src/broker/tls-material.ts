@@ -11,7 +11,7 @@ const run = promisify(execFile);
 export interface TlsMaterial {
   cert: Buffer;
   key: Buffer;
-  /** CAs accepted for client certificates; absent → client certificates are not requested. */
+  /** Further CAs accepted for client certificates (MQTT_TLS_CA_FILE), besides the Gatehouse CA (ADR 0200). */
   ca?: Buffer;
   certFile: string;
   generated: boolean;

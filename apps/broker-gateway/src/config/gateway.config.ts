@@ -37,7 +37,7 @@ export interface GatewayConfig {
   tlsPort: number | null;
   /** Server certificate and key; absent → generated into `DATA_DIR/tls` on first start. */
   tlsFiles: TlsFilesConfig | null;
-  /** PEM bundle of CAs accepted for client certificates; absent → client certificates are not requested. */
+  /** PEM bundle of further CAs accepted for client certificates, besides the Gatehouse CA (fetched from admin-api, ADR 0200). */
   tlsClientCaFile: string | null;
   dataDir: string;
   transport: TransportEndpoint;

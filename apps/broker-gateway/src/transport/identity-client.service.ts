@@ -2,6 +2,8 @@ import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/
 import { type ClientProxy, ClientProxyFactory } from '@nestjs/microservices';
 import {
   AuthenticateResultDto,
+  CaCertificatesDto,
+  RegistryPatterns,
   type AuthenticateRequestDto,
   type GatewayRegistrationDto,
   GatewayPatterns,
@@ -44,6 +46,12 @@ export class IdentityClient implements OnApplicationShutdown {
     const answer = await this.request(IdentityPatterns.RESOLVE_PRINCIPAL, { userId });
     if (answer === null || answer === undefined || answer === '') return null;
     return this.validate(PrincipalDto, answer);
+  }
+
+  /** The CA certificates (PEM) admin-api issues client certificates from: the Gatehouse CA. */
+  async caCertificates(): Promise<string[]> {
+    const answer = await this.request(RegistryPatterns.CA_CERTIFICATES, {});
+    return this.validate(CaCertificatesDto, answer).certificates;
   }
 
   async register(dto: GatewayRegistrationDto): Promise<RegistrationAnswer> {

@@ -1,10 +1,12 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { AuthenticateRequestDto, AuthenticateResultDto } from '@gatehouse/contracts';
 import { DataSource } from 'typeorm';
 import { UserEntity } from '../entities';
 import { IdentityError } from '../identity.error';
+import { REGISTRATION_ATTEMPT_SINK, type RegistrationAttemptSink } from '../identity.options';
 import type { PermissionInput } from '../identity.types';
+import { CertificateService } from './certificate.service';
 import { LoginThrottle } from './login-throttle.service';
 import { PasswordHasher } from './password-hasher.service';
 import { PrincipalService } from './principal.service';
@@ -38,6 +40,8 @@ export class AuthService {
     private readonly tokens: TokenService,
     private readonly throttle: LoginThrottle,
     private readonly principals: PrincipalService,
+    private readonly certificates: CertificateService,
+    @Optional() @Inject(REGISTRATION_ATTEMPT_SINK) private readonly registrations?: RegistrationAttemptSink,
   ) {}
 
   /**
@@ -80,7 +84,12 @@ export class AuthService {
     return this.principals.effectiveRules(userId);
   }
 
-  /** MQTT CONNECT with username and password, or a token issued to that user as the password. */
+  /**
+   * MQTT CONNECT (SPEC 3): a client certificate the TLS listener verified (registered on the user, not
+   * revoked, user holds the `certificate` grant), or username and password (or a token issued to that
+   * user as the password). An unknown username while the client registry is unlocked is recorded as a
+   * pending registration request (SPEC 4, MQTT flow) and answered `pending-registration`.
+   */
   async authenticateMqtt(req: AuthenticateRequestDto): Promise<AuthenticateResultDto> {
     try {
       this.throttle.assertAllowed(req.username, req.remoteAddress);
@@ -89,9 +98,20 @@ export class AuthService {
     }
     const password = req.password ?? '';
     let userId: string | undefined;
-    let method: 'password' | 'token' = 'password';
+    let method: 'password' | 'token' | 'certificate' = 'password';
     let tokenId: string | undefined;
-    if (TokenService.looksLikeToken(password)) {
+    if (req.certificateFingerprint) {
+      const cert = await this.certificates.findActive(req.username, req.certificateFingerprint);
+      if (cert && !cert.hasCertificateGrant) return { outcome: 'not-authorized' };
+      if (cert) {
+        userId = cert.userId;
+        method = 'certificate';
+      } else if (!req.password) {
+        this.throttle.recordFailure(req.username, req.remoteAddress);
+        return { outcome: 'bad-credentials' };
+      }
+    }
+    if (!userId && TokenService.looksLikeToken(password)) {
       try {
         const session = await this.authenticateBearer(password);
         if (session.username === req.username) {
@@ -104,8 +124,9 @@ export class AuthService {
       }
     }
     if (!userId) {
-      const user = await this.verifyPassword(req.username, password);
+      const { user, exists } = await this.verifyPasswordOf(req.username, password);
       if (!user) {
+        if (!exists && password && (await this.recordRegistrationAttempt(req, password))) return { outcome: 'pending-registration' };
         this.throttle.recordFailure(req.username, req.remoteAddress);
         return { outcome: 'bad-credentials' };
       }
@@ -115,11 +136,32 @@ export class AuthService {
     if (!principal) return { outcome: 'bad-credentials' };
     if (!principal.enabled) return { outcome: 'not-authorized' };
     this.throttle.recordSuccess(req.username);
-    return { outcome: 'ok', principal, method, ...(tokenId ? { tokenId } : {}) };
+    return {
+      outcome: 'ok',
+      principal,
+      method,
+      ...(tokenId ? { tokenId } : {}),
+      ...(method === 'certificate' ? { certificateFingerprint: req.certificateFingerprint?.toLowerCase() } : {}),
+    };
+  }
+
+  private async recordRegistrationAttempt(req: AuthenticateRequestDto, password: string): Promise<boolean> {
+    if (!this.registrations) return false;
+    return this.registrations.recordMqttAttempt({
+      username: req.username,
+      password,
+      clientId: req.clientId,
+      ...(req.remoteAddress ? { remoteAddress: req.remoteAddress } : {}),
+    });
   }
 
   /** The user if the password is right and the user may use a password; null otherwise. */
   private async verifyPassword(username: string, password: string): Promise<UserEntity | null> {
+    return (await this.verifyPasswordOf(username, password)).user;
+  }
+
+  /** Like {@link verifyPassword}, and whether the username exists at all (after the same argon2 work). */
+  private async verifyPasswordOf(username: string, password: string): Promise<{ user: UserEntity | null; exists: boolean }> {
     const user = await this.dataSource
       .getRepository(UserEntity)
       .createQueryBuilder('u')
@@ -127,8 +169,8 @@ export class AuthService {
       .where('u.username = :username', { username })
       .getOne();
     const ok = await this.hasher.verify(user?.passwordHash, password);
-    if (!user || !ok) return null;
-    if (!user.grantTypes.some((g) => g.method === 'password')) return null;
-    return user;
+    if (!user || !ok) return { user: null, exists: !!user };
+    if (!user.grantTypes.some((g) => g.method === 'password')) return { user: null, exists: true };
+    return { user, exists: true };
   }
 }

@@ -6,11 +6,20 @@ import { UserEntity, type GrantType } from '../entities';
 import { IdentityError } from '../identity.error';
 import type { CreateUserInput, ExpectedVersion, Page, PageRequest, UpdateUserInput, UserView } from '../identity.types';
 import { decodeCursor, encodeCursor, escapeLike } from '../paging';
+import { CertificateService } from './certificate.service';
 import { PasswordHasher } from './password-hasher.service';
 import { PasswordPolicyService } from './password-policy.service';
 import { loadPermissions, replacePermissions, samePermissions } from './permission-store';
 import { PrincipalService } from './principal.service';
 import { versionConflict } from './role.service';
+
+/** How a user is created by another lib (the client registry): never reachable from an HTTP body. */
+export interface CreateUserOptions {
+  /** An argon2id hash made earlier (a registration request's password), instead of `input.password`. */
+  passwordHash?: string | null;
+  /** Run inside the caller's transaction. */
+  manager?: EntityManager;
+}
 
 const DEFAULT_GRANT_TYPES: GrantType[] = [{ method: 'password', isRequired: false }];
 
@@ -22,6 +31,7 @@ export class UserService {
     private readonly hasher: PasswordHasher,
     private readonly policy: PasswordPolicyService,
     private readonly principals: PrincipalService,
+    private readonly certificates: CertificateService,
   ) {}
 
   async get(id: string, manager: EntityManager = this.dataSource.manager): Promise<UserView> {
@@ -51,11 +61,12 @@ export class UserService {
     return { items, nextCursor: more ? encodeCursor(items[items.length - 1].username) : null };
   }
 
-  async create(input: CreateUserInput): Promise<UserView> {
+  async create(input: CreateUserInput, opts: CreateUserOptions = {}): Promise<UserView> {
     if (input.password !== undefined) this.policy.check(input.password);
-    const passwordHash = input.password !== undefined ? await this.hasher.hash(input.password) : null;
+    const passwordHash = input.password !== undefined ? await this.hasher.hash(input.password) : (opts.passwordHash ?? null);
+    const run = <T>(work: (m: EntityManager) => Promise<T>): Promise<T> => (opts.manager ? work(opts.manager) : inTransaction(this.dataSource, work));
     try {
-      return await inTransaction(this.dataSource, async (m) => {
+      return await run(async (m) => {
         const repo = m.getRepository(UserEntity);
         const user = await repo.save(
           repo.create({
@@ -161,6 +172,7 @@ export class UserService {
   private async toViews(m: EntityManager, users: UserEntity[]): Promise<UserView[]> {
     const ids = users.map((u) => u.id);
     const perms = await loadPermissions(m, ids, 'user_id');
+    const certificates = await this.certificates.list(ids, m);
     const roleRows: { user_id: string; role_id: string }[] =
       ids.length > 0 ? await m.query(`SELECT user_id, role_id FROM user_roles WHERE user_id = ANY($1::uuid[]) ORDER BY role_id`, [ids]) : [];
     return users.map((u) => ({
@@ -173,7 +185,7 @@ export class UserService {
       enabled: u.enabled,
       mqttPublishPrefix: u.mqttPublishPrefix,
       enforceMFAEnrollment: u.enforceMfaEnrollment,
-      certificates: [],
+      certificates: certificates.get(u.id) ?? [],
       createdAt: u.createdAt,
       updatedAt: u.updatedAt,
       lastLoginAt: u.lastLoginAt,

@@ -1,4 +1,5 @@
 import { Initial1764300000000 } from './1764300000000-initial';
+import { ClientRegistry1764400000000 } from './1764400000000-client-registry';
 
 /** Every migration, in order. Schema changes are made only here (synchronize is off everywhere). */
-export const migrations = [Initial1764300000000];
+export const migrations = [Initial1764300000000, ClientRegistry1764400000000];

@@ -1,0 +1,29 @@
+import { Injectable } from '@nestjs/common';
+import { CertificateIssuer, type IssuedForUser } from '@gatehouse/client-registry';
+import { type AuthSession, CertificateService, UserService } from '@gatehouse/identity';
+import { EscalationGuard } from '../shared/escalation.service';
+
+/**
+ * SPEC 2.3 certificate routes. Issuing a certificate hands out a credential of the user, so (like a
+ * password change, ADR 0004) the caller must hold every effective permission of that user.
+ */
+@Injectable()
+export class CertificatesAppService {
+  constructor(
+    private readonly users: UserService,
+    private readonly certificates: CertificateService,
+    private readonly issuer: CertificateIssuer,
+    private readonly escalation: EscalationGuard,
+  ) {}
+
+  async issue(session: AuthSession, userId: string, csr: string): Promise<IssuedForUser> {
+    await this.users.get(userId);
+    await this.escalation.assertMayControl(session, userId);
+    return this.issuer.issueForUser(userId, csr);
+  }
+
+  async revoke(userId: string, fingerprint: string): Promise<void> {
+    await this.users.get(userId);
+    await this.certificates.revoke(userId, fingerprint);
+  }
+}

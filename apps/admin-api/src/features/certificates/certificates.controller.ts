@@ -1,0 +1,42 @@
+import { Body, Controller, Delete, HttpCode, Param, ParseUUIDPipe, Post } from '@nestjs/common';
+import { ApiCreatedResponse, ApiTags } from '@nestjs/swagger';
+import type { AuthSession } from '@gatehouse/identity';
+import { CurrentSession, HttpPermission } from '../../http/route-access.decorator';
+import { CertificatesAppService } from './certificates.app-service';
+import { IssueCertificateDto, IssuedCertificateDto } from './certificates.dto';
+
+const uuid = new ParseUUIDPipe({ version: undefined });
+
+/** `POST /api/users/{id}/certificates {csr}` and `DELETE /api/users/{id}/certificates/{fingerprint}` (SPEC 2.3). */
+@ApiTags('users')
+@Controller('users')
+export class CertificatesController {
+  constructor(private readonly certificates: CertificatesAppService) {}
+
+  @Post(':id/certificates')
+  @HttpPermission()
+  @ApiCreatedResponse({ type: IssuedCertificateDto })
+  async issue(
+    @CurrentSession() s: AuthSession,
+    @Param('id', uuid) id: string,
+    @Body() dto: IssueCertificateDto,
+  ): Promise<IssuedCertificateDto> {
+    const c = await this.certificates.issue(s, id, dto.csr);
+    return {
+      fingerprint: c.fingerprint,
+      serial: c.serial,
+      notBefore: c.notBefore,
+      notAfter: c.notAfter,
+      certificate: c.certificatePem,
+      caCertificate: c.caCertificatePem,
+    };
+  }
+
+  /** Revokes the certificate: live sessions that used it are disconnected, the next CONNECT with it is refused. */
+  @Delete(':id/certificates/:fingerprint')
+  @HttpPermission()
+  @HttpCode(204)
+  async revoke(@Param('id', uuid) id: string, @Param('fingerprint') fingerprint: string): Promise<void> {
+    await this.certificates.revoke(id, fingerprint);
+  }
+}

@@ -1,0 +1,263 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import {
+  PasswordHasher,
+  PasswordPolicyService,
+  type RegistrationAttempt,
+  type RegistrationAttemptSink,
+  UserService,
+} from '@gatehouse/identity';
+import { isPgError, PgErrorCodes } from '@gatehouse/persistence';
+import { DataSource } from 'typeorm';
+import { parseAndVerifyCsr, type VerifiedCsr } from '../ca/csr';
+import { CertificateAuthority } from '../ca/certificate-authority.service';
+import { ClientRegistryError } from '../client-registry.error';
+import { CLIENT_REGISTRY_OPTIONS, type ClientRegistryOptions } from '../client-registry.options';
+import { RegistrationRequestEntity } from '../entities';
+import { pairingId } from './pairing-id';
+import { RegisterRateLimiter } from './register-rate-limiter';
+import { RegistryStateService } from './registry-state.service';
+import { latestWithHash, sweepRequests } from './request-store';
+
+export const USERNAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.:@-]*$/;
+
+/** What a device sends to `POST /api/client-registry/register` (SPEC 4, REST flow). */
+export interface RegisterInput {
+  username: string;
+  password?: string;
+  csr?: string;
+  context?: string;
+  requestedRoles?: string[];
+  requestedPermissions?: {
+    context: 'mqtt' | 'http';
+    resource: string;
+    operation: 'read' | 'write' | 'readWrite';
+  }[];
+  ip?: string;
+}
+
+export type RegisterOutcome =
+  | { kind: 'pending'; requestId: string; pairingId: string }
+  | { kind: 'granted'; username: string; certificate?: string; caCertificate?: string };
+
+interface Credential {
+  username: string;
+  password?: string;
+  csr?: VerifiedCsr;
+}
+
+/**
+ * The device side of the client registry (SPEC 4): the REST flow (record, poll, collect the
+ * certificate) and the MQTT flow (an unknown user's CONNECT recorded while unlocked; the identity lib
+ * calls it through the REGISTRATION_ATTEMPT_SINK port). Nobody can take over someone else's request:
+ * a poll must carry the same password and the same CSR public key as the recorded request.
+ */
+@Injectable()
+export class RegistrationService implements RegistrationAttemptSink {
+  private readonly logger = new Logger('ClientRegistry');
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @Inject(CLIENT_REGISTRY_OPTIONS) private readonly options: ClientRegistryOptions,
+    private readonly state: RegistryStateService,
+    private readonly limiter: RegisterRateLimiter,
+    private readonly hasher: PasswordHasher,
+    private readonly policy: PasswordPolicyService,
+    private readonly users: UserService,
+    private readonly ca: CertificateAuthority,
+  ) {}
+
+  async register(input: RegisterInput): Promise<RegisterOutcome> {
+    this.limiter.hit(input.ip);
+    if (input.password === undefined && input.csr === undefined) {
+      throw new ClientRegistryError(
+        'REGISTRY.INVALID_REQUEST',
+        'a registration needs a password, a csr, or both',
+      );
+    }
+    const csr = input.csr !== undefined ? await parseAndVerifyCsr(input.csr, input.username) : undefined;
+    if (input.password !== undefined) this.policy.check(input.password);
+    const cred: Credential = {
+      username: input.username,
+      ...(input.password !== undefined ? { password: input.password } : {}),
+      ...(csr ? { csr } : {}),
+    };
+    const m = this.dataSource.manager;
+    await sweepRequests(m, this.options.grantGraceSeconds);
+
+    if (await this.users.findByUsername(input.username)) {
+      // Granted: the device collects its certificate with the same credentials during the grace period.
+      const granted = await latestWithHash(m, input.username, 'granted');
+      if (granted && this.withinGrace(granted) && (await this.matches(granted, cred))) {
+        return {
+          kind: 'granted',
+          username: granted.username,
+          ...(granted.certificatePem
+            ? { certificate: granted.certificatePem, caCertificate: this.ca.certificatePem }
+            : {}),
+        };
+      }
+      throw new ClientRegistryError('REGISTRY.CONFLICT', `a user named "${input.username}" exists`);
+    }
+    const pending = await latestWithHash(m, input.username, 'pending');
+    if (pending) return this.poll(pending, cred, input.ip);
+    const rejected = await latestWithHash(m, input.username, 'rejected');
+    if (rejected && rejected.expiresAt.getTime() > Date.now() && (await this.matches(rejected, cred))) {
+      throw new ClientRegistryError('REGISTRY.REJECTED', 'this registration request was rejected');
+    }
+    if (!(await this.state.isUnlocked()))
+      throw new ClientRegistryError('REGISTRY.LOCKED', 'the client registry is locked');
+    await this.assertRoomForAnother();
+    const created = await this.insert({
+      username: input.username,
+      source: 'rest',
+      pairingId: pairingId({
+        username: input.username,
+        password: input.password,
+        publicKeySha256: csr?.publicKeySha256,
+      }),
+      hasPassword: input.password !== undefined,
+      passwordHash: input.password !== undefined ? await this.hasher.hash(input.password) : null,
+      csrPem: csr?.pem ?? null,
+      publicKeySha256: csr?.publicKeySha256 ?? null,
+      context: input.context ?? null,
+      requestedRoles: input.requestedRoles ?? [],
+      requestedPermissions: input.requestedPermissions ?? [],
+      remoteAddress: input.ip ?? null,
+    });
+    if (created) return { kind: 'pending', requestId: created.id, pairingId: created.pairingId };
+    // Lost a race with a request for the same username: treat ours as a poll of theirs.
+    const raced = await latestWithHash(m, input.username, 'pending');
+    if (!raced)
+      throw new ClientRegistryError(
+        'REGISTRY.CONFLICT',
+        'a concurrent request for this username was decided',
+      );
+    return this.poll(raced, cred, input.ip);
+  }
+
+  /** MQTT flow (SPEC 4): see {@link RegistrationAttemptSink}. Never throws for a refusal: answers false. */
+  async recordMqttAttempt(a: RegistrationAttempt): Promise<boolean> {
+    if (
+      !USERNAME_PATTERN.test(a.username) ||
+      a.username.length < 3 ||
+      a.username.length > 128 ||
+      a.password.length > 256
+    )
+      return false;
+    if (this.limiter.tryHit(a.remoteAddress) > 0) return false;
+    const m = this.dataSource.manager;
+    await sweepRequests(m, this.options.grantGraceSeconds);
+    const pending = await latestWithHash(m, a.username, 'pending');
+    if (pending) return this.pollMqtt(pending, a);
+    if (!(await this.state.isUnlocked())) return false;
+    // A rejected device does not come back as a new request with the same credentials until that request expires.
+    const rejected = await latestWithHash(m, a.username, 'rejected');
+    if (
+      rejected &&
+      rejected.expiresAt.getTime() > Date.now() &&
+      rejected.passwordHash &&
+      (await this.hasher.verify(rejected.passwordHash, a.password))
+    ) {
+      return false;
+    }
+    try {
+      this.policy.check(a.password);
+      await this.assertRoomForAnother();
+    } catch (err) {
+      this.logger.log(
+        `MQTT registration of ${JSON.stringify(a.username)} not recorded: ${(err as Error).message}`,
+      );
+      return false;
+    }
+    const created = await this.insert({
+      username: a.username,
+      source: 'mqtt',
+      pairingId: pairingId({ username: a.username, password: a.password }),
+      hasPassword: true,
+      passwordHash: await this.hasher.hash(a.password),
+      clientId: a.clientId.slice(0, 1024),
+      remoteAddress: a.remoteAddress ?? null,
+    });
+    if (created) {
+      this.logger.log(
+        `registration request recorded from an MQTT CONNECT: user ${JSON.stringify(a.username)}, pairing ID ${created.pairingId}`,
+      );
+      return true;
+    }
+    const raced = await latestWithHash(m, a.username, 'pending');
+    return raced ? this.pollMqtt(raced, a) : false;
+  }
+
+  private async poll(
+    pending: RegistrationRequestEntity,
+    cred: Credential,
+    ip: string | undefined,
+  ): Promise<RegisterOutcome> {
+    if (!(await this.matches(pending, cred))) {
+      throw new ClientRegistryError(
+        'REGISTRY.CONFLICT',
+        `a request for "${cred.username}" with other credentials is pending`,
+      );
+    }
+    await this.touch(pending.id, ip);
+    return { kind: 'pending', requestId: pending.id, pairingId: pending.pairingId };
+  }
+
+  private async pollMqtt(pending: RegistrationRequestEntity, a: RegistrationAttempt): Promise<boolean> {
+    if (!pending.passwordHash || !(await this.hasher.verify(pending.passwordHash, a.password))) return false;
+    await this.touch(pending.id, a.remoteAddress);
+    return true;
+  }
+
+  /** Same credentials as recorded: the same password (or none), and the same CSR key (or none). */
+  private async matches(r: RegistrationRequestEntity, cred: Credential): Promise<boolean> {
+    if ((r.publicKeySha256 ?? null) !== (cred.csr?.publicKeySha256 ?? null)) return false;
+    if (!r.hasPassword) return cred.password === undefined;
+    if (r.passwordHash === null) return false;
+    if (cred.password === undefined) return false;
+    return this.hasher.verify(r.passwordHash, cred.password);
+  }
+
+  private withinGrace(r: RegistrationRequestEntity): boolean {
+    return r.decidedAt !== null && r.decidedAt.getTime() + this.options.grantGraceSeconds * 1000 > Date.now();
+  }
+
+  private async touch(id: string, ip: string | undefined): Promise<void> {
+    await this.dataSource.query(
+      `UPDATE registration_requests SET attempts = attempts + 1, last_seen_at = now(), remote_address = COALESCE($2, remote_address) WHERE id = $1`,
+      [id, ip ?? null],
+    );
+  }
+
+  private async assertRoomForAnother(): Promise<void> {
+    const rows: { n: string }[] = await this.dataSource.query(
+      `SELECT count(*) AS n FROM registration_requests WHERE state = 'pending'`,
+    );
+    if (Number(rows[0]?.n ?? 0) >= this.options.maxPendingRequests) {
+      throw new ClientRegistryError(
+        'REGISTRY.TOO_MANY_PENDING',
+        'too many registration requests are pending; try again later',
+      );
+    }
+  }
+
+  /** Inserts a pending request; null when another pending request for the username exists (unique index). */
+  private async insert(
+    values: Partial<RegistrationRequestEntity>,
+  ): Promise<RegistrationRequestEntity | null> {
+    const repo = this.dataSource.getRepository(RegistrationRequestEntity);
+    try {
+      const row = repo.create({
+        ...values,
+        state: 'pending',
+        expiresAt: new Date(Date.now() + this.options.requestTtlSeconds * 1000),
+      });
+      await repo.insert(row);
+      return row;
+    } catch (err) {
+      if (isPgError(err, PgErrorCodes.UNIQUE_VIOLATION)) return null;
+      throw err;
+    }
+  }
+}
