@@ -9,10 +9,32 @@ const LIBS = ['contracts', 'persistence', 'identity', 'rbac', 'client-registry',
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
   forbidden: [
-    { name: 'no-circular', severity: 'error', comment: 'no circular imports', from: {}, to: { circular: true } },
-    { name: 'lib-not-to-app', severity: 'error', comment: 'libs never import apps', from: { path: '^libs/' }, to: { path: '^apps/' } },
-    { name: 'identity-not-to-rbac', severity: 'error', from: { path: '^libs/identity/' }, to: { path: '^libs/rbac/' } },
-    { name: 'rbac-not-to-identity', severity: 'error', from: { path: '^libs/rbac/' }, to: { path: '^libs/identity/' } },
+    {
+      name: 'no-circular',
+      severity: 'error',
+      comment: 'no circular imports',
+      from: {},
+      to: { circular: true },
+    },
+    {
+      name: 'lib-not-to-app',
+      severity: 'error',
+      comment: 'libs never import apps',
+      from: { path: '^libs/' },
+      to: { path: '^apps/' },
+    },
+    {
+      name: 'identity-not-to-rbac',
+      severity: 'error',
+      from: { path: '^libs/identity/' },
+      to: { path: '^libs/rbac/' },
+    },
+    {
+      name: 'rbac-not-to-identity',
+      severity: 'error',
+      from: { path: '^libs/rbac/' },
+      to: { path: '^libs/identity/' },
+    },
     {
       name: 'rbac-only-contracts',
       severity: 'error',
@@ -37,7 +59,9 @@ module.exports = {
       severity: 'error',
       comment: 'the gateway holds no database credentials (SPEC 3)',
       from: { path: '^apps/broker-gateway/' },
-      to: { path: '^(libs/(persistence|identity|client-registry)/|node_modules/(typeorm|pg|@electric-sql)/)' },
+      to: {
+        path: '^(libs/(persistence|identity|client-registry)/|node_modules/(typeorm|pg|@electric-sql)/)',
+      },
     },
     {
       name: 'apps-not-to-each-other',

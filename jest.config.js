@@ -3,7 +3,8 @@
 // TEST_DATABASE_URL is set, see libs/testing).
 'use strict';
 const moduleNameMapper = {
-  '^@gatehouse/(contracts|persistence|identity|rbac|client-registry|testing)$': '<rootDir>/libs/$1/src/index.ts',
+  '^@gatehouse/(contracts|persistence|identity|rbac|client-registry|testing)$':
+    '<rootDir>/libs/$1/src/index.ts',
 };
 const common = {
   testEnvironment: 'node',

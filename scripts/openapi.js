@@ -12,7 +12,13 @@ const { createAdminApi } = require(path.join(root, 'dist/apps/admin-api/src/boot
 
 (async () => {
   const api = await createAdminApi(
-    { HTTP_PORT: '0', HTTP_HOST: '127.0.0.1', DATA_DIR: 'memory://', TRANSPORT_URL: 'tcp://127.0.0.1:0', ADMIN_PASSWORD: 'openapi-generation-only' },
+    {
+      HTTP_PORT: '0',
+      HTTP_HOST: '127.0.0.1',
+      DATA_DIR: 'memory://',
+      TRANSPORT_URL: 'tcp://127.0.0.1:0',
+      ADMIN_PASSWORD: 'openapi-generation-only',
+    },
     { logger: ['error'] },
   );
   try {

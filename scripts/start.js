@@ -37,17 +37,23 @@ function stopAll(code) {
     for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
   }, 10000);
   timer.unref();
-  Promise.all(children.map((c) => (c.exitCode !== null ? null : new Promise((r) => c.once('exit', r))))).then(() => process.exit(code));
+  Promise.all(children.map((c) => (c.exitCode !== null ? null : new Promise((r) => c.once('exit', r))))).then(
+    () => process.exit(code),
+  );
 }
 
 function startApp(app, env, onLine) {
-  const child = spawn(process.execPath, [...nodeArgs, path.join(root, app.entry)], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...nodeArgs, path.join(root, app.entry)], {
+    cwd: root,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   pipe(child.stdout, app.name, process.stdout, onLine);
   pipe(child.stderr, app.name, process.stderr);
   child.on('exit', (code, signal) => {
     if (!stopping) {
       console.error(`[${app.name}] exited (${signal ?? code}); stopping Gatehouse`);
-      stopAll(code === 0 ? 1 : code ?? 1);
+      stopAll(code === 0 ? 1 : (code ?? 1));
     }
   });
   children.push(child);

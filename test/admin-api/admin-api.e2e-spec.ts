@@ -48,7 +48,10 @@ describe('admin API (issue 2)', () => {
     });
 
     it('refuses what alice may not do with 403 problem+json', async () => {
-      const post = await t.http.post('/api/users').set(bearer(alice)).send({ username: 'mallory', password: 'whatever-123' });
+      const post = await t.http
+        .post('/api/users')
+        .set(bearer(alice))
+        .send({ username: 'mallory', password: 'whatever-123' });
       expect(post.status).toBe(403);
       expect(post.headers['content-type']).toMatch(/application\/problem\+json/);
       expect(post.body).toMatchObject({ status: 403, code: 'AUTH.FORBIDDEN' });
@@ -62,7 +65,10 @@ describe('admin API (issue 2)', () => {
       const [h, p] = alice.split('.');
       const none = `${Buffer.from(JSON.stringify({ alg: 'none', typ: 'JWT' })).toString('base64url')}.${p}.`;
       await t.http.get('/api/users').set(bearer(none)).expect(401);
-      await t.http.get('/api/users').set(bearer(`${h}.${p}.AAAA${alice.split('.')[2].slice(4)}`)).expect(401);
+      await t.http
+        .get('/api/users')
+        .set(bearer(`${h}.${p}.AAAA${alice.split('.')[2].slice(4)}`))
+        .expect(401);
     });
 
     it('lets any authenticated user read /api/me, with effective permissions', async () => {
@@ -83,7 +89,9 @@ describe('admin API (issue 2)', () => {
         { context: 'http', resource: '/api/users/#', operation: 'readWrite' },
         { context: 'http', resource: '/api/users', operation: 'readWrite' },
       ]);
-      expect((await createUser({ username: 'editor', password: 'editor-secret-1', roles: [role.body.id] })).status).toBe(201);
+      expect(
+        (await createUser({ username: 'editor', password: 'editor-secret-1', roles: [role.body.id] })).status,
+      ).toBe(201);
       const bob = await createUser({ username: 'bob', password: 'bob-secret-12' });
       bobId = bob.body.id;
       editor = await t.login('editor', 'editor-secret-1');
@@ -91,7 +99,11 @@ describe('admin API (issue 2)', () => {
 
     it('cannot create a role with {http, /#, readWrite}', async () => {
       const before = await t.http.get('/api/roles?limit=200').set(bearer(admin));
-      const res = await createRole('superuser', [{ context: 'http', resource: '/#', operation: 'readWrite' }], editor);
+      const res = await createRole(
+        'superuser',
+        [{ context: 'http', resource: '/#', operation: 'readWrite' }],
+        editor,
+      );
       expect(res.status).toBe(403);
       expect(res.body.code).toBe('AUTH.ESCALATION');
       const after = await t.http.get('/api/roles?limit=200').set(bearer(admin));
@@ -102,30 +114,50 @@ describe('admin API (issue 2)', () => {
       const roles = await t.http.get('/api/roles?name=admin').set(bearer(admin));
       const adminRoleId = roles.body.items[0].id as string;
       const bob = await t.http.get(`/api/users/${bobId}`).set(bearer(admin));
-      const res = await t.http.patch(`/api/users/${bobId}`).set(bearer(editor)).send({ roles: [adminRoleId] });
+      const res = await t.http
+        .patch(`/api/users/${bobId}`)
+        .set(bearer(editor))
+        .send({ roles: [adminRoleId] });
       expect(res.status).toBe(403);
-      const create = await createUser({ username: 'eve', password: 'eve-secret-12', roles: [adminRoleId] }, editor);
+      const create = await createUser(
+        { username: 'eve', password: 'eve-secret-12', roles: [adminRoleId] },
+        editor,
+      );
       expect(create.status).toBe(403);
       const bobAfter = await t.http.get(`/api/users/${bobId}`).set(bearer(admin));
       expect(bobAfter.body).toEqual(bob.body);
-      await t.http.get('/api/users?username=eve').set(bearer(admin)).expect(200, { items: [], nextCursor: null });
+      await t.http
+        .get('/api/users?username=eve')
+        .set(bearer(admin))
+        .expect(200, { items: [], nextCursor: null });
     });
 
     it('cannot take over the admin account by changing its password', async () => {
       const me = await t.http.get('/api/me').set(bearer(admin));
-      const res = await t.http.patch(`/api/users/${me.body.id}`).set(bearer(editor)).send({ password: 'taken-over-123' });
+      const res = await t.http
+        .patch(`/api/users/${me.body.id}`)
+        .set(bearer(editor))
+        .send({ password: 'taken-over-123' });
       expect(res.status).toBe(403);
     });
 
     it('can hand out what it holds', async () => {
-      const res = await createRole('roles-reader', [{ context: 'http', resource: '/api/roles/+', operation: 'read' }], editor);
+      const res = await createRole(
+        'roles-reader',
+        [{ context: 'http', resource: '/api/roles/+', operation: 'read' }],
+        editor,
+      );
       expect(res.status).toBe(201);
     });
   });
 
   describe('case 3: tokens stop working at once', () => {
     async function userWithToken(name: string) {
-      const u = await createUser({ username: name, password: `${name}-secret-1`, permissions: [{ context: 'http', resource: '/api/users', operation: 'read' }] });
+      const u = await createUser({
+        username: name,
+        password: `${name}-secret-1`,
+        permissions: [{ context: 'http', resource: '/api/users', operation: 'read' }],
+      });
       expect(u.status).toBe(201);
       return { id: u.body.id as string, token: await t.login(name, `${name}-secret-1`) };
     }
@@ -139,7 +171,11 @@ describe('admin API (issue 2)', () => {
 
     it('password change → the old token gets 401', async () => {
       const u = await userWithToken('dave');
-      await t.http.put('/api/me/password').set(bearer(u.token)).send({ currentPassword: 'dave-secret-1', newPassword: 'dave-secret-2' }).expect(204);
+      await t.http
+        .put('/api/me/password')
+        .set(bearer(u.token))
+        .send({ currentPassword: 'dave-secret-1', newPassword: 'dave-secret-2' })
+        .expect(204);
       await t.http.get('/api/users').set(bearer(u.token)).expect(401);
       const fresh = await t.login('dave', 'dave-secret-2');
       await t.http.get('/api/users').set(bearer(fresh)).expect(200);
@@ -147,12 +183,22 @@ describe('admin API (issue 2)', () => {
 
     it('revoked long-lived token → 401; it is listed first', async () => {
       const u = await userWithToken('erin');
-      const labelled = await t.http.post('/api/login').send({ username: 'erin', password: 'erin-secret-1', label: 'ci-pipeline' }).expect(200);
+      const labelled = await t.http
+        .post('/api/login')
+        .send({ username: 'erin', password: 'erin-secret-1', label: 'ci-pipeline' })
+        .expect(200);
       const list = await t.http.get(`/api/users/${u.id}/tokens`).set(bearer(admin)).expect(200);
       expect(list.body.items).toHaveLength(1);
-      expect(list.body.items[0]).toMatchObject({ id: labelled.body.tokenId, label: 'ci-pipeline', revokedAt: null });
+      expect(list.body.items[0]).toMatchObject({
+        id: labelled.body.tokenId,
+        label: 'ci-pipeline',
+        revokedAt: null,
+      });
       await t.http.get('/api/users').set(bearer(labelled.body.token)).expect(200);
-      await t.http.delete(`/api/users/${u.id}/tokens/${labelled.body.tokenId}`).set(bearer(admin)).expect(204);
+      await t.http
+        .delete(`/api/users/${u.id}/tokens/${labelled.body.tokenId}`)
+        .set(bearer(admin))
+        .expect(204);
       await t.http.get('/api/users').set(bearer(labelled.body.token)).expect(401);
       await t.http.get('/api/users').set(bearer(u.token)).expect(200);
     });
@@ -171,12 +217,20 @@ describe('admin API (issue 2)', () => {
     it('answers 429 with Retry-After on the 11th failure; unknown user and wrong password look alike', async () => {
       expect((await createUser({ username: 'grace', password: 'grace-secret-1' })).status).toBe(201);
       const wrong = await t.http.post('/api/login').send({ username: 'grace', password: 'nope-nope' });
-      const unknown = await t.http.post('/api/login').send({ username: 'nobody-here', password: 'nope-nope' });
+      const unknown = await t.http
+        .post('/api/login')
+        .send({ username: 'nobody-here', password: 'nope-nope' });
       expect(wrong.status).toBe(401);
       expect(unknown.status).toBe(401);
       expect(wrong.body).toEqual(unknown.body);
-      for (let i = 2; i <= 10; i++) await t.http.post('/api/login').send({ username: 'grace', password: `nope-${i}` }).expect(401);
-      const eleventh = await t.http.post('/api/login').send({ username: 'grace', password: 'grace-secret-1' });
+      for (let i = 2; i <= 10; i++)
+        await t.http
+          .post('/api/login')
+          .send({ username: 'grace', password: `nope-${i}` })
+          .expect(401);
+      const eleventh = await t.http
+        .post('/api/login')
+        .send({ username: 'grace', password: 'grace-secret-1' });
       expect(eleventh.status).toBe(429);
       expect(Number(eleventh.headers['retry-after'])).toBeGreaterThan(0);
       expect(Number(eleventh.headers['retry-after'])).toBeLessThanOrEqual(900);
@@ -191,20 +245,37 @@ describe('admin API (issue 2)', () => {
       const role = await createRole('concurrent', [{ context: 'mqtt', resource: 'a/#', operation: 'read' }]);
       const v = role.body.version as number;
       const [a, b] = await Promise.all([
-        t.http.patch(`/api/roles/${role.body.id}`).set(bearer(admin)).send({ version: v, permissions: [{ context: 'mqtt', resource: 'b/#', operation: 'read' }] }),
-        t.http.patch(`/api/roles/${role.body.id}`).set(bearer(admin)).send({ version: v, permissions: [{ context: 'mqtt', resource: 'c/#', operation: 'read' }] }),
+        t.http
+          .patch(`/api/roles/${role.body.id}`)
+          .set(bearer(admin))
+          .send({ version: v, permissions: [{ context: 'mqtt', resource: 'b/#', operation: 'read' }] }),
+        t.http
+          .patch(`/api/roles/${role.body.id}`)
+          .set(bearer(admin))
+          .send({ version: v, permissions: [{ context: 'mqtt', resource: 'c/#', operation: 'read' }] }),
       ]);
       expect([a.status, b.status].sort()).toEqual([200, 409]);
       const winner = a.status === 200 ? a : b;
       const now = await t.http.get(`/api/roles/${role.body.id}`).set(bearer(admin));
-      expect(now.body.permissions.map((p: { resource: string }) => p.resource)).toEqual(winner.body.permissions.map((p: { resource: string }) => p.resource));
+      expect(now.body.permissions.map((p: { resource: string }) => p.resource)).toEqual(
+        winner.body.permissions.map((p: { resource: string }) => p.resource),
+      );
       expect(now.body.version).toBe(v + 1);
     });
 
     it('a stale If-Match gets 412', async () => {
       const role = await createRole('if-match', []);
-      await t.http.patch(`/api/roles/${role.body.id}`).set(bearer(admin)).set('If-Match', role.headers.etag).send({ description: 'one' }).expect(200);
-      const stale = await t.http.patch(`/api/roles/${role.body.id}`).set(bearer(admin)).set('If-Match', role.headers.etag).send({ description: 'two' });
+      await t.http
+        .patch(`/api/roles/${role.body.id}`)
+        .set(bearer(admin))
+        .set('If-Match', role.headers.etag)
+        .send({ description: 'one' })
+        .expect(200);
+      const stale = await t.http
+        .patch(`/api/roles/${role.body.id}`)
+        .set(bearer(admin))
+        .set('If-Match', role.headers.etag)
+        .send({ description: 'two' });
       expect(stale.status).toBe(412);
       expect(stale.body.code).toBe('IDENTITY.PRECONDITION_FAILED');
     });
@@ -217,7 +288,9 @@ describe('admin API (issue 2)', () => {
       ['http', 'api/users', /start with '\/'/],
       ['mqtt', '', /empty/],
     ])('%s %j', async (context, resource, rule) => {
-      const res = await createRole(`bad-${Math.random().toString(36).slice(2)}`, [{ context, resource, operation: 'read' }]);
+      const res = await createRole(`bad-${Math.random().toString(36).slice(2)}`, [
+        { context, resource, operation: 'read' },
+      ]);
       expect(res.status).toBe(400);
       expect(res.headers['content-type']).toMatch(/application\/problem\+json/);
       expect(res.body.detail).toMatch(rule);
@@ -235,7 +308,11 @@ describe('admin API (issue 2)', () => {
       const weak = await createUser({ username: 'ivan', password: 'short' });
       expect(weak.status).toBe(400);
       expect(weak.body.detail).toMatch(/at least 8 characters/);
-      const bad = await t.http.post('/api/roles').set(bearer(admin)).set('Content-Type', 'application/json').send('{"name":');
+      const bad = await t.http
+        .post('/api/roles')
+        .set(bearer(admin))
+        .set('Content-Type', 'application/json')
+        .send('{"name":');
       expect(bad.status).toBe(400);
       expect((await t.http.get('/api/users?cursor=garbage').set(bearer(admin))).status).toBe(400);
       expect((await t.http.get('/api/users?limit=500').set(bearer(admin))).status).toBe(400);
@@ -252,7 +329,9 @@ describe('admin API (issue 2)', () => {
 
   describe('case 8: dry run and effective permissions', () => {
     it('answers allowed with the permission and role that granted it', async () => {
-      const role = await createRole('sensor-reader', [{ context: 'mqtt', resource: 'sensors/#', operation: 'read' }]);
+      const role = await createRole('sensor-reader', [
+        { context: 'mqtt', resource: 'sensors/#', operation: 'read' },
+      ]);
       const user = await createUser({
         username: 'judy',
         password: 'judy-secret-1',
@@ -266,7 +345,11 @@ describe('admin API (issue 2)', () => {
         .expect(200);
       expect(check.body.allowed).toBe(true);
       expect(check.body.grantedBy).toEqual([
-        { permission: expect.objectContaining({ resource: 'sensors/#', operation: 'read' }), via: role.body.id, roleName: 'sensor-reader' },
+        {
+          permission: expect.objectContaining({ resource: 'sensors/#', operation: 'read' }),
+          via: role.body.id,
+          roleName: 'sensor-reader',
+        },
       ]);
       const own = await t.http
         .post('/api/authorization/check')
@@ -281,11 +364,21 @@ describe('admin API (issue 2)', () => {
         .expect(200);
       expect(denied.body).toEqual({ allowed: false, grantedBy: [] });
 
-      const eff = await t.http.get(`/api/users/${user.body.id}/effective-permissions`).set(bearer(admin)).expect(200);
+      const eff = await t.http
+        .get(`/api/users/${user.body.id}/effective-permissions`)
+        .set(bearer(admin))
+        .expect(200);
       expect(eff.body.items).toEqual(
         expect.arrayContaining([
-          expect.objectContaining({ via: 'user', permission: expect.objectContaining({ resource: 'devices/${username}/#' }) }),
-          expect.objectContaining({ via: role.body.id, roleName: 'sensor-reader', permission: expect.objectContaining({ resource: 'sensors/#' }) }),
+          expect.objectContaining({
+            via: 'user',
+            permission: expect.objectContaining({ resource: 'devices/${username}/#' }),
+          }),
+          expect.objectContaining({
+            via: role.body.id,
+            roleName: 'sensor-reader',
+            permission: expect.objectContaining({ resource: 'sensors/#' }),
+          }),
         ]),
       );
     });

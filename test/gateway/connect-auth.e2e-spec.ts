@@ -4,7 +4,12 @@
  * cache, and admin-api unreachable (CONNACK 3).
  */
 import type { MqttClient } from 'mqtt';
-import { ADMIN_PASSWORD, ADMIN_USERNAME, type GatewayStack, startGatewayStack } from '../support/gateway/stack';
+import {
+  ADMIN_PASSWORD,
+  ADMIN_USERNAME,
+  type GatewayStack,
+  startGatewayStack,
+} from '../support/gateway/stack';
 import {
   type Endpoint,
   Inbox,
@@ -97,7 +102,9 @@ describe('broker gateway: CONNECT (SPEC 3)', () => {
       will: { topic: 'wills/forbidden/w', payload: Buffer.from('dead'), qos: 1, retain: false },
     });
     await drop(c, 'will-forbidden-1');
-    expect(await receivedBeforeMarker(witness, witnessInbox, 'wills/marker')).not.toContain('wills/forbidden/w');
+    expect(await receivedBeforeMarker(witness, witnessInbox, 'wills/marker')).not.toContain(
+      'wills/forbidden/w',
+    );
   });
 
   it('case 7: a will to a topic the user may write is published when the client drops', async () => {
@@ -113,7 +120,9 @@ describe('broker gateway: CONNECT (SPEC 3)', () => {
   });
 
   it('case 7: the will is checked again when it fires: write revoked after CONNECT → not published', async () => {
-    const role = await stack.rest.createRole('will-late', [{ context: 'mqtt', resource: 'wills/late/#', operation: 'write' }]);
+    const role = await stack.rest.createRole('will-late', [
+      { context: 'mqtt', resource: 'wills/late/#', operation: 'write' },
+    ]);
     const user = await stack.rest.createUser({ username: 'will-late', password: PASSWORD, roles: [role.id] });
     const c = await connectClient(e, {
       username: 'will-late',
@@ -130,7 +139,8 @@ describe('broker gateway: CONNECT (SPEC 3)', () => {
 
   it('failed CONNECTs are limited per username: past the limit even the right password gets CONNACK 5 without asking admin-api', async () => {
     await stack.rest.createUser({ username: 'guessed', password: PASSWORD });
-    for (let i = 0; i < 3; i++) expect(await connackCode(e, { username: 'guessed', password: `Wrong-guess-${i}` })).toBe(4);
+    for (let i = 0; i < 3; i++)
+      expect(await connackCode(e, { username: 'guessed', password: `Wrong-guess-${i}` })).toBe(4);
     expect(await connackCode(e, { username: 'guessed', password: PASSWORD })).toBe(5);
     // Other usernames are not affected.
     await stack.rest.createUser({ username: 'not-guessed', password: PASSWORD });

@@ -4,7 +4,12 @@
  */
 import type { MqttClient } from 'mqtt';
 import type { Client as AedesClient } from 'aedes';
-import { ADMIN_PASSWORD, ADMIN_USERNAME, type GatewayStack, startGatewayStack } from '../support/gateway/stack';
+import {
+  ADMIN_PASSWORD,
+  ADMIN_USERNAME,
+  type GatewayStack,
+  startGatewayStack,
+} from '../support/gateway/stack';
 import {
   type Endpoint,
   Inbox,
@@ -47,18 +52,35 @@ describe('broker gateway: live changes (SPEC 3)', () => {
 
   /** Resolves with the time (ms after `since`) at which the broker removed `filter` from client `id`. */
   const unsubscribed = (id: string, filter: string): Promise<number> =>
-    brokerEvent<[string[], AedesClient]>(stack.broker, 'unsubscribe', (subs, c) => c.id === id && subs.includes(filter)).then(() => Date.now());
+    brokerEvent<[string[], AedesClient]>(
+      stack.broker,
+      'unsubscribe',
+      (subs, c) => c.id === id && subs.includes(filter),
+    ).then(() => Date.now());
 
   it('case 3: unassigning the role stops deliveries within 1 s, keeps the connection and what the user may still do; re-granting lets a new SUBSCRIBE succeed', async () => {
-    const reader = await stack.rest.createRole('sensor-reader', [{ context: 'mqtt', resource: 'sensors/#', operation: 'read' }]);
+    const reader = await stack.rest.createRole('sensor-reader', [
+      { context: 'mqtt', resource: 'sensors/#', operation: 'read' },
+    ]);
     const direct = [
       { context: 'mqtt' as const, resource: 'sensors/+/temp', operation: 'write' as const },
       { context: 'mqtt' as const, resource: 'self/${username}/#', operation: 'readWrite' as const },
     ];
-    const user = await stack.rest.createUser({ username: 'revoked-reader', password: PASSWORD, roles: [reader.id], permissions: direct });
+    const user = await stack.rest.createUser({
+      username: 'revoked-reader',
+      password: PASSWORD,
+      roles: [reader.id],
+      permissions: direct,
+    });
     await stack.rest.createUser({ username: 'bystander', password: PASSWORD, roles: [reader.id] });
 
-    const c = track(await connectClient(e, { username: 'revoked-reader', password: PASSWORD, clientId: 'revoked-reader-1' }));
+    const c = track(
+      await connectClient(e, {
+        username: 'revoked-reader',
+        password: PASSWORD,
+        clientId: 'revoked-reader-1',
+      }),
+    );
     const inbox = new Inbox(c);
     expect(await subscribeCodes(c, ['sensors/#', 'self/revoked-reader/#'])).toEqual([0, 0]);
     const bystander = track(await connectClient(e, { username: 'bystander', password: PASSWORD }));
@@ -98,8 +120,14 @@ describe('broker gateway: live changes (SPEC 3)', () => {
       { context: 'mqtt', resource: 'line/+/status', operation: 'read' },
       { context: 'mqtt', resource: 'line/+/alarm', operation: 'read' },
     ]);
-    const user = await stack.rest.createUser({ username: 'line-watcher', password: PASSWORD, roles: [role.id] });
-    const c = track(await connectClient(e, { username: 'line-watcher', password: PASSWORD, clientId: 'line-watcher-1' }));
+    const user = await stack.rest.createUser({
+      username: 'line-watcher',
+      password: PASSWORD,
+      roles: [role.id],
+    });
+    const c = track(
+      await connectClient(e, { username: 'line-watcher', password: PASSWORD, clientId: 'line-watcher-1' }),
+    );
     const inbox = new Inbox(c);
     expect(await subscribeCodes(c, ['line/+/status', 'line/+/alarm'])).toEqual([0, 0]);
     const removal = unsubscribed('line-watcher-1', 'line/+/status');
@@ -115,8 +143,14 @@ describe('broker gateway: live changes (SPEC 3)', () => {
   });
 
   it('case 4: disabling the user disconnects its live session within 1 s; a new CONNECT gets CONNACK 5; other users stay connected', async () => {
-    const role = await stack.rest.createRole('plain-reader', [{ context: 'mqtt', resource: 'plain/#', operation: 'read' }]);
-    const user = await stack.rest.createUser({ username: 'to-disable', password: PASSWORD, roles: [role.id] });
+    const role = await stack.rest.createRole('plain-reader', [
+      { context: 'mqtt', resource: 'plain/#', operation: 'read' },
+    ]);
+    const user = await stack.rest.createUser({
+      username: 'to-disable',
+      password: PASSWORD,
+      roles: [role.id],
+    });
     await stack.rest.createUser({ username: 'stays', password: PASSWORD, roles: [role.id] });
     const c = track(await connectClient(e, { username: 'to-disable', password: PASSWORD }));
     const other = track(await connectClient(e, { username: 'stays', password: PASSWORD }));

@@ -32,14 +32,53 @@ describe('broker gateway with mosquitto_pub / mosquitto_sub', () => {
   }, 30_000);
 
   it('mosquitto_sub receives what mosquitto_pub publishes under the same permissions', async () => {
-    const subscribed = brokerEvent<[Subscription[], AedesClient]>(stack.broker, 'subscribe', (_s, c) => c.id === 'mosq-sub-1');
-    const sub = spawn('mosquitto_sub', ['-h', '127.0.0.1', '-p', port, '-V', 'mqttv311', '-i', 'mosq-sub-1', '-u', 'mosq-device', '-P', PASSWORD, '-t', 'sensors/#', '-C', '1', '-v']);
+    const subscribed = brokerEvent<[Subscription[], AedesClient]>(
+      stack.broker,
+      'subscribe',
+      (_s, c) => c.id === 'mosq-sub-1',
+    );
+    const sub = spawn('mosquitto_sub', [
+      '-h',
+      '127.0.0.1',
+      '-p',
+      port,
+      '-V',
+      'mqttv311',
+      '-i',
+      'mosq-sub-1',
+      '-u',
+      'mosq-device',
+      '-P',
+      PASSWORD,
+      '-t',
+      'sensors/#',
+      '-C',
+      '1',
+      '-v',
+    ]);
     let out = '';
     sub.stdout.on('data', (d: Buffer) => (out += d.toString()));
     const exited = once(sub, 'exit');
     try {
       await subscribed;
-      await run('mosquitto_pub', ['-h', '127.0.0.1', '-p', port, '-V', 'mqttv311', '-u', 'mosq-device', '-P', PASSWORD, '-t', 'sensors/m1/temp', '-m', '22.5', '-q', '1']);
+      await run('mosquitto_pub', [
+        '-h',
+        '127.0.0.1',
+        '-p',
+        port,
+        '-V',
+        'mqttv311',
+        '-u',
+        'mosq-device',
+        '-P',
+        PASSWORD,
+        '-t',
+        'sensors/m1/temp',
+        '-m',
+        '22.5',
+        '-q',
+        '1',
+      ]);
       const [code] = await withTimeout(exited, 10_000, 'mosquitto_sub to exit');
       expect(code).toBe(0);
       expect(out.trim()).toBe('sensors/m1/temp 22.5');
@@ -49,7 +88,22 @@ describe('broker gateway with mosquitto_pub / mosquitto_sub', () => {
   });
 
   it('mosquitto_pub with a wrong password is refused with "bad user name or password" (CONNACK 4)', async () => {
-    const err = await run('mosquitto_pub', ['-h', '127.0.0.1', '-p', port, '-V', 'mqttv311', '-u', 'mosq-device', '-P', 'Wrong-password-1', '-t', 'sensors/m1/temp', '-m', 'x']).then(
+    const err = await run('mosquitto_pub', [
+      '-h',
+      '127.0.0.1',
+      '-p',
+      port,
+      '-V',
+      'mqttv311',
+      '-u',
+      'mosq-device',
+      '-P',
+      'Wrong-password-1',
+      '-t',
+      'sensors/m1/temp',
+      '-m',
+      'x',
+    ]).then(
       () => null,
       (e: { code?: number; stderr?: string }) => e,
     );

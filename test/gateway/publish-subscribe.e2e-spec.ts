@@ -5,7 +5,12 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { MqttClient } from 'mqtt';
-import { ADMIN_PASSWORD, ADMIN_USERNAME, type GatewayStack, startGatewayStack } from '../support/gateway/stack';
+import {
+  ADMIN_PASSWORD,
+  ADMIN_USERNAME,
+  type GatewayStack,
+  startGatewayStack,
+} from '../support/gateway/stack';
 import {
   type Endpoint,
   Inbox,
@@ -70,7 +75,9 @@ describe('broker gateway: PUBLISH, SUBSCRIBE and deliveries (SPEC 1.4, 3)', () =
 
       publisher.publish('actuators/x', 'open', { qos: 1, retain: true });
       await closed(publisher);
-      expect(await receivedBeforeMarker(witness, witnessInbox, `marker/${kind}`)).not.toContain('actuators/x');
+      expect(await receivedBeforeMarker(witness, witnessInbox, `marker/${kind}`)).not.toContain(
+        'actuators/x',
+      );
       expect(await retainedTopics(stack.broker, 'actuators/#')).toEqual([]);
     });
 
@@ -93,7 +100,9 @@ describe('broker gateway: PUBLISH, SUBSCRIBE and deliveries (SPEC 1.4, 3)', () =
     const admin = track(await connectClient(e, { username: ADMIN_USERNAME, password: ADMIN_PASSWORD }));
     await admin.publishAsync('sensors/secret/temp', 'retained-secret', { qos: 1, retain: true });
     await admin.publishAsync('sensors/open/temp', 'retained-open', { qos: 1, retain: true });
-    const role = await stack.rest.createRole('open-reader', [{ context: 'mqtt', resource: 'sensors/open/#', operation: 'read' }]);
+    const role = await stack.rest.createRole('open-reader', [
+      { context: 'mqtt', resource: 'sensors/open/#', operation: 'read' },
+    ]);
     // Holds read on sensors/+/temp through a second rule only for "open" → subscribing sensors/# is refused,
     // sensors/open/temp granted: only its retained message arrives.
     await stack.rest.createUser({ username: 'retained-reader', password: PASSWORD, roles: [role.id] });
@@ -105,18 +114,24 @@ describe('broker gateway: PUBLISH, SUBSCRIBE and deliveries (SPEC 1.4, 3)', () =
   });
 
   it('$SYS/ is never writable by clients, not even by the admin who holds write on # (SPEC 3)', async () => {
-    const c = track(await connectClient(endpoints().tcp, { username: ADMIN_USERNAME, password: ADMIN_PASSWORD }));
+    const c = track(
+      await connectClient(endpoints().tcp, { username: ADMIN_USERNAME, password: ADMIN_PASSWORD }),
+    );
     c.publish('$SYS/fake/uptime', '1', { qos: 1 });
     await closed(c);
   });
 
   it('case 6: ${username} lets dev1 use devices/dev1/x and not devices/dev2/x', async () => {
     const e = endpoints().tcp;
-    const role = await stack.rest.createRole('own-device', [{ context: 'mqtt', resource: 'devices/${username}/#', operation: 'readWrite' }]);
+    const role = await stack.rest.createRole('own-device', [
+      { context: 'mqtt', resource: 'devices/${username}/#', operation: 'readWrite' },
+    ]);
     await stack.rest.createUser({ username: 'dev1', password: PASSWORD, roles: [role.id] });
     const c = track(await connectClient(e, { username: 'dev1', password: PASSWORD }));
     const inbox = new Inbox(c);
-    expect(await subscribeCodes(c, ['devices/dev1/#', 'devices/dev2/#', 'devices/+/x'])).toEqual([0, 0x80, 0x80]);
+    expect(await subscribeCodes(c, ['devices/dev1/#', 'devices/dev2/#', 'devices/+/x'])).toEqual([
+      0, 0x80, 0x80,
+    ]);
     await c.publishAsync('devices/dev1/x', 'mine', { qos: 1 });
     await inbox.waitForTopic('devices/dev1/x', 'mine');
     c.publish('devices/dev2/x', 'theirs', { qos: 1 });
@@ -125,11 +140,17 @@ describe('broker gateway: PUBLISH, SUBSCRIBE and deliveries (SPEC 1.4, 3)', () =
 
   it('case 6: a client id containing + gains nothing from a ${clientId} rule; a plain one does', async () => {
     const e = endpoints().tcp;
-    const role = await stack.rest.createRole('own-client', [{ context: 'mqtt', resource: 'clients/${clientId}/#', operation: 'readWrite' }]);
+    const role = await stack.rest.createRole('own-client', [
+      { context: 'mqtt', resource: 'clients/${clientId}/#', operation: 'readWrite' },
+    ]);
     await stack.rest.createUser({ username: 'client-rule', password: PASSWORD, roles: [role.id] });
-    const plain = track(await connectClient(e, { username: 'client-rule', password: PASSWORD, clientId: 'plain-1' }));
+    const plain = track(
+      await connectClient(e, { username: 'client-rule', password: PASSWORD, clientId: 'plain-1' }),
+    );
     expect(await subscribeCodes(plain, ['clients/plain-1/#'])).toEqual([0]);
-    const wild = track(await connectClient(e, { username: 'client-rule', password: PASSWORD, clientId: '+' }));
+    const wild = track(
+      await connectClient(e, { username: 'client-rule', password: PASSWORD, clientId: '+' }),
+    );
     expect(await subscribeCodes(wild, ['clients/+/#', 'clients/#'])).toEqual([0x80, 0x80]);
     wild.publish('clients/x/data', '1', { qos: 1 });
     await closed(wild);
@@ -141,7 +162,12 @@ describe('broker gateway: PUBLISH, SUBSCRIBE and deliveries (SPEC 1.4, 3)', () =
       { context: 'mqtt', resource: 'site1/a/#', operation: 'write' },
       { context: 'mqtt', resource: 'site1/#', operation: 'read' },
     ]);
-    await stack.rest.createUser({ username: 'prefixed', password: PASSWORD, roles: [role.id], mqttPublishPrefix: 'site1/' });
+    await stack.rest.createUser({
+      username: 'prefixed',
+      password: PASSWORD,
+      roles: [role.id],
+      mqttPublishPrefix: 'site1/',
+    });
     const c = track(await connectClient(e, { username: 'prefixed', password: PASSWORD }));
     const inbox = new Inbox(c);
     expect(await subscribeCodes(c, ['site1/#', 'a/#'])).toEqual([0, 0x80]);
@@ -158,7 +184,9 @@ describe('broker gateway: PUBLISH, SUBSCRIBE and deliveries (SPEC 1.4, 3)', () =
     const ca = await readFile(join(stack.dataDir, 'tls', 'broker-gateway.crt'));
     const e: Endpoint = { kind: 'tls', port: stack.gateway.ports.tls as number, ca };
     await stack.rest.createUser({ username: 'tls-device', password: PASSWORD, roles: [sensorsRole] });
-    const c = track(await connectClient(e, { username: 'tls-device', password: PASSWORD, rejectUnauthorized: true }));
+    const c = track(
+      await connectClient(e, { username: 'tls-device', password: PASSWORD, rejectUnauthorized: true }),
+    );
     const inbox = new Inbox(c);
     expect(await subscribeCodes(c, ['sensors/#', '#'])).toEqual([0, 0x80]);
     await c.publishAsync('sensors/tls/temp', 'secure', { qos: 1 });

@@ -11,7 +11,15 @@ import { createTestDatabase, type TestDatabase } from '@gatehouse/testing';
 import { type AdminApiHandle, createAdminApi } from '../../apps/admin-api/src/bootstrap';
 import { type BrokerGateway, createBrokerGateway } from '../../apps/broker-gateway/src/bootstrap';
 import { AdminRestClient } from '../support/gateway/admin-rest-client';
-import { closed, connackCode, connectClient, type Endpoint, Inbox, receivedBeforeMarker, subscribeCodes } from '../support/gateway/mqtt-helpers';
+import {
+  closed,
+  connackCode,
+  connectClient,
+  type Endpoint,
+  Inbox,
+  receivedBeforeMarker,
+  subscribeCodes,
+} from '../support/gateway/mqtt-helpers';
 
 const NATS_URL = process.env.TEST_NATS_URL ?? 'nats://127.0.0.1:4222';
 
@@ -70,7 +78,9 @@ describe('NATS transport: one admin-api, two gateways', () => {
   });
 
   it('a revocation reaches every gateway: deliveries stop on both within 1 s', async () => {
-    const role = await rest.createRole('nats-readers', [{ context: 'mqtt', resource: 'plant/#', operation: 'read' }]);
+    const role = await rest.createRole('nats-readers', [
+      { context: 'mqtt', resource: 'plant/#', operation: 'read' },
+    ]);
     const reader = await rest.createUser({
       username: 'nats-reader',
       password: 'nats-reader-secret',
@@ -82,10 +92,14 @@ describe('NATS transport: one admin-api, two gateways', () => {
       password: 'nats-writer-secret',
       permissions: [{ context: 'mqtt', resource: '#', operation: 'readWrite' }],
     });
-    const subs = await Promise.all(gateways.map((g) => connectClient(tcp(g), { username: 'nats-reader', password: 'nats-reader-secret' })));
+    const subs = await Promise.all(
+      gateways.map((g) => connectClient(tcp(g), { username: 'nats-reader', password: 'nats-reader-secret' })),
+    );
     const inboxes = subs.map((s) => new Inbox(s));
     for (const s of subs) expect(await subscribeCodes(s, ['plant/#', 'marker/#'], 1)).toEqual([1, 1]);
-    const pubs = await Promise.all(gateways.map((g) => connectClient(tcp(g), { username: 'nats-writer', password: 'nats-writer-secret' })));
+    const pubs = await Promise.all(
+      gateways.map((g) => connectClient(tcp(g), { username: 'nats-writer', password: 'nats-writer-secret' })),
+    );
     // Before: each subscriber receives what is published on its own gateway.
     for (let i = 0; i < 2; i++) {
       await pubs[i].publishAsync('plant/line1/temp', 'before', { qos: 1 });
@@ -108,8 +122,14 @@ describe('NATS transport: one admin-api, two gateways', () => {
   });
 
   it('disabling a user disconnects its sessions on both gateways', async () => {
-    const u = await rest.createUser({ username: 'nats-victim', password: 'nats-victim-secret', permissions: [] });
-    const clients = await Promise.all(gateways.map((g) => connectClient(tcp(g), { username: 'nats-victim', password: 'nats-victim-secret' })));
+    const u = await rest.createUser({
+      username: 'nats-victim',
+      password: 'nats-victim-secret',
+      permissions: [],
+    });
+    const clients = await Promise.all(
+      gateways.map((g) => connectClient(tcp(g), { username: 'nats-victim', password: 'nats-victim-secret' })),
+    );
     await rest.updateUser(u.id, { enabled: false });
     for (const c of clients) expect(await closed(c, 2000)).toBeLessThanOrEqual(2000);
   });

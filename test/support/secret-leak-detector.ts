@@ -24,7 +24,13 @@ export function installSecretLeakDetector(app: INestApplication): LeakReport[] {
   const leaks: LeakReport[] = [];
   type Writer = (...args: unknown[]) => unknown;
   const express = app.getHttpAdapter().getInstance() as {
-    use(fn: (req: { method: string; originalUrl: string }, res: { write: Writer; end: Writer }, next: () => void) => void): void;
+    use(
+      fn: (
+        req: { method: string; originalUrl: string },
+        res: { write: Writer; end: Writer },
+        next: () => void,
+      ) => void,
+    ): void;
   };
   express.use((req, res, next) => {
     const chunks: Buffer[] = [];
@@ -32,7 +38,11 @@ export function installSecretLeakDetector(app: INestApplication): LeakReport[] {
     const end = res.end.bind(res);
     const keep = (chunk: unknown) => {
       if (chunk === undefined || chunk === null || typeof chunk === 'function') return;
-      chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(typeof chunk === 'string' ? chunk : JSON.stringify(chunk)));
+      chunks.push(
+        Buffer.isBuffer(chunk)
+          ? chunk
+          : Buffer.from(typeof chunk === 'string' ? chunk : JSON.stringify(chunk)),
+      );
     };
     res.write = (chunk: unknown, ...rest: unknown[]) => {
       keep(chunk);

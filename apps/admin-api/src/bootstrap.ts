@@ -28,7 +28,10 @@ export interface AdminApiStartOptions {
 }
 
 /** Creates, configures and starts admin-api (HTTP and transport). Used by main.ts and the tests. */
-export async function createAdminApi(env: Record<string, string | undefined> = process.env, opts: AdminApiStartOptions = {}): Promise<AdminApiHandle> {
+export async function createAdminApi(
+  env: Record<string, string | undefined> = process.env,
+  opts: AdminApiStartOptions = {},
+): Promise<AdminApiHandle> {
   const config = loadAdminApiConfig(env);
   const app = await NestFactory.create<NestExpressApplication>(AdminApiModule.forRoot(config), {
     logger: opts.logger ?? createAppLogger('admin-api', config.logLevel),
@@ -56,4 +59,3 @@ export async function createAdminApi(env: Record<string, string | undefined> = p
     close: () => app.close(),
   };
 }
-

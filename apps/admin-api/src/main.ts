@@ -6,7 +6,9 @@ async function main(): Promise<void> {
   console.log(`admin-api  http       ${api.httpUrl}/api   (OpenAPI ${api.httpUrl}/api/docs)`);
   console.log(`admin-api  transport  ${api.transportUrl}`);
   if (api.generatedAdminPassword) {
-    console.log(`admin-api  initial admin: username "${process.env.ADMIN_USERNAME || 'admin'}", password "${api.generatedAdminPassword}" (shown once)`);
+    console.log(
+      `admin-api  initial admin: username "${process.env.ADMIN_USERNAME || 'admin'}", password "${api.generatedAdminPassword}" (shown once)`,
+    );
   }
 }
 

@@ -23,14 +23,19 @@ export interface BrokerGateway {
  * events (loopback TCP listener announced to admin-api, or a NATS subscription), plus the MQTT listeners.
  * Throws a `GatewayConfigError` naming the variable on bad configuration.
  */
-export async function createBrokerGateway(env: Record<string, string | undefined> = process.env): Promise<BrokerGateway> {
+export async function createBrokerGateway(
+  env: Record<string, string | undefined> = process.env,
+): Promise<BrokerGateway> {
   const config = loadGatewayConfig(env);
   const logger = createAppLogger('broker-gateway', config.logLevel);
   const serverOptions =
     config.transport.kind === 'tcp'
       ? transportServerOptions({ kind: 'tcp', url: '', host: config.eventHost, port: config.eventPort })
       : transportServerOptions(config.transport);
-  const app = await NestFactory.createMicroservice(BrokerGatewayModule.forRoot(config), { ...serverOptions, logger });
+  const app = await NestFactory.createMicroservice(BrokerGatewayModule.forRoot(config), {
+    ...serverOptions,
+    logger,
+  });
   app.enableShutdownHooks();
   try {
     await app.listen();

@@ -8,7 +8,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  if (err instanceof GatewayConfigError) console.error(`broker-gateway: invalid configuration: ${err.message}`);
+  if (err instanceof GatewayConfigError)
+    console.error(`broker-gateway: invalid configuration: ${err.message}`);
   else console.error('broker-gateway failed to start:', err);
   process.exit(1);
 });

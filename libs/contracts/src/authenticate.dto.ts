@@ -27,7 +27,13 @@ export class AuthenticateRequestDto {
   certificateFingerprint?: string;
 }
 
-export const AUTHENTICATE_OUTCOMES = ['ok', 'bad-credentials', 'not-authorized', 'rate-limited', 'pending-registration'] as const;
+export const AUTHENTICATE_OUTCOMES = [
+  'ok',
+  'bad-credentials',
+  'not-authorized',
+  'rate-limited',
+  'pending-registration',
+] as const;
 export type AuthenticateOutcome = (typeof AUTHENTICATE_OUTCOMES)[number];
 
 export class AuthenticateResultDto {

@@ -26,7 +26,10 @@ export class FailureLimiter {
   /** Seconds until an attempt may succeed again; 0 when it may proceed now. */
   retryAfter(username: string, ip: string | undefined, now = Date.now()): number {
     const l = this.limits;
-    return Math.max(this.blocked(`u:${username}`, l.maxFailuresPerUsername, now), ip ? this.blocked(`ip:${ip}`, l.maxFailuresPerIp, now) : 0);
+    return Math.max(
+      this.blocked(`u:${username}`, l.maxFailuresPerUsername, now),
+      ip ? this.blocked(`ip:${ip}`, l.maxFailuresPerIp, now) : 0,
+    );
   }
 
   recordFailure(username: string, ip: string | undefined, now = Date.now()): void {

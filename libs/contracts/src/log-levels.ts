@@ -29,7 +29,14 @@ export function nestLogLevels(level: string): LogLevel[] {
 }
 
 /** Nest's start-up chatter, shown only at `debug` and below. */
-const STARTUP_CONTEXTS = new Set(['InstanceLoader', 'RoutesResolver', 'RouterExplorer', 'NestFactory', 'NestApplication', 'NestMicroservice']);
+const STARTUP_CONTEXTS = new Set([
+  'InstanceLoader',
+  'RoutesResolver',
+  'RouterExplorer',
+  'NestFactory',
+  'NestApplication',
+  'NestMicroservice',
+]);
 
 /**
  * The structured (JSON lines) logger both apps use, honouring `LOG_LEVEL` (SPEC 6, 7). User-controlled

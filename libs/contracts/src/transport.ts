@@ -8,8 +8,7 @@ export const ADMIN_API_NATS_QUEUE = 'gatehouse-admin-api';
 
 /** Where the Nest microservice transport between the apps runs, parsed from `TRANSPORT_URL`. */
 export type TransportEndpoint =
-  | { kind: 'tcp'; url: string; host: string; port: number }
-  | { kind: 'nats'; url: string; servers: string[] };
+  { kind: 'tcp'; url: string; host: string; port: number } | { kind: 'nats'; url: string; servers: string[] };
 
 /** A `TRANSPORT_URL` that cannot be used; the message names the variable. */
 export class TransportUrlError extends Error {
@@ -32,7 +31,8 @@ export function parseTransportUrl(raw: string | undefined): TransportEndpoint {
     const servers = value.split(',').map((s) => s.trim());
     for (const s of servers) {
       const u = parseUrl(s);
-      if (u.protocol !== 'nats:' || !u.hostname) throw new TransportUrlError(`"${s}" is not a nats://host:port URL`);
+      if (u.protocol !== 'nats:' || !u.hostname)
+        throw new TransportUrlError(`"${s}" is not a nats://host:port URL`);
       if (u.port !== '') parsePortText(u.port);
     }
     return { kind: 'nats', url: value, servers };
@@ -61,7 +61,10 @@ export function formatTcpUrl(host: string, port: number): string {
  * With NATS, `queue` puts the subscriber in a queue group (request handlers shared between instances);
  * leave it out where every instance must receive every message (the gateways' change events).
  */
-export function transportServerOptions(endpoint: TransportEndpoint, opts: { queue?: string } = {}): MicroserviceOptions {
+export function transportServerOptions(
+  endpoint: TransportEndpoint,
+  opts: { queue?: string } = {},
+): MicroserviceOptions {
   if (endpoint.kind === 'tcp') {
     return { transport: Transport.TCP, options: { host: endpoint.host, port: endpoint.port } };
   }
@@ -88,6 +91,7 @@ function parseUrl(value: string): URL {
 }
 
 function parsePortText(text: string): number {
-  if (!/^\d+$/.test(text) || Number(text) > 65535) throw new TransportUrlError(`port "${text}" must be 0..65535`);
+  if (!/^\d+$/.test(text) || Number(text) > 65535)
+    throw new TransportUrlError(`port "${text}" must be 0..65535`);
   return Number(text);
 }

@@ -22,7 +22,10 @@ export function validateMessage<T extends object>(cls: new () => T, payload: unk
   const errors = validateSync(instance, { whitelist: true, forbidNonWhitelisted: true });
   if (errors.length > 0) {
     const details = errors
-      .map((e) => `${e.property}: ${Object.values(e.constraints ?? { nested: 'invalid nested value' }).join(', ')}`)
+      .map(
+        (e) =>
+          `${e.property}: ${Object.values(e.constraints ?? { nested: 'invalid nested value' }).join(', ')}`,
+      )
       .join('; ');
     throw new ContractViolationError(`${cls.name}: ${details}`);
   }

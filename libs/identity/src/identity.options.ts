@@ -56,4 +56,8 @@ export interface RegistrationAttemptSink {
 }
 export const REGISTRATION_ATTEMPT_SINK = Symbol('REGISTRATION_ATTEMPT_SINK');
 
-export const defaultLoginLimits: LoginLimitOptions = { maxFailuresPerUsername: 10, maxFailuresPerIp: 100, windowSeconds: 900 };
+export const defaultLoginLimits: LoginLimitOptions = {
+  maxFailuresPerUsername: 10,
+  maxFailuresPerIp: 100,
+  windowSeconds: 900,
+};

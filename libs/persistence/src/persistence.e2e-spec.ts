@@ -19,7 +19,9 @@ describe('persistence: migrations on the configured database', () => {
   });
 
   it('runs every migration and seeds the built-in roles', async () => {
-    const rows: { name: string; built_in: boolean }[] = await ds.query('SELECT name, built_in FROM roles ORDER BY name');
+    const rows: { name: string; built_in: boolean }[] = await ds.query(
+      'SELECT name, built_in FROM roles ORDER BY name',
+    );
     expect(rows).toEqual([
       { name: 'admin', built_in: true },
       { name: 'minimum-access', built_in: true },
@@ -27,7 +29,9 @@ describe('persistence: migrations on the configured database', () => {
   });
 
   it('refuses a permission owned by both a role and a user', async () => {
-    const [{ id }] = await ds.query<{ id: string }[]>(`INSERT INTO users (username) VALUES ('x1') RETURNING id`);
+    const [{ id }] = await ds.query<{ id: string }[]>(
+      `INSERT INTO users (username) VALUES ('x1') RETURNING id`,
+    );
     await expect(
       ds.query(
         `INSERT INTO permissions (role_id, user_id, context, resource, operation) VALUES ('00000000-0000-4000-8000-000000000001', $1, 'mqtt', 'a', 'read')`,

@@ -13,7 +13,10 @@ export interface PersistenceModuleAsyncOptions {
 }
 
 /** Builds TypeORM options for a real PostgreSQL or a started embedded database. */
-export function buildDataSourceOptions(options: DatabaseOptions, embedded?: EmbeddedPostgres): DataSourceOptions {
+export function buildDataSourceOptions(
+  options: DatabaseOptions,
+  embedded?: EmbeddedPostgres,
+): DataSourceOptions {
   const common = {
     type: 'postgres' as const,
     synchronize: false,
@@ -63,7 +66,11 @@ export class PersistenceModule {
                   : `embedded database (PGlite) in ${options.dataDir}`,
               );
             }
-            return { ...buildDataSourceOptions(options, embedded), autoLoadEntities: true, embedded } as never;
+            return {
+              ...buildDataSourceOptions(options, embedded),
+              autoLoadEntities: true,
+              embedded,
+            } as never;
           },
           dataSourceFactory: async (dsOptions) => {
             const { DataSource } = await import('typeorm');

@@ -5,7 +5,10 @@ import type { DataSource, EntityManager } from 'typeorm';
  * the given manager: the embedded database has a single connection, so touching the data source
  * directly from inside would wait for itself.
  */
-export function inTransaction<T>(dataSource: DataSource, work: (manager: EntityManager) => Promise<T>): Promise<T> {
+export function inTransaction<T>(
+  dataSource: DataSource,
+  work: (manager: EntityManager) => Promise<T>,
+): Promise<T> {
   return dataSource.transaction('READ COMMITTED', work);
 }
 

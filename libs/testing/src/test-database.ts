@@ -19,7 +19,9 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   const url = new URL(base);
   const adminDb = url.pathname.replace(/^\//, '') || 'postgres';
   if (!adminDb.includes('test')) {
-    throw new Error(`TEST_DATABASE_URL names database "${adminDb}": tests only run against a database whose name contains "test"`);
+    throw new Error(
+      `TEST_DATABASE_URL names database "${adminDb}": tests only run against a database whose name contains "test"`,
+    );
   }
   const name = `gatehouse_test_${randomBytes(6).toString('hex')}`;
   const admin = new Client({ connectionString: base });

@@ -45,7 +45,12 @@ export class AdminRestClient {
 
   async updateRole(id: string, permissions: PermissionBody[]): Promise<RoleView> {
     const current = (await this.call('GET', `/api/roles/${id}`, undefined, 200)) as unknown as RoleView;
-    return (await this.call('PATCH', `/api/roles/${id}`, { permissions, version: current.version }, 200)) as unknown as RoleView;
+    return (await this.call(
+      'PATCH',
+      `/api/roles/${id}`,
+      { permissions, version: current.version },
+      200,
+    )) as unknown as RoleView;
   }
 
   async createUser(body: {
@@ -55,7 +60,12 @@ export class AdminRestClient {
     permissions?: PermissionBody[];
     mqttPublishPrefix?: string;
   }): Promise<UserView> {
-    return (await this.call('POST', '/api/users', { roles: [], permissions: [], ...body }, 201)) as unknown as UserView;
+    return (await this.call(
+      'POST',
+      '/api/users',
+      { roles: [], permissions: [], ...body },
+      201,
+    )) as unknown as UserView;
   }
 
   async getUser(id: string): Promise<UserView> {
@@ -63,9 +73,17 @@ export class AdminRestClient {
   }
 
   /** PATCH with the current version (read first: no lost update). */
-  async updateUser(id: string, changes: { roles?: string[]; permissions?: PermissionBody[]; enabled?: boolean }): Promise<UserView> {
+  async updateUser(
+    id: string,
+    changes: { roles?: string[]; permissions?: PermissionBody[]; enabled?: boolean },
+  ): Promise<UserView> {
     const current = await this.getUser(id);
-    return (await this.call('PATCH', `/api/users/${id}`, { ...changes, version: current.version }, 200)) as unknown as UserView;
+    return (await this.call(
+      'PATCH',
+      `/api/users/${id}`,
+      { ...changes, version: current.version },
+      200,
+    )) as unknown as UserView;
   }
 
   async deleteUser(id: string): Promise<void> {
@@ -80,12 +98,17 @@ export class AdminRestClient {
       body: JSON.stringify({ username, password, ...(label ? { label } : {}) }),
     });
     const body = (await res.json()) as Json;
-    if (res.status !== 200) throw new Error(`login as ${username} failed: ${res.status} ${JSON.stringify(body)}`);
+    if (res.status !== 200)
+      throw new Error(`login as ${username} failed: ${res.status} ${JSON.stringify(body)}`);
     return body.token as string;
   }
 
   async tokens(userId: string): Promise<{ id: string; label: string | null; revokedAt: string | null }[]> {
-    return (await this.call('GET', `/api/users/${userId}/tokens`, undefined, 200)).items as { id: string; label: string | null; revokedAt: string | null }[];
+    return (await this.call('GET', `/api/users/${userId}/tokens`, undefined, 200)).items as {
+      id: string;
+      label: string | null;
+      revokedAt: string | null;
+    }[];
   }
 
   async revokeToken(userId: string, tokenId: string): Promise<void> {
@@ -95,11 +118,15 @@ export class AdminRestClient {
   private async call(method: string, path: string, body: unknown, expected: number): Promise<Json> {
     const res = await fetch(`${this.baseUrl}${path}`, {
       method,
-      headers: { authorization: `Bearer ${this.token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+      headers: {
+        authorization: `Bearer ${this.token}`,
+        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+      },
       ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
     });
     const text = await res.text();
-    if (res.status !== expected) throw new Error(`${method} ${path}: expected ${expected}, got ${res.status} ${text}`);
+    if (res.status !== expected)
+      throw new Error(`${method} ${path}: expected ${expected}, got ${res.status} ${text}`);
     return text ? (JSON.parse(text) as Json) : {};
   }
 }

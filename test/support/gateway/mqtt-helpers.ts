@@ -29,7 +29,12 @@ export function clientId(prefix = 'c'): string {
   return `${prefix}-${process.pid}-${seq}`;
 }
 
-const base: IClientOptions = { protocolVersion: 4, reconnectPeriod: 0, connectTimeout: 10_000, keepalive: 30 };
+const base: IClientOptions = {
+  protocolVersion: 4,
+  reconnectPeriod: 0,
+  connectTimeout: 10_000,
+  keepalive: 30,
+};
 
 /** Connects and resolves on CONNACK 0; rejects with the CONNACK return code in `code` otherwise. */
 export async function connectClient(e: Endpoint, opts: IClientOptions): Promise<MqttClient> {
@@ -107,7 +112,11 @@ export class Inbox {
   }
 
   waitForTopic(topic: string, payload?: string, timeoutMs?: number): Promise<Received> {
-    return this.waitFor((m) => m.topic === topic && (payload === undefined || m.payload === payload), timeoutMs, `${topic} ${payload ?? ''}`);
+    return this.waitFor(
+      (m) => m.topic === topic && (payload === undefined || m.payload === payload),
+      timeoutMs,
+      `${topic} ${payload ?? ''}`,
+    );
   }
 }
 
@@ -120,7 +129,12 @@ export async function closed(client: MqttClient, timeoutMs = 5000): Promise<numb
 }
 
 /** Resolves with the arguments of the first broker event `event` for which `pred` holds. */
-export function brokerEvent<T extends unknown[]>(broker: Aedes, event: string, pred: (...args: T) => boolean, timeoutMs = 5000): Promise<T> {
+export function brokerEvent<T extends unknown[]>(
+  broker: Aedes,
+  event: string,
+  pred: (...args: T) => boolean,
+  timeoutMs = 5000,
+): Promise<T> {
   const emitter = broker as unknown as EventEmitter;
   return withTimeout(
     new Promise<T>((resolve) => {
@@ -155,7 +169,11 @@ export async function withTimeout<T>(p: Promise<T>, ms: number, what: string): P
 }
 
 /** SUBSCRIBE in one packet; resolves with the SUBACK return codes (0x80 = refused), refusals included. */
-export async function subscribeCodes(client: MqttClient, filters: string[], qos: 0 | 1 | 2 = 0): Promise<number[]> {
+export async function subscribeCodes(
+  client: MqttClient,
+  filters: string[],
+  qos: 0 | 1 | 2 = 0,
+): Promise<number[]> {
   try {
     const grants = await client.subscribeAsync(filters, { qos });
     return grants.map((g) => g.qos);
@@ -168,7 +186,11 @@ export async function subscribeCodes(client: MqttClient, filters: string[], qos:
 
 /** The topics of the retained messages the broker holds under `pattern` (read from its persistence). */
 export async function retainedTopics(broker: Aedes, pattern = '#'): Promise<string[]> {
-  const persistence = (broker as unknown as { persistence: { createRetainedStream(p: string): AsyncIterable<{ topic: string }> } }).persistence;
+  const persistence = (
+    broker as unknown as {
+      persistence: { createRetainedStream(p: string): AsyncIterable<{ topic: string }> };
+    }
+  ).persistence;
   const out: string[] = [];
   for await (const packet of persistence.createRetainedStream(pattern)) out.push(packet.topic);
   return out;
@@ -179,7 +201,11 @@ export async function retainedTopics(broker: Aedes, pattern = '#'): Promise<stri
  * arrived, returns what arrived before it. Deliveries of one broker are ordered, so anything published
  * before the marker would have arrived first.
  */
-export async function receivedBeforeMarker(publisher: MqttClient, inbox: Inbox, markerTopic: string): Promise<string[]> {
+export async function receivedBeforeMarker(
+  publisher: MqttClient,
+  inbox: Inbox,
+  markerTopic: string,
+): Promise<string[]> {
   const marker = `marker-${Math.random().toString(36).slice(2)}`;
   await publisher.publishAsync(markerTopic, marker, { qos: 1 });
   await inbox.waitForTopic(markerTopic, marker);

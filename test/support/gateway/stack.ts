@@ -37,14 +37,14 @@ export async function startGatewayStack(opts: StackOptions = {}): Promise<Gatewa
   const dataDir = await mkdtemp(join(tmpdir(), 'gatehouse-gw-e2e-'));
   const db: TestDatabase = await createTestDatabase();
   const adminEnv: Record<string, string> = {
-      HTTP_PORT: '0',
-      HTTP_HOST: '127.0.0.1',
-      DATA_DIR: db.options.dataDir ?? 'memory://',
-      ...(db.options.databaseUrl ? { DATABASE_URL: db.options.databaseUrl } : {}),
-      TRANSPORT_URL: 'tcp://127.0.0.1:0',
-      ADMIN_USERNAME,
-      ADMIN_PASSWORD,
-      LOG_LEVEL: 'warn',
+    HTTP_PORT: '0',
+    HTTP_HOST: '127.0.0.1',
+    DATA_DIR: db.options.dataDir ?? 'memory://',
+    ...(db.options.databaseUrl ? { DATABASE_URL: db.options.databaseUrl } : {}),
+    TRANSPORT_URL: 'tcp://127.0.0.1:0',
+    ADMIN_USERNAME,
+    ADMIN_PASSWORD,
+    LOG_LEVEL: 'warn',
   };
   const admin = await createAdminApi(adminEnv, { logger: ['error'] });
   let gateway: BrokerGateway;
@@ -76,7 +76,11 @@ export async function startGatewayStack(opts: StackOptions = {}): Promise<Gatewa
     }
   };
   const changeApplied = (userId: string, timeoutMs = 5000): Promise<PrincipalChangedEventDto> =>
-    withTimeout(new Promise((resolve) => waiters.push({ userId, resolve })), timeoutMs, `a change event for ${userId}`);
+    withTimeout(
+      new Promise((resolve) => waiters.push({ userId, resolve })),
+      timeoutMs,
+      `a change event for ${userId}`,
+    );
   let adminStopped = false;
   const stopAdminApi = async (): Promise<void> => {
     if (adminStopped) return;
@@ -99,4 +103,3 @@ export async function startGatewayStack(opts: StackOptions = {}): Promise<Gatewa
     },
   };
 }
-

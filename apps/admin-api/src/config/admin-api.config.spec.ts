@@ -26,7 +26,9 @@ describe('loadAdminApiConfig', () => {
   });
 
   it('reads PASSWORD_POLICY in the Connectware shape', () => {
-    expect(loadAdminApiConfig({ PASSWORD_POLICY: '{"min":12,"upper":1,"numeric":true}' }).identity.passwordPolicy).toEqual({
+    expect(
+      loadAdminApiConfig({ PASSWORD_POLICY: '{"min":12,"upper":1,"numeric":true}' }).identity.passwordPolicy,
+    ).toEqual({
       min: 12,
       upper: 1,
       numeric: 1,

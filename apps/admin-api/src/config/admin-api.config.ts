@@ -33,26 +33,41 @@ const USERNAME = /^[A-Za-z0-9][A-Za-z0-9_.:@-]*$/;
 export function parsePort(env: Record<string, string | undefined>, name: string, fallback: number): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
-  if (!/^\d+$/.test(raw) || Number(raw) > 65535) throw new ConfigError(name, `must be a port number 0..65535, got "${raw}"`);
+  if (!/^\d+$/.test(raw) || Number(raw) > 65535)
+    throw new ConfigError(name, `must be a port number 0..65535, got "${raw}"`);
   return Number(raw);
 }
 
-function parseInteger(env: Record<string, string | undefined>, name: string, fallback: number, min: number, max: number): number {
+function parseInteger(
+  env: Record<string, string | undefined>,
+  name: string,
+  fallback: number,
+  min: number,
+  max: number,
+): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
-  if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) throw new ConfigError(name, `must be an integer ${min}..${max}, got "${raw}"`);
+  if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max)
+    throw new ConfigError(name, `must be an integer ${min}..${max}, got "${raw}"`);
   return Number(raw);
 }
 
 /** Client registry and Gatehouse CA settings (SPEC 4); every name is checked and named on error. */
-function parseClientRegistry(env: Record<string, string | undefined>, dataDir: string): ClientRegistryOptions {
+function parseClientRegistry(
+  env: Record<string, string | undefined>,
+  dataDir: string,
+): ClientRegistryOptions {
   const certFile = env.CA_CERT_FILE || undefined;
   const keyFile = env.CA_KEY_FILE || undefined;
   if ((certFile === undefined) !== (keyFile === undefined)) {
-    throw new ConfigError(certFile === undefined ? 'CA_CERT_FILE' : 'CA_KEY_FILE', 'CA_CERT_FILE and CA_KEY_FILE go together');
+    throw new ConfigError(
+      certFile === undefined ? 'CA_CERT_FILE' : 'CA_KEY_FILE',
+      'CA_CERT_FILE and CA_KEY_FILE go together',
+    );
   }
   const keyPassphrase = env.CA_KEY_PASSPHRASE || undefined;
-  if (keyPassphrase !== undefined && keyPassphrase.length < 16) throw new ConfigError('CA_KEY_PASSPHRASE', 'must be at least 16 characters');
+  if (keyPassphrase !== undefined && keyPassphrase.length < 16)
+    throw new ConfigError('CA_KEY_PASSPHRASE', 'must be at least 16 characters');
   return {
     dataDir,
     requestTtlSeconds: parseInteger(env, 'CLIENT_REGISTRY_REQUEST_TTL_SECONDS', 86_400, 60, 30 * 86_400),
@@ -83,7 +98,10 @@ function parsePolicy(raw: string | undefined): PasswordPolicyOptions {
   const out: PasswordPolicyOptions = { min: 8 };
   for (const [k, v] of Object.entries(parsed as Record<string, unknown>)) {
     if (!['min', 'lower', 'upper', 'numeric', 'symbol'].includes(k)) {
-      throw new ConfigError('PASSWORD_POLICY', `unknown key "${k}" (allowed: min, lower, upper, numeric, symbol)`);
+      throw new ConfigError(
+        'PASSWORD_POLICY',
+        `unknown key "${k}" (allowed: min, lower, upper, numeric, symbol)`,
+      );
     }
     const n = typeof v === 'boolean' ? Number(v) : v;
     if (typeof n !== 'number' || !Number.isInteger(n) || n < 0 || n > 256) {
@@ -104,7 +122,10 @@ export function loadAdminApiConfig(env: Record<string, string | undefined> = pro
   }
   const adminUsername = env.ADMIN_USERNAME || 'admin';
   if (!USERNAME.test(adminUsername) || adminUsername.length < 3 || adminUsername.length > 128) {
-    throw new ConfigError('ADMIN_USERNAME', 'must be 3..128 characters of A-Z a-z 0-9 _ . : @ - (starting with a letter or digit)');
+    throw new ConfigError(
+      'ADMIN_USERNAME',
+      'must be 3..128 characters of A-Z a-z 0-9 _ . : @ - (starting with a letter or digit)',
+    );
   }
   const logLevel = env.LOG_LEVEL || 'info';
   if (!isLogLevel(logLevel)) throw new ConfigError('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}`);

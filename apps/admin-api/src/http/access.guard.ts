@@ -25,7 +25,10 @@ export class AccessGuard implements CanActivate {
 
   async canActivate(ctx: ExecutionContext): Promise<boolean> {
     if (ctx.getType() !== 'http') return true; // transport handlers are not HTTP routes
-    const access = this.reflector.getAllAndOverride<RouteAccess | undefined>(ROUTE_ACCESS, [ctx.getHandler(), ctx.getClass()]);
+    const access = this.reflector.getAllAndOverride<RouteAccess | undefined>(ROUTE_ACCESS, [
+      ctx.getHandler(),
+      ctx.getClass(),
+    ]);
     const req = ctx.switchToHttp().getRequest<Request & { session?: AuthSession }>();
     if (access === undefined) {
       this.logger.error(`route ${req.method} ${req.path} declares no access policy: denied`);
@@ -40,6 +43,10 @@ export class AccessGuard implements CanActivate {
     const kind = httpAccessForMethod(req.method);
     const ability = await this.abilities.forSession(req.session);
     if (kind && ability.can(kind, subject('http', { path: req.path }))) return true;
-    throw new Problem(HttpStatus.FORBIDDEN, 'AUTH.FORBIDDEN', `no http permission allows ${req.method} ${req.path}`);
+    throw new Problem(
+      HttpStatus.FORBIDDEN,
+      'AUTH.FORBIDDEN',
+      `no http permission allows ${req.method} ${req.path}`,
+    );
   }
 }

@@ -7,5 +7,6 @@ export class ProblemDetailsDto {
   @ApiProperty({ example: 403 }) status!: number;
   @ApiProperty({ example: 'no http permission allows POST /api/users' }) detail!: string;
   @ApiProperty({ example: 'AUTH.FORBIDDEN' }) code!: string;
-  @ApiPropertyOptional({ type: [String], description: 'validation errors, one per broken rule' }) errors?: string[];
+  @ApiPropertyOptional({ type: [String], description: 'validation errors, one per broken rule' })
+  errors?: string[];
 }

@@ -1,4 +1,11 @@
-import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import {
+  type ArgumentsHost,
+  Catch,
+  type ExceptionFilter,
+  HttpException,
+  HttpStatus,
+  Logger,
+} from '@nestjs/common';
 import type { Response } from 'express';
 import { ClientRegistryError, type ClientRegistryErrorCode } from '@gatehouse/client-registry';
 import { IdentityError, type IdentityErrorCode } from '@gatehouse/identity';
@@ -52,8 +59,10 @@ interface Rendered {
 function bodyParserError(err: unknown): Rendered | undefined {
   const e = err as { status?: unknown; type?: unknown; expose?: unknown };
   if (typeof e?.status !== 'number' || typeof e.type !== 'string') return undefined;
-  if (e.type === 'entity.too.large') return { status: 413, code: 'HTTP.PAYLOAD_TOO_LARGE', detail: 'request body too large' };
-  if (e.type === 'entity.parse.failed') return { status: 400, code: 'HTTP.MALFORMED_JSON', detail: 'request body is not valid JSON' };
+  if (e.type === 'entity.too.large')
+    return { status: 413, code: 'HTTP.PAYLOAD_TOO_LARGE', detail: 'request body too large' };
+  if (e.type === 'entity.parse.failed')
+    return { status: 400, code: 'HTTP.MALFORMED_JSON', detail: 'request body is not valid JSON' };
   if (e.type === 'encoding.unsupported' || e.type === 'charset.unsupported') {
     return { status: 415, code: 'HTTP.UNSUPPORTED_MEDIA_TYPE', detail: 'unsupported request encoding' };
   }
@@ -65,17 +74,31 @@ function render(err: unknown): Rendered {
     return { status: err.getStatus(), code: err.code, detail: err.message, ...err.extra };
   }
   if (err instanceof IdentityError) {
-    return { status: IDENTITY_STATUS[err.code], code: err.code, detail: err.message, retryAfterSeconds: err.retryAfterSeconds };
+    return {
+      status: IDENTITY_STATUS[err.code],
+      code: err.code,
+      detail: err.message,
+      retryAfterSeconds: err.retryAfterSeconds,
+    };
   }
   if (err instanceof ClientRegistryError) {
-    return { status: REGISTRY_STATUS[err.code], code: err.code, detail: err.message, retryAfterSeconds: err.retryAfterSeconds };
+    return {
+      status: REGISTRY_STATUS[err.code],
+      code: err.code,
+      detail: err.message,
+      retryAfterSeconds: err.retryAfterSeconds,
+    };
   }
   if (err instanceof RbacError) return { status: 400, code: err.code, detail: err.message };
   if (err instanceof HttpException) {
     const status = err.getStatus();
     const body = err.getResponse() as { message?: unknown } | string;
     const message = typeof body === 'string' ? body : body.message;
-    const detail = Array.isArray(message) ? message.join('; ') : typeof message === 'string' ? message : err.message;
+    const detail = Array.isArray(message)
+      ? message.join('; ')
+      : typeof message === 'string'
+        ? message
+        : err.message;
     return { status, code: status === 404 ? 'HTTP.NOT_FOUND' : `HTTP.${status}`, detail };
   }
   return bodyParserError(err) ?? { status: 500, code: 'INTERNAL', detail: 'internal error' };

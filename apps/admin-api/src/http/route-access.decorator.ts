@@ -25,14 +25,18 @@ const authenticatedDocs = () =>
   );
 
 /** A route for any authenticated user, about themselves. */
-export const SelfService = () => applyDecorators(SetMetadata(ROUTE_ACCESS, 'self' satisfies RouteAccess), authenticatedDocs());
+export const SelfService = () =>
+  applyDecorators(SetMetadata(ROUTE_ACCESS, 'self' satisfies RouteAccess), authenticatedDocs());
 
 /** A route guarded by the caller's `http` permissions on the request path (policy and docs in one). */
 export const HttpPermission = () =>
   applyDecorators(
     SetMetadata(ROUTE_ACCESS, 'http-permission' satisfies RouteAccess),
     authenticatedDocs(),
-    ApiForbiddenResponse({ description: 'authenticated, but no http permission matches this path and method', type: ProblemDetailsDto }),
+    ApiForbiddenResponse({
+      description: 'authenticated, but no http permission matches this path and method',
+      type: ProblemDetailsDto,
+    }),
   );
 
 /** The authenticated caller. */

@@ -4,7 +4,9 @@ import { Problem } from './problem';
 function flatten(errors: ValidationError[], prefix = ''): string[] {
   return errors.flatMap((e) => {
     const path = prefix ? `${prefix}.${e.property}` : e.property;
-    const own = Object.values(e.constraints ?? {}).map((m) => (m.startsWith(e.property) ? `${prefix ? prefix + '.' : ''}${m}` : `${path}: ${m}`));
+    const own = Object.values(e.constraints ?? {}).map((m) =>
+      m.startsWith(e.property) ? `${prefix ? prefix + '.' : ''}${m}` : `${path}: ${m}`,
+    );
     return [...own, ...flatten(e.children ?? [], path)];
   });
 }
@@ -18,7 +20,9 @@ export function createValidationPipe(): ValidationPipe {
     forbidUnknownValues: true,
     exceptionFactory: (errors) => {
       const messages = flatten(errors);
-      return new Problem(HttpStatus.BAD_REQUEST, 'VALIDATION', messages.join('; ') || 'invalid request', { errors: messages });
+      return new Problem(HttpStatus.BAD_REQUEST, 'VALIDATION', messages.join('; ') || 'invalid request', {
+        errors: messages,
+      });
     },
   });
 }

@@ -1,7 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { type ClientProxy, ClientProxyFactory, Transport } from '@nestjs/microservices';
-import { type GatewayRegistrationDto, IdentityEvents, type PrincipalChangedEventDto, transportClientOptions } from '@gatehouse/contracts';
+import {
+  type GatewayRegistrationDto,
+  IdentityEvents,
+  type PrincipalChangedEventDto,
+  transportClientOptions,
+} from '@gatehouse/contracts';
 import type { PrincipalChangeSink } from '@gatehouse/identity';
 import { ADMIN_TRANSPORT_ENDPOINT, type AdminTransportEndpoint } from './admin-transport.options';
 
@@ -45,10 +50,15 @@ export class GatewayEventBroadcaster implements PrincipalChangeSink, OnApplicati
       this.gateways.set(dto.gatewayId, {
         host: dto.host,
         port: dto.port,
-        client: ClientProxyFactory.create({ transport: Transport.TCP, options: { host: dto.host, port: dto.port } }),
+        client: ClientProxyFactory.create({
+          transport: Transport.TCP,
+          options: { host: dto.host, port: dto.port },
+        }),
         lastSeen: now,
       });
-      this.logger.log(`gateway ${JSON.stringify(dto.gatewayId)} registered for change events at ${dto.host}:${dto.port}`);
+      this.logger.log(
+        `gateway ${JSON.stringify(dto.gatewayId)} registered for change events at ${dto.host}:${dto.port}`,
+      );
     }
     return { ok: true, instanceId: this.instanceId };
   }
@@ -78,7 +88,8 @@ export class GatewayEventBroadcaster implements PrincipalChangeSink, OnApplicati
   private emit(client: ClientProxy, event: PrincipalChangedEventDto, target: string): void {
     // emit() is hot: the event is sent whether or not anyone subscribes; subscribe for the error only.
     client.emit(IdentityEvents.PRINCIPAL_CHANGED, event).subscribe({
-      error: (err: Error) => this.logger.warn(`could not send a change event to ${JSON.stringify(target)}: ${err.message}`),
+      error: (err: Error) =>
+        this.logger.warn(`could not send a change event to ${JSON.stringify(target)}: ${err.message}`),
     });
   }
 
@@ -87,7 +98,9 @@ export class GatewayEventBroadcaster implements PrincipalChangeSink, OnApplicati
       if (now - g.lastSeen > GATEWAY_TTL_MS) {
         g.client.close();
         this.gateways.delete(id);
-        this.logger.log(`gateway ${JSON.stringify(id)} forgotten (no registration for ${GATEWAY_TTL_MS / 1000} s)`);
+        this.logger.log(
+          `gateway ${JSON.stringify(id)} forgotten (no registration for ${GATEWAY_TTL_MS / 1000} s)`,
+        );
       }
     }
   }

@@ -9,7 +9,11 @@ import { PacketAuthorizationHook } from './hooks/packet-authorization.hook';
 export const aedesBrokerProvider: Provider = {
   provide: AEDES_BROKER,
   inject: [GATEWAY_CONFIG, AuthenticateHook, PacketAuthorizationHook],
-  useFactory: async (config: GatewayConfig, authn: AuthenticateHook, authz: PacketAuthorizationHook): Promise<AedesBroker> => {
+  useFactory: async (
+    config: GatewayConfig,
+    authn: AuthenticateHook,
+    authz: PacketAuthorizationHook,
+  ): Promise<AedesBroker> => {
     const broker = await Aedes.createBroker({
       id: config.gatewayId,
       authenticate: authn.handle as never,

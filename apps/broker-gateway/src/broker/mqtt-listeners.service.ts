@@ -1,7 +1,18 @@
 import { type Server as HttpServer, createServer as createHttpServer } from 'node:http';
-import { type AddressInfo, type Server as NetServer, type Socket, createServer as createNetServer } from 'node:net';
+import {
+  type AddressInfo,
+  type Server as NetServer,
+  type Socket,
+  createServer as createNetServer,
+} from 'node:net';
 import { type Server as TlsServer, createServer as createTlsServer } from 'node:tls';
-import { Inject, Injectable, Logger, type OnApplicationBootstrap, type BeforeApplicationShutdown } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type BeforeApplicationShutdown,
+} from '@nestjs/common';
 import { WebSocketServer, createWebSocketStream } from 'ws';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway.config';
 import { AEDES_BROKER, type AedesBroker } from './aedes.types';
@@ -66,14 +77,20 @@ export class MqttListeners implements OnApplicationBootstrap, BeforeApplicationS
         // Client certificates (SPEC 3): requested, verified against the Gatehouse CA and MQTT_TLS_CA_FILE,
         // never required (password logins over TLS stay possible); the authenticate hook only trusts
         // a certificate the handshake verified (`socket.authorized`).
-        const gatehouseCa = await this.clientCa.start((certs) => this.tls?.setSecureContext(secureContext(material, certs)));
-        this.tls = createTlsServer({ ...secureContext(material, gatehouseCa ?? []), requestCert: true, rejectUnauthorized: false }, (socket) =>
-          handle(socket),
+        const gatehouseCa = await this.clientCa.start((certs) =>
+          this.tls?.setSecureContext(secureContext(material, certs)),
+        );
+        this.tls = createTlsServer(
+          { ...secureContext(material, gatehouseCa ?? []), requestCert: true, rejectUnauthorized: false },
+          (socket) => handle(socket),
         );
         ports.tls = await listen(this.tls, this.config.tlsPort, host);
-        if (material.generated) this.logger.log(`generated a self-signed server certificate: ${material.certFile}`);
+        if (material.generated)
+          this.logger.log(`generated a self-signed server certificate: ${material.certFile}`);
       } else {
-        this.logger.warn('TLS listener off: no MQTT_TLS_CERT_FILE/MQTT_TLS_KEY_FILE and openssl is not available to generate one');
+        this.logger.warn(
+          'TLS listener off: no MQTT_TLS_CERT_FILE/MQTT_TLS_KEY_FILE and openssl is not available to generate one',
+        );
       }
     }
 
@@ -94,7 +111,9 @@ export class MqttListeners implements OnApplicationBootstrap, BeforeApplicationS
   }
 
   async beforeApplicationShutdown(): Promise<void> {
-    const closing = [this.tcp, this.tls, this.http].filter((s): s is NetServer => !!s).map((s) => new Promise<void>((r) => s.close(() => r())));
+    const closing = [this.tcp, this.tls, this.http]
+      .filter((s): s is NetServer => !!s)
+      .map((s) => new Promise<void>((r) => s.close(() => r())));
     this.wss?.close();
     await new Promise<void>((r) => this.broker.close(() => r()));
     for (const s of this.sockets) s.destroy();
@@ -111,7 +130,10 @@ export class MqttListeners implements OnApplicationBootstrap, BeforeApplicationS
  * Server certificate and the CAs accepted for client certificates. With none known yet, the server's own
  * certificate stands in (nobody else holds its key), so that Node's default root store is never used.
  */
-function secureContext(material: TlsMaterial, gatehouseCa: string[]): { cert: Buffer; key: Buffer; ca: (string | Buffer)[] } {
+function secureContext(
+  material: TlsMaterial,
+  gatehouseCa: string[],
+): { cert: Buffer; key: Buffer; ca: (string | Buffer)[] } {
   const ca: (string | Buffer)[] = [...gatehouseCa, ...(material.ca ? [material.ca] : [])];
   return { cert: material.cert, key: material.key, ca: ca.length > 0 ? ca : [material.cert] };
 }

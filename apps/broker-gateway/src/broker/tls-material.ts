@@ -34,7 +34,10 @@ export async function loadTlsMaterial(config: GatewayConfig): Promise<TlsMateria
       generated: false,
     };
   }
-  const dir = config.dataDir === 'memory://' ? join(tmpdir(), `gatehouse-tls-${process.pid}`) : join(config.dataDir, 'tls');
+  const dir =
+    config.dataDir === 'memory://'
+      ? join(tmpdir(), `gatehouse-tls-${process.pid}`)
+      : join(config.dataDir, 'tls');
   const certFile = join(dir, 'broker-gateway.crt');
   const keyFile = join(dir, 'broker-gateway.key');
   let generated = false;
@@ -42,9 +45,23 @@ export async function loadTlsMaterial(config: GatewayConfig): Promise<TlsMateria
     await mkdir(dir, { recursive: true, mode: 0o700 });
     try {
       await run('openssl', [
-        'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
-        '-keyout', keyFile, '-out', certFile, '-days', '825', '-subj', '/CN=gatehouse-broker-gateway',
-        '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1,IP:::1',
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:prime256v1',
+        '-nodes',
+        '-keyout',
+        keyFile,
+        '-out',
+        certFile,
+        '-days',
+        '825',
+        '-subj',
+        '/CN=gatehouse-broker-gateway',
+        '-addext',
+        'subjectAltName=DNS:localhost,IP:127.0.0.1,IP:::1',
       ]);
     } catch {
       return null;
@@ -52,5 +69,11 @@ export async function loadTlsMaterial(config: GatewayConfig): Promise<TlsMateria
     await chmod(keyFile, 0o600);
     generated = true;
   }
-  return { cert: await readFile(certFile), key: await readFile(keyFile), ...(ca ? { ca } : {}), certFile, generated };
+  return {
+    cert: await readFile(certFile),
+    key: await readFile(keyFile),
+    ...(ca ? { ca } : {}),
+    certFile,
+    generated,
+  };
 }

@@ -4,7 +4,13 @@ import { GatewayConfigError, loadGatewayConfig } from './gateway.config';
 describe('loadGatewayConfig (SPEC 7)', () => {
   it('has the documented defaults', () => {
     const c = loadGatewayConfig({});
-    expect(c).toMatchObject({ mqttPort: 1883, tlsPort: 8883, wsPort: 8083, logLevel: 'info', tlsFiles: null });
+    expect(c).toMatchObject({
+      mqttPort: 1883,
+      tlsPort: 8883,
+      wsPort: 8083,
+      logLevel: 'info',
+      tlsFiles: null,
+    });
     expect(c.transport).toMatchObject({ kind: 'tcp', host: '127.0.0.1', port: 3001 });
     expect(c.dataDir).toMatch(/data$/);
   });

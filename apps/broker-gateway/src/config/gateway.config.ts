@@ -1,6 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
-import { type TransportEndpoint, TransportUrlError, parseTransportUrl, isLogLevel, LOG_LEVELS } from '@gatehouse/contracts';
+import {
+  type TransportEndpoint,
+  TransportUrlError,
+  parseTransportUrl,
+  isLogLevel,
+  LOG_LEVELS,
+} from '@gatehouse/contracts';
 
 /** A configuration value that is wrong: the start stops with a message naming the variable (SPEC 7). */
 export class GatewayConfigError extends Error {
@@ -58,7 +64,6 @@ export interface GatewayConfig {
 
 export const GATEWAY_CONFIG = Symbol('GATEWAY_CONFIG');
 
-
 type Env = Record<string, string | undefined>;
 
 function text(env: Env, name: string): string | undefined {
@@ -69,7 +74,8 @@ function text(env: Env, name: string): string | undefined {
 function port(env: Env, name: string, fallback: number): number {
   const raw = text(env, name);
   if (raw === undefined) return fallback;
-  if (!/^\d+$/.test(raw) || Number(raw) > 65535) throw new GatewayConfigError(name, `must be a port number 0..65535, got "${raw}"`);
+  if (!/^\d+$/.test(raw) || Number(raw) > 65535)
+    throw new GatewayConfigError(name, `must be a port number 0..65535, got "${raw}"`);
   return Number(raw);
 }
 
@@ -99,7 +105,8 @@ export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
   try {
     transport = parseTransportUrl(env.TRANSPORT_URL);
   } catch (err) {
-    if (err instanceof TransportUrlError) throw new GatewayConfigError('TRANSPORT_URL', err.message.replace(/^TRANSPORT_URL: /, ''));
+    if (err instanceof TransportUrlError)
+      throw new GatewayConfigError('TRANSPORT_URL', err.message.replace(/^TRANSPORT_URL: /, ''));
     throw err;
   }
   if (transport.kind === 'tcp' && transport.port === 0) {
@@ -108,12 +115,16 @@ export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
   const certFile = text(env, 'MQTT_TLS_CERT_FILE');
   const keyFile = text(env, 'MQTT_TLS_KEY_FILE');
   if ((certFile === undefined) !== (keyFile === undefined)) {
-    throw new GatewayConfigError(certFile === undefined ? 'MQTT_TLS_CERT_FILE' : 'MQTT_TLS_KEY_FILE', 'MQTT_TLS_CERT_FILE and MQTT_TLS_KEY_FILE go together');
+    throw new GatewayConfigError(
+      certFile === undefined ? 'MQTT_TLS_CERT_FILE' : 'MQTT_TLS_KEY_FILE',
+      'MQTT_TLS_CERT_FILE and MQTT_TLS_KEY_FILE go together',
+    );
   }
   const dataDirRaw = text(env, 'DATA_DIR') ?? './data';
   const eventHost = text(env, 'GATEWAY_EVENT_HOST') ?? '127.0.0.1';
   const gatewayId = text(env, 'GATEWAY_ID') ?? `gateway-${randomUUID()}`;
-  if (!/^[A-Za-z0-9_.:-]{1,128}$/.test(gatewayId)) throw new GatewayConfigError('GATEWAY_ID', 'must be 1..128 characters of A-Z a-z 0-9 _ . : -');
+  if (!/^[A-Za-z0-9_.:-]{1,128}$/.test(gatewayId))
+    throw new GatewayConfigError('GATEWAY_ID', 'must be 1..128 characters of A-Z a-z 0-9 _ . : -');
   return {
     gatewayId,
     mqttHost: text(env, 'MQTT_HOST') ?? '0.0.0.0',
@@ -126,7 +137,9 @@ export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
     transport,
     eventHost,
     eventPort: port(env, 'GATEWAY_EVENT_PORT', 0),
-    eventAdvertisedHost: text(env, 'GATEWAY_ADVERTISED_HOST') ?? (eventHost === '0.0.0.0' || eventHost === '::' ? '127.0.0.1' : eventHost),
+    eventAdvertisedHost:
+      text(env, 'GATEWAY_ADVERTISED_HOST') ??
+      (eventHost === '0.0.0.0' || eventHost === '::' ? '127.0.0.1' : eventHost),
     registrationIntervalMs: integer(env, 'GATEWAY_REGISTRATION_INTERVAL_MS', 5000, 100, 600_000),
     identityTimeoutMs: integer(env, 'IDENTITY_TIMEOUT_MS', 5000, 100, 120_000),
     authCacheTtlMs: integer(env, 'MQTT_AUTH_CACHE_TTL_SECONDS', 60, 0, 3600) * 1000,

@@ -40,14 +40,20 @@ export class PrincipalChangeApplier {
         for (const s of sessions) this.end(s, `user ${event.kind}`);
         return;
       case 'credentials-changed':
-        for (const s of sessions) if (s.credential.method !== 'certificate') this.end(s, 'credentials changed');
+        for (const s of sessions)
+          if (s.credential.method !== 'certificate') this.end(s, 'credentials changed');
         return;
       case 'token-revoked':
-        for (const s of sessions) if (s.credential.method === 'token' && s.credential.tokenId === event.tokenId) this.end(s, 'token revoked');
+        for (const s of sessions)
+          if (s.credential.method === 'token' && s.credential.tokenId === event.tokenId)
+            this.end(s, 'token revoked');
         return;
       case 'certificate-revoked':
         for (const s of sessions) {
-          if (s.credential.certificateFingerprint && s.credential.certificateFingerprint === event.certificateFingerprint) {
+          if (
+            s.credential.certificateFingerprint &&
+            s.credential.certificateFingerprint === event.certificateFingerprint
+          ) {
             this.end(s, 'certificate revoked');
           }
         }
@@ -89,14 +95,19 @@ export class PrincipalChangeApplier {
     if (client.closed) return;
     const lost = Object.keys(client.subscriptions).filter((f) => !safeCanSubscribe(session, f));
     if (lost.length === 0) return;
-    this.logger.log(`removing ${lost.length} subscription(s) of client ${JSON.stringify(session.clientId)} no longer covered`);
+    this.logger.log(
+      `removing ${lost.length} subscription(s) of client ${JSON.stringify(session.clientId)} no longer covered`,
+    );
     // Server-side removal without an UNSUBACK: the client is not told (MQTT 3.1.1 has no way to).
     client.unsubscribe(lost as never, (err?: Error) => {
-      if (err) this.logger.warn(`unsubscribe failed for client ${JSON.stringify(session.clientId)}: ${err.message}`);
+      if (err)
+        this.logger.warn(`unsubscribe failed for client ${JSON.stringify(session.clientId)}: ${err.message}`);
     });
     if (!client.clean) {
       client.broker.persistence.removeSubscriptions(client, lost).catch((err: Error) => {
-        this.logger.warn(`could not remove persisted subscriptions of ${JSON.stringify(session.clientId)}: ${err.message}`);
+        this.logger.warn(
+          `could not remove persisted subscriptions of ${JSON.stringify(session.clientId)}: ${err.message}`,
+        );
       });
     }
   }
@@ -104,7 +115,9 @@ export class PrincipalChangeApplier {
   private end(session: GatewaySession, reason: string): void {
     if (session.revoked) return;
     session.revoked = true;
-    this.logger.log(`disconnecting client ${JSON.stringify(session.clientId)} of user ${JSON.stringify(session.username)}: ${reason}`);
+    this.logger.log(
+      `disconnecting client ${JSON.stringify(session.clientId)} of user ${JSON.stringify(session.username)}: ${reason}`,
+    );
     this.sessions.remove(session.client);
     session.client.close();
   }

@@ -44,16 +44,29 @@ export class GatewayRegistration implements OnApplicationShutdown {
     if (!this.address || this.running) return this.healthy;
     this.running = true;
     try {
-      const answer = await this.identity.register({ gatewayId: this.config.gatewayId, host: this.address.host, port: this.address.port });
-      const restarted = this.instanceId !== undefined && answer.instanceId !== undefined && answer.instanceId !== this.instanceId;
+      const answer = await this.identity.register({
+        gatewayId: this.config.gatewayId,
+        host: this.address.host,
+        port: this.address.port,
+      });
+      const restarted =
+        this.instanceId !== undefined &&
+        answer.instanceId !== undefined &&
+        answer.instanceId !== this.instanceId;
       const recovered = !this.healthy && this.instanceId !== undefined;
       if (answer.instanceId) this.instanceId = answer.instanceId;
-      if (!this.healthy) this.logger.log(`registered with admin-api for change events at tcp://${this.address.host}:${this.address.port}`);
+      if (!this.healthy)
+        this.logger.log(
+          `registered with admin-api for change events at tcp://${this.address.host}:${this.address.port}`,
+        );
       this.healthy = true;
       if (restarted || recovered) await this.resync();
       return true;
     } catch (err) {
-      if (this.healthy || this.instanceId === undefined) this.logger.warn(`admin-api unreachable, change events may be missed until it is back: ${(err as Error).message}`);
+      if (this.healthy || this.instanceId === undefined)
+        this.logger.warn(
+          `admin-api unreachable, change events may be missed until it is back: ${(err as Error).message}`,
+        );
       this.healthy = false;
       this.instanceId ??= '';
       return false;
@@ -64,7 +77,8 @@ export class GatewayRegistration implements OnApplicationShutdown {
 
   private async resync(): Promise<void> {
     const users = this.sessions.userIds();
-    if (users.length > 0) this.logger.log(`resynchronizing ${users.length} user(s) after a gap in change events`);
+    if (users.length > 0)
+      this.logger.log(`resynchronizing ${users.length} user(s) after a gap in change events`);
     for (const userId of users) {
       try {
         this.applier.reconcile(userId, await this.identity.resolvePrincipal(userId));

@@ -68,9 +68,12 @@ export class IdentityClient implements OnApplicationShutdown {
 
   private async request(pattern: string, payload: object): Promise<unknown> {
     try {
-      return await firstValueFrom(this.client.send<unknown>(pattern, payload).pipe(timeout(this.config.identityTimeoutMs)), {
-        defaultValue: null,
-      });
+      return await firstValueFrom(
+        this.client.send<unknown>(pattern, payload).pipe(timeout(this.config.identityTimeoutMs)),
+        {
+          defaultValue: null,
+        },
+      );
     } catch (err) {
       throw new IdentityUnavailableError(`${pattern}: ${describe(err)}`);
     }
@@ -88,6 +91,6 @@ export class IdentityClient implements OnApplicationShutdown {
 
 function describe(err: unknown): string {
   if (err instanceof Error) return err.message;
-  if (typeof err === 'object' && err !== null && 'message' in err) return String((err).message);
+  if (typeof err === 'object' && err !== null && 'message' in err) return String(err.message);
   return String(err);
 }

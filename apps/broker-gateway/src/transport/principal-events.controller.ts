@@ -16,7 +16,9 @@ export class PrincipalEventsController {
     try {
       event = validateMessage(PrincipalChangedEventDto, payload);
     } catch (err) {
-      this.logger.warn(`ignoring invalid ${IdentityEvents.PRINCIPAL_CHANGED} event: ${(err as Error).message}`);
+      this.logger.warn(
+        `ignoring invalid ${IdentityEvents.PRINCIPAL_CHANGED} event: ${(err as Error).message}`,
+      );
       return;
     }
     this.applier.apply(event);

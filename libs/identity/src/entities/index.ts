@@ -6,6 +6,22 @@ import { UserCertificateEntity } from './user-certificate.entity';
 import { UserRoleEntity } from './user-role.entity';
 import { UserEntity } from './user.entity';
 
-export { PermissionEntity, RoleEntity, SigningKeyEntity, TokenEntity, UserCertificateEntity, UserEntity, UserRoleEntity };
+export {
+  PermissionEntity,
+  RoleEntity,
+  SigningKeyEntity,
+  TokenEntity,
+  UserCertificateEntity,
+  UserEntity,
+  UserRoleEntity,
+};
 export type { GrantType } from './user.entity';
-export const identityEntities = [UserEntity, RoleEntity, PermissionEntity, UserRoleEntity, TokenEntity, SigningKeyEntity, UserCertificateEntity];
+export const identityEntities = [
+  UserEntity,
+  RoleEntity,
+  PermissionEntity,
+  UserRoleEntity,
+  TokenEntity,
+  SigningKeyEntity,
+  UserCertificateEntity,
+];

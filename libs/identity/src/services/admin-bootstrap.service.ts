@@ -32,7 +32,9 @@ export class AdminBootstrapService implements OnApplicationBootstrap {
     }
     if (!this.options.adminPassword) {
       this.generatedPassword = password;
-      this.logger.warn(`initial admin "${this.options.adminUsername}" created with a generated password, printed once in the start banner; change it`);
+      this.logger.warn(
+        `initial admin "${this.options.adminUsername}" created with a generated password, printed once in the start banner; change it`,
+      );
     } else {
       this.logger.log(`initial admin "${this.options.adminUsername}" created from ADMIN_PASSWORD`);
     }

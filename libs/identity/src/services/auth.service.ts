@@ -63,12 +63,17 @@ export class AuthService {
   /** Verifies a bearer token and that it is not revoked, not expired and its user enabled. */
   async authenticateBearer(token: string): Promise<AuthSession> {
     const { userId, tokenId } = await this.tokens.verifySignature(token);
-    const rows: { username: string; enabled: boolean; permissions_version: number; revoked_at: Date | null; expires_at: Date }[] =
-      await this.dataSource.query(
-        `SELECT u.username, u.enabled, u.permissions_version, t.revoked_at, t.expires_at
+    const rows: {
+      username: string;
+      enabled: boolean;
+      permissions_version: number;
+      revoked_at: Date | null;
+      expires_at: Date;
+    }[] = await this.dataSource.query(
+      `SELECT u.username, u.enabled, u.permissions_version, t.revoked_at, t.expires_at
            FROM tokens t JOIN users u ON u.id = t.user_id WHERE t.id = $1 AND t.user_id = $2`,
-        [tokenId, userId],
-      );
+      [tokenId, userId],
+    );
     const row = rows[0];
     if (!row || row.revoked_at !== null || row.expires_at.getTime() <= Date.now() || !row.enabled) {
       throw new IdentityError('IDENTITY.INVALID_TOKEN', 'invalid or expired token');
@@ -126,7 +131,8 @@ export class AuthService {
     if (!userId) {
       const { user, exists } = await this.verifyPasswordOf(req.username, password);
       if (!user) {
-        if (!exists && password && (await this.recordRegistrationAttempt(req, password))) return { outcome: 'pending-registration' };
+        if (!exists && password && (await this.recordRegistrationAttempt(req, password)))
+          return { outcome: 'pending-registration' };
         this.throttle.recordFailure(req.username, req.remoteAddress);
         return { outcome: 'bad-credentials' };
       }
@@ -141,7 +147,9 @@ export class AuthService {
       principal,
       method,
       ...(tokenId ? { tokenId } : {}),
-      ...(method === 'certificate' ? { certificateFingerprint: req.certificateFingerprint?.toLowerCase() } : {}),
+      ...(method === 'certificate'
+        ? { certificateFingerprint: req.certificateFingerprint?.toLowerCase() }
+        : {}),
     };
   }
 
@@ -161,7 +169,10 @@ export class AuthService {
   }
 
   /** Like {@link verifyPassword}, and whether the username exists at all (after the same argon2 work). */
-  private async verifyPasswordOf(username: string, password: string): Promise<{ user: UserEntity | null; exists: boolean }> {
+  private async verifyPasswordOf(
+    username: string,
+    password: string,
+  ): Promise<{ user: UserEntity | null; exists: boolean }> {
     const user = await this.dataSource
       .getRepository(UserEntity)
       .createQueryBuilder('u')

@@ -17,6 +17,7 @@ export class LoginThrottle extends FailureLimiter {
   /** Throws IDENTITY.RATE_LIMITED with Retry-After when either key is over its limit. */
   assertAllowed(username: string, ip: string | undefined, now = Date.now()): void {
     const retryAfter = this.retryAfter(username, ip, now);
-    if (retryAfter > 0) throw new IdentityError('IDENTITY.RATE_LIMITED', 'too many failed logins; try again later', retryAfter);
+    if (retryAfter > 0)
+      throw new IdentityError('IDENTITY.RATE_LIMITED', 'too many failed logins; try again later', retryAfter);
   }
 }

@@ -1,7 +1,8 @@
 import type { IdentityOptions } from '../identity.options';
 import { PasswordPolicyService } from './password-policy.service';
 
-const policy = (p: IdentityOptions['passwordPolicy']) => new PasswordPolicyService({ passwordPolicy: p } as IdentityOptions);
+const policy = (p: IdentityOptions['passwordPolicy']) =>
+  new PasswordPolicyService({ passwordPolicy: p } as IdentityOptions);
 
 describe('PasswordPolicyService', () => {
   it('defaults to a minimum length of 8 and a maximum of 256', () => {

@@ -11,7 +11,14 @@ export class PasswordPolicyService {
 
   get policy(): Required<PasswordPolicyOptions> & { max: number } {
     const p = this.options.passwordPolicy;
-    return { min: p.min, lower: p.lower ?? 0, upper: p.upper ?? 0, numeric: p.numeric ?? 0, symbol: p.symbol ?? 0, max: MAX_PASSWORD_LENGTH };
+    return {
+      min: p.min,
+      lower: p.lower ?? 0,
+      upper: p.upper ?? 0,
+      numeric: p.numeric ?? 0,
+      symbol: p.symbol ?? 0,
+      max: MAX_PASSWORD_LENGTH,
+    };
   }
 
   /** Throws IDENTITY.WEAK_PASSWORD naming the first rule the password breaks. */

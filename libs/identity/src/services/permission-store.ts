@@ -3,10 +3,15 @@ import type { PermissionInput, PermissionView } from '../identity.types';
 
 type Owner = { roleId: string } | { userId: string };
 
-const ownerColumn = (o: Owner): ['role_id' | 'user_id', string] => ('roleId' in o ? ['role_id', o.roleId] : ['user_id', o.userId]);
+const ownerColumn = (o: Owner): ['role_id' | 'user_id', string] =>
+  'roleId' in o ? ['role_id', o.roleId] : ['user_id', o.userId];
 
 /** Reads and replaces the permission list of one role or user (inside the caller's transaction). */
-export async function loadPermissions(manager: EntityManager, ownerIds: readonly string[], column: 'role_id' | 'user_id'): Promise<Map<string, PermissionView[]>> {
+export async function loadPermissions(
+  manager: EntityManager,
+  ownerIds: readonly string[],
+  column: 'role_id' | 'user_id',
+): Promise<Map<string, PermissionView[]>> {
   const out = new Map<string, PermissionView[]>();
   if (ownerIds.length === 0) return out;
   const rows: (PermissionView & { owner: string })[] = await manager.query(
@@ -21,7 +26,11 @@ export async function loadPermissions(manager: EntityManager, ownerIds: readonly
   return out;
 }
 
-export async function replacePermissions(manager: EntityManager, owner: Owner, permissions: readonly PermissionInput[]): Promise<void> {
+export async function replacePermissions(
+  manager: EntityManager,
+  owner: Owner,
+  permissions: readonly PermissionInput[],
+): Promise<void> {
   const [column, id] = ownerColumn(owner);
   await manager.query(`DELETE FROM permissions WHERE ${column} = $1`, [id]);
   const unique = dedupe(permissions);
@@ -32,7 +41,10 @@ export async function replacePermissions(manager: EntityManager, owner: Owner, p
     const b = i * 5;
     return `($${b + 1}, $${b + 2}, $${b + 3}, $${b + 4}, $${b + 5})`;
   });
-  await manager.query(`INSERT INTO permissions (${column}, context, resource, operation, position) VALUES ${tuples.join(', ')}`, values);
+  await manager.query(
+    `INSERT INTO permissions (${column}, context, resource, operation, position) VALUES ${tuples.join(', ')}`,
+    values,
+  );
 }
 
 export function dedupe(permissions: readonly PermissionInput[]): PermissionInput[] {

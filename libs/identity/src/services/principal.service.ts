@@ -28,7 +28,10 @@ export class PrincipalService {
     @Optional() @Inject(PRINCIPAL_CHANGE_SINK) private readonly sink?: PrincipalChangeSink,
   ) {}
 
-  async effectivePermissions(userId: string, manager: EntityManager = this.dataSource.manager): Promise<EffectivePermissionView[]> {
+  async effectivePermissions(
+    userId: string,
+    manager: EntityManager = this.dataSource.manager,
+  ): Promise<EffectivePermissionView[]> {
     const rows: PermissionRow[] = await manager.query(
       `SELECT p.id, p.context, p.resource, p.operation, p.role_id, r.name AS role_name, p.user_id
          FROM permissions p LEFT JOIN roles r ON r.id = p.role_id
@@ -56,9 +59,20 @@ export class PrincipalService {
     return out;
   }
 
-  async principal(userId: string, manager: EntityManager = this.dataSource.manager): Promise<PrincipalDto | null> {
-    const rows: { id: string; username: string; enabled: boolean; mqtt_publish_prefix: string | null; permissions_version: number }[] =
-      await manager.query(`SELECT id, username, enabled, mqtt_publish_prefix, permissions_version FROM users WHERE id = $1`, [userId]);
+  async principal(
+    userId: string,
+    manager: EntityManager = this.dataSource.manager,
+  ): Promise<PrincipalDto | null> {
+    const rows: {
+      id: string;
+      username: string;
+      enabled: boolean;
+      mqtt_publish_prefix: string | null;
+      permissions_version: number;
+    }[] = await manager.query(
+      `SELECT id, username, enabled, mqtt_publish_prefix, permissions_version FROM users WHERE id = $1`,
+      [userId],
+    );
     const u = rows[0];
     if (!u) return null;
     return {
@@ -74,17 +88,27 @@ export class PrincipalService {
   /** Inside a transaction: marks the users' effective permissions as changed. */
   async bumpVersions(manager: EntityManager, userIds: readonly string[]): Promise<void> {
     if (userIds.length === 0) return;
-    await manager.query(`UPDATE users SET permissions_version = permissions_version + 1 WHERE id = ANY($1::uuid[])`, [userIds]);
+    await manager.query(
+      `UPDATE users SET permissions_version = permissions_version + 1 WHERE id = ANY($1::uuid[])`,
+      [userIds],
+    );
   }
 
   /** The users holding a role. */
   async usersWithRole(manager: EntityManager, roleId: string): Promise<string[]> {
-    const rows: { user_id: string }[] = await manager.query(`SELECT user_id FROM user_roles WHERE role_id = $1`, [roleId]);
+    const rows: { user_id: string }[] = await manager.query(
+      `SELECT user_id FROM user_roles WHERE role_id = $1`,
+      [roleId],
+    );
     return rows.map((r) => r.user_id);
   }
 
   /** After commit: tells every gateway. `permissions` events carry the new principal. */
-  async notify(userIds: readonly string[], kind: PrincipalChangeKind, extra: Partial<PrincipalChangedEventDto> = {}): Promise<void> {
+  async notify(
+    userIds: readonly string[],
+    kind: PrincipalChangeKind,
+    extra: Partial<PrincipalChangedEventDto> = {},
+  ): Promise<void> {
     if (!this.sink || userIds.length === 0) return;
     try {
       const events: PrincipalChangedEventDto[] = [];

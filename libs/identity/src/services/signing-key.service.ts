@@ -28,16 +28,29 @@ export class SigningKeyService implements OnModuleInit {
 
   private async load(): Promise<void> {
     const repo = this.dataSource.getRepository(SigningKeyEntity);
-    let row = await repo.findOne({ where: {}, order: { createdAt: 'ASC' }, select: { id: true, algorithm: true, publicJwk: true, privateJwk: true, createdAt: true } });
+    let row = await repo.findOne({
+      where: {},
+      order: { createdAt: 'ASC' },
+      select: { id: true, algorithm: true, publicJwk: true, privateJwk: true, createdAt: true },
+    });
     if (!row) {
       const pair = await generateKeyPair(TOKEN_ALGORITHM, { extractable: true });
       const kid = randomUUID();
       await this.dataSource.query(
         `INSERT INTO signing_keys (id, algorithm, public_jwk, private_jwk) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`,
-        [kid, TOKEN_ALGORITHM, JSON.stringify(await exportJWK(pair.publicKey)), JSON.stringify(await exportJWK(pair.privateKey))],
+        [
+          kid,
+          TOKEN_ALGORITHM,
+          JSON.stringify(await exportJWK(pair.publicKey)),
+          JSON.stringify(await exportJWK(pair.privateKey)),
+        ],
       );
       // Another instance may have won the race: read back whichever key is the oldest.
-      row = await repo.findOneOrFail({ where: {}, order: { createdAt: 'ASC' }, select: { id: true, algorithm: true, publicJwk: true, privateJwk: true, createdAt: true } });
+      row = await repo.findOneOrFail({
+        where: {},
+        order: { createdAt: 'ASC' },
+        select: { id: true, algorithm: true, publicJwk: true, privateJwk: true, createdAt: true },
+      });
     }
     this.key = {
       kid: row.id,

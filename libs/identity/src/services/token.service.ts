@@ -59,7 +59,9 @@ export class TokenService {
       .setIssuer(this.options.tokenIssuer)
       .sign(privateKey);
     const expiresAt = new Date(exp * 1000);
-    await this.dataSource.getRepository(TokenEntity).insert({ id: tokenId, userId, label: opts.label ?? null, expiresAt });
+    await this.dataSource
+      .getRepository(TokenEntity)
+      .insert({ id: tokenId, userId, label: opts.label ?? null, expiresAt });
     return { token, tokenId, expiresAt };
   }
 
@@ -69,7 +71,8 @@ export class TokenService {
    * against the database.
    */
   async verifySignature(token: string): Promise<VerifiedToken> {
-    if (!TokenService.looksLikeToken(token)) throw new IdentityError('IDENTITY.INVALID_TOKEN', 'malformed token');
+    if (!TokenService.looksLikeToken(token))
+      throw new IdentityError('IDENTITY.INVALID_TOKEN', 'malformed token');
     try {
       const { payload } = await jwtVerify(token, this.keys.current.publicKey, {
         algorithms: [TOKEN_ALGORITHM],
@@ -87,7 +90,14 @@ export class TokenService {
       where: { userId, label: Not(IsNull()) },
       order: { createdAt: 'DESC' },
     });
-    return rows.map((r) => ({ id: r.id, label: r.label, createdAt: r.createdAt, expiresAt: r.expiresAt, revokedAt: r.revokedAt, lastUsedAt: r.lastUsedAt }));
+    return rows.map((r) => ({
+      id: r.id,
+      label: r.label,
+      createdAt: r.createdAt,
+      expiresAt: r.expiresAt,
+      revokedAt: r.revokedAt,
+      lastUsedAt: r.lastUsedAt,
+    }));
   }
 
   /** Revokes one token of the user. Answers false when it does not exist or was already revoked. */

@@ -4,7 +4,14 @@ import { inTransaction, isPgError, PgErrorCodes } from '@gatehouse/persistence';
 import { DataSource, type EntityManager } from 'typeorm';
 import { UserEntity, type GrantType } from '../entities';
 import { IdentityError } from '../identity.error';
-import type { CreateUserInput, ExpectedVersion, Page, PageRequest, UpdateUserInput, UserView } from '../identity.types';
+import type {
+  CreateUserInput,
+  ExpectedVersion,
+  Page,
+  PageRequest,
+  UpdateUserInput,
+  UserView,
+} from '../identity.types';
 import { decodeCursor, encodeCursor, escapeLike } from '../paging';
 import { CertificateService } from './certificate.service';
 import { PasswordHasher } from './password-hasher.service';
@@ -52,9 +59,14 @@ export class UserService {
   /** Sorted by username; `username` filters by a case-insensitive substring. */
   async list(page: PageRequest & { username?: string }): Promise<Page<UserView>> {
     const after = decodeCursor(page.cursor);
-    const qb = this.dataSource.getRepository(UserEntity).createQueryBuilder('u').orderBy('u.username', 'ASC').take(page.limit + 1);
+    const qb = this.dataSource
+      .getRepository(UserEntity)
+      .createQueryBuilder('u')
+      .orderBy('u.username', 'ASC')
+      .take(page.limit + 1);
     if (after !== undefined) qb.andWhere('u.username > :after', { after });
-    if (page.username) qb.andWhere(`u.username ILIKE :q ESCAPE '\\'`, { q: `%${escapeLike(page.username)}%` });
+    if (page.username)
+      qb.andWhere(`u.username ILIKE :q ESCAPE '\\'`, { q: `%${escapeLike(page.username)}%` });
     const rows = await qb.getMany();
     const more = rows.length > page.limit;
     const items = await this.toViews(this.dataSource.manager, rows.slice(0, page.limit));
@@ -63,8 +75,10 @@ export class UserService {
 
   async create(input: CreateUserInput, opts: CreateUserOptions = {}): Promise<UserView> {
     if (input.password !== undefined) this.policy.check(input.password);
-    const passwordHash = input.password !== undefined ? await this.hasher.hash(input.password) : (opts.passwordHash ?? null);
-    const run = <T>(work: (m: EntityManager) => Promise<T>): Promise<T> => (opts.manager ? work(opts.manager) : inTransaction(this.dataSource, work));
+    const passwordHash =
+      input.password !== undefined ? await this.hasher.hash(input.password) : (opts.passwordHash ?? null);
+    const run = <T>(work: (m: EntityManager) => Promise<T>): Promise<T> =>
+      opts.manager ? work(opts.manager) : inTransaction(this.dataSource, work);
     try {
       return await run(async (m) => {
         const repo = m.getRepository(UserEntity);
@@ -83,7 +97,8 @@ export class UserService {
         return this.get(user.id, m);
       });
     } catch (err) {
-      if (isPgError(err, PgErrorCodes.UNIQUE_VIOLATION)) throw new IdentityError('IDENTITY.USER_EXISTS', `a user named "${input.username}" exists`);
+      if (isPgError(err, PgErrorCodes.UNIQUE_VIOLATION))
+        throw new IdentityError('IDENTITY.USER_EXISTS', `a user named "${input.username}" exists`);
       throw err;
     }
   }
@@ -115,7 +130,8 @@ export class UserService {
         await this.replaceRoles(m, id, patch.roles);
         changes.permissions = true;
       }
-      if (patch.mqttPublishPrefix !== undefined && patch.mqttPublishPrefix !== current.mqttPublishPrefix) changes.permissions = true;
+      if (patch.mqttPublishPrefix !== undefined && patch.mqttPublishPrefix !== current.mqttPublishPrefix)
+        changes.permissions = true;
       if (patch.enabled === false && current.enabled) changes.disabled = true;
       if (passwordHash !== undefined) {
         changes.credentials = true;
@@ -138,7 +154,9 @@ export class UserService {
 
   /** Own password change (needs the current one); every token of the user stops working. */
   async changeOwnPassword(id: string, currentPassword: string, newPassword: string): Promise<void> {
-    const row = await this.dataSource.getRepository(UserEntity).findOne({ where: { id }, select: { id: true, passwordHash: true } });
+    const row = await this.dataSource
+      .getRepository(UserEntity)
+      .findOne({ where: { id }, select: { id: true, passwordHash: true } });
     if (!row) throw new IdentityError('IDENTITY.USER_NOT_FOUND', `user ${id} not found`);
     if (!(await this.hasher.verify(row.passwordHash, currentPassword))) {
       throw new IdentityError('IDENTITY.INVALID_CURRENT_PASSWORD', 'the current password is wrong');
@@ -146,7 +164,10 @@ export class UserService {
     this.policy.check(newPassword);
     const hash = await this.hasher.hash(newPassword);
     await inTransaction(this.dataSource, async (m) => {
-      await m.query(`UPDATE users SET password_hash = $2, version = version + 1, updated_at = now() WHERE id = $1`, [id, hash]);
+      await m.query(
+        `UPDATE users SET password_hash = $2, version = version + 1, updated_at = now() WHERE id = $1`,
+        [id, hash],
+      );
       await this.revokeAllTokens(m, id);
     });
     await this.principals.notify([id], 'credentials-changed');
@@ -159,13 +180,19 @@ export class UserService {
   private async replaceRoles(m: EntityManager, userId: string, roleIds: readonly string[]): Promise<void> {
     const unique = [...new Set(roleIds)];
     if (unique.length > 0) {
-      const found: { id: string }[] = await m.query(`SELECT id FROM roles WHERE id = ANY($1::uuid[])`, [unique]);
+      const found: { id: string }[] = await m.query(`SELECT id FROM roles WHERE id = ANY($1::uuid[])`, [
+        unique,
+      ]);
       const missing = unique.filter((r) => !found.some((f) => f.id === r));
-      if (missing.length > 0) throw new IdentityError('IDENTITY.UNKNOWN_ROLE', `unknown role id(s): ${missing.join(', ')}`);
+      if (missing.length > 0)
+        throw new IdentityError('IDENTITY.UNKNOWN_ROLE', `unknown role id(s): ${missing.join(', ')}`);
     }
     await m.query(`DELETE FROM user_roles WHERE user_id = $1`, [userId]);
     if (unique.length > 0) {
-      await m.query(`INSERT INTO user_roles (user_id, role_id) SELECT $1, unnest($2::uuid[])`, [userId, unique]);
+      await m.query(`INSERT INTO user_roles (user_id, role_id) SELECT $1, unnest($2::uuid[])`, [
+        userId,
+        unique,
+      ]);
     }
   }
 
@@ -174,7 +201,12 @@ export class UserService {
     const perms = await loadPermissions(m, ids, 'user_id');
     const certificates = await this.certificates.list(ids, m);
     const roleRows: { user_id: string; role_id: string }[] =
-      ids.length > 0 ? await m.query(`SELECT user_id, role_id FROM user_roles WHERE user_id = ANY($1::uuid[]) ORDER BY role_id`, [ids]) : [];
+      ids.length > 0
+        ? await m.query(
+            `SELECT user_id, role_id FROM user_roles WHERE user_id = ANY($1::uuid[]) ORDER BY role_id`,
+            [ids],
+          )
+        : [];
     return users.map((u) => ({
       id: u.id,
       username: u.username,

@@ -1,7 +1,13 @@
 import { Body, Controller, Get, HttpCode, Post, Put, Req } from '@nestjs/common';
 import { ApiOkResponse, ApiTags, ApiTooManyRequestsResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import type { Request } from 'express';
-import { AuthService, type AuthSession, PasswordPolicyService, PrincipalService, UserService } from '@gatehouse/identity';
+import {
+  AuthService,
+  type AuthSession,
+  PasswordPolicyService,
+  PrincipalService,
+  UserService,
+} from '@gatehouse/identity';
 import { ProblemDetailsDto } from '../../http/problem-details.dto';
 import { CurrentSession, Public, SelfService } from '../../http/route-access.decorator';
 import { toEffectivePermission, toUserResponse } from '../users/user.mapper';
@@ -21,8 +27,14 @@ export class AuthController {
   @Public()
   @HttpCode(200)
   @ApiOkResponse({ type: LoginResponseDto })
-  @ApiUnauthorizedResponse({ description: 'unknown user or wrong password (same answer)', type: ProblemDetailsDto })
-  @ApiTooManyRequestsResponse({ description: 'too many failures for this username or address; see Retry-After', type: ProblemDetailsDto })
+  @ApiUnauthorizedResponse({
+    description: 'unknown user or wrong password (same answer)',
+    type: ProblemDetailsDto,
+  })
+  @ApiTooManyRequestsResponse({
+    description: 'too many failures for this username or address; see Retry-After',
+    type: ProblemDetailsDto,
+  })
   async login(@Body() dto: LoginDto, @Req() req: Request): Promise<LoginResponseDto> {
     const t = await this.auth.login({ ...dto, ip: req.ip });
     return { token: t.token, expiresAt: t.expiresAt, tokenId: t.tokenId };

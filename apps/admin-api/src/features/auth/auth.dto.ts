@@ -5,8 +5,16 @@ import { EffectivePermissionDto, UserResponseDto } from '../users/user.dto';
 export class LoginDto {
   @ApiProperty({ example: 'admin' }) @IsString() @Length(1, 128) username!: string;
   @ApiProperty({ writeOnly: true }) @IsString() @Length(1, 1024) password!: string;
-  @ApiPropertyOptional({ description: 'one-time password (MFA)' }) @IsOptional() @IsString() @MaxLength(16) otp?: string;
-  @ApiPropertyOptional({ minimum: 0.01, maximum: 87600, description: 'token lifetime; default 12 h, or 365 days with a label' })
+  @ApiPropertyOptional({ description: 'one-time password (MFA)' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(16)
+  otp?: string;
+  @ApiPropertyOptional({
+    minimum: 0.01,
+    maximum: 87600,
+    description: 'token lifetime; default 12 h, or 365 days with a label',
+  })
   @IsOptional()
   @IsNumber()
   @Min(0.01)

@@ -26,7 +26,11 @@ export class HealthController {
     try {
       await this.dataSource.query('SELECT 1');
     } catch {
-      throw new Problem(HttpStatus.SERVICE_UNAVAILABLE, 'HEALTH.DATABASE_DOWN', 'the database does not answer');
+      throw new Problem(
+        HttpStatus.SERVICE_UNAVAILABLE,
+        'HEALTH.DATABASE_DOWN',
+        'the database does not answer',
+      );
     }
     return { status: 'ok', database: 'ok' };
   }

@@ -1,9 +1,20 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { decodeCursor, encodeCursor, IdentityError, PrincipalService, UserService } from '@gatehouse/identity';
+import {
+  decodeCursor,
+  encodeCursor,
+  IdentityError,
+  PrincipalService,
+  UserService,
+} from '@gatehouse/identity';
 import { accessKindsOf, grantingRules } from '@gatehouse/rbac';
-import type { AuthorizationCheckDto, AuthorizationCheckResponseDto, PermissionViewItemDto, PermissionViewPageDto } from './permissions.dto';
+import type {
+  AuthorizationCheckDto,
+  AuthorizationCheckResponseDto,
+  PermissionViewItemDto,
+  PermissionViewPageDto,
+} from './permissions.dto';
 
 interface ViewRow {
   context: string;
@@ -48,14 +59,24 @@ export class PermissionsAppService {
       roles: r.roles ?? [],
     }));
     const last = items[items.length - 1];
-    return { items, nextCursor: more ? encodeCursor(JSON.stringify([last.context, last.resource, last.operation])) : null };
+    return {
+      items,
+      nextCursor: more ? encodeCursor(JSON.stringify([last.context, last.resource, last.operation])) : null,
+    };
   }
 
   /** Would this user be allowed? And by which permission, held directly or through which role. */
   async check(dto: AuthorizationCheckDto): Promise<AuthorizationCheckResponseDto> {
-    const user = dto.userId ? await this.users.get(dto.userId) : dto.username ? await this.users.findByUsername(dto.username) : null;
+    const user = dto.userId
+      ? await this.users.get(dto.userId)
+      : dto.username
+        ? await this.users.findByUsername(dto.username)
+        : null;
     if (!user) {
-      throw new IdentityError('IDENTITY.USER_NOT_FOUND', dto.userId || dto.username ? 'user not found' : 'give userId or username');
+      throw new IdentityError(
+        'IDENTITY.USER_NOT_FOUND',
+        dto.userId || dto.username ? 'user not found' : 'give userId or username',
+      );
     }
     const effective = await this.principals.effectivePermissions(user.id);
     const rules = effective.map((e) => ({ ...e.permission, source: e }));

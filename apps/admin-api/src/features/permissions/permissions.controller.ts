@@ -2,7 +2,12 @@ import { Body, Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { HttpPermission } from '../../http/route-access.decorator';
 import { PermissionsAppService } from './permissions.app-service';
-import { AuthorizationCheckDto, AuthorizationCheckResponseDto, PermissionViewPageDto, PermissionViewQueryDto } from './permissions.dto';
+import {
+  AuthorizationCheckDto,
+  AuthorizationCheckResponseDto,
+  PermissionViewPageDto,
+  PermissionViewQueryDto,
+} from './permissions.dto';
 
 @ApiTags('permissions')
 @Controller()

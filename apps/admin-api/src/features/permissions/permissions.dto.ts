@@ -1,6 +1,11 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, IsUUID, Length, MaxLength } from 'class-validator';
-import { PERMISSION_CONTEXTS, PERMISSION_OPERATIONS, type PermissionContextValue, type PermissionOperationValue } from '@gatehouse/contracts';
+import {
+  PERMISSION_CONTEXTS,
+  PERMISSION_OPERATIONS,
+  type PermissionContextValue,
+  type PermissionOperationValue,
+} from '@gatehouse/contracts';
 import { PageQueryDto } from '../shared/paging.dto';
 import { PermissionResponseDto } from '../shared/permission.dto';
 
@@ -28,9 +33,18 @@ export class AuthorizationCheckDto {
   @ApiPropertyOptional({ format: 'uuid' }) @IsOptional() @IsUUID() userId?: string;
   @ApiPropertyOptional() @IsOptional() @IsString() @Length(1, 128) username?: string;
   @ApiProperty({ enum: PERMISSION_CONTEXTS }) @IsIn(PERMISSION_CONTEXTS) context!: PermissionContextValue;
-  @ApiProperty({ description: 'topic, topic filter (mqtt read) or HTTP path' }) @IsString() @Length(1, 65535) resource!: string;
-  @ApiProperty({ enum: PERMISSION_OPERATIONS }) @IsIn(PERMISSION_OPERATIONS) operation!: PermissionOperationValue;
-  @ApiPropertyOptional({ description: 'substituted for ${clientId}' }) @IsOptional() @IsString() @MaxLength(65535) clientId?: string;
+  @ApiProperty({ description: 'topic, topic filter (mqtt read) or HTTP path' })
+  @IsString()
+  @Length(1, 65535)
+  resource!: string;
+  @ApiProperty({ enum: PERMISSION_OPERATIONS })
+  @IsIn(PERMISSION_OPERATIONS)
+  operation!: PermissionOperationValue;
+  @ApiPropertyOptional({ description: 'substituted for ${clientId}' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(65535)
+  clientId?: string;
 }
 
 export class GrantedByDto {

@@ -1,6 +1,16 @@
 import { ApiProperty, ApiPropertyOptional, PartialType } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsInt, IsOptional, IsString, Length, MaxLength, Min, ValidateNested } from 'class-validator';
+import {
+  ArrayMaxSize,
+  IsArray,
+  IsInt,
+  IsOptional,
+  IsString,
+  Length,
+  MaxLength,
+  Min,
+  ValidateNested,
+} from 'class-validator';
 import { PageQueryDto } from '../shared/paging.dto';
 import { PermissionDto, PermissionResponseDto } from '../shared/permission.dto';
 
@@ -26,7 +36,9 @@ export class CreateRoleDto {
 }
 
 export class UpdateRoleDto extends PartialType(CreateRoleDto) {
-  @ApiPropertyOptional({ description: 'the version this update is based on (409 when stale); or send If-Match' })
+  @ApiPropertyOptional({
+    description: 'the version this update is based on (409 when stale); or send If-Match',
+  })
   @IsOptional()
   @IsInt()
   @Min(1)

@@ -25,9 +25,17 @@ export class RolesAppService {
     return this.roles.create(dto);
   }
 
-  async update(session: AuthSession, id: string, dto: UpdateRoleDto, ifMatch: string | undefined): Promise<RoleView> {
+  async update(
+    session: AuthSession,
+    id: string,
+    dto: UpdateRoleDto,
+    ifMatch: string | undefined,
+  ): Promise<RoleView> {
     const current = await this.roles.get(id);
-    if (dto.permissions) await this.escalation.assertMayGrant(session, { permissions: addedPermissions(current.permissions, dto.permissions) });
+    if (dto.permissions)
+      await this.escalation.assertMayGrant(session, {
+        permissions: addedPermissions(current.permissions, dto.permissions),
+      });
     const { version, ...patch } = dto;
     return this.roles.update(id, patch, expectedVersion(ifMatch, version, current.version));
   }

@@ -1,4 +1,17 @@
-import { Body, Controller, Delete, Get, Headers, HttpCode, Param, ParseUUIDPipe, Patch, Post, Query, Res } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  Headers,
+  HttpCode,
+  Param,
+  ParseUUIDPipe,
+  Patch,
+  Post,
+  Query,
+  Res,
+} from '@nestjs/common';
 import { ApiHeader, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import type { AuthSession, RoleView } from '@gatehouse/identity';
@@ -36,7 +49,11 @@ export class RolesController {
 
   @Post()
   @HttpPermission()
-  async create(@CurrentSession() s: AuthSession, @Body() dto: CreateRoleDto, @Res({ passthrough: true }) res: Response): Promise<RoleResponseDto> {
+  async create(
+    @CurrentSession() s: AuthSession,
+    @Body() dto: CreateRoleDto,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<RoleResponseDto> {
     const role = await this.roles.create(s, dto);
     res.setHeader('ETag', etag(role.version));
     return toRoleResponse(role);
@@ -44,7 +61,10 @@ export class RolesController {
 
   @Get(':id')
   @HttpPermission()
-  async get(@Param('id', uuid) id: string, @Res({ passthrough: true }) res: Response): Promise<RoleResponseDto> {
+  async get(
+    @Param('id', uuid) id: string,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<RoleResponseDto> {
     const role = await this.roles.get(id);
     res.setHeader('ETag', etag(role.version));
     return toRoleResponse(role);
@@ -52,7 +72,11 @@ export class RolesController {
 
   @Patch(':id')
   @HttpPermission()
-  @ApiHeader({ name: 'If-Match', required: false, description: 'ETag of the version this update is based on (412 when stale)' })
+  @ApiHeader({
+    name: 'If-Match',
+    required: false,
+    description: 'ETag of the version this update is based on (412 when stale)',
+  })
   async update(
     @CurrentSession() s: AuthSession,
     @Param('id', uuid) id: string,

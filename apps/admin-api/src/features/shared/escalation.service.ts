@@ -17,20 +17,31 @@ export class EscalationGuard {
     private readonly roles: RoleService,
   ) {}
 
-  async assertMayGrant(session: AuthSession, grant: { permissions?: readonly PermissionInput[]; roleIds?: readonly string[] }): Promise<void> {
+  async assertMayGrant(
+    session: AuthSession,
+    grant: { permissions?: readonly PermissionInput[]; roleIds?: readonly string[] },
+  ): Promise<void> {
     const wantsPermissions = (grant.permissions?.length ?? 0) > 0;
     const wantsRoles = (grant.roleIds?.length ?? 0) > 0;
     if (!wantsPermissions && !wantsRoles) return;
     const held = (await this.auth.effectiveRules(session.userId)) as PermissionRule[];
     for (const p of grant.permissions ?? []) {
       if (!ruleCoveredBy(p, held)) {
-        throw new Problem(HttpStatus.FORBIDDEN, 'AUTH.ESCALATION', `you cannot hand out ${describe(p)}: you do not hold it`);
+        throw new Problem(
+          HttpStatus.FORBIDDEN,
+          'AUTH.ESCALATION',
+          `you cannot hand out ${describe(p)}: you do not hold it`,
+        );
       }
     }
     for (const role of await this.roles.getMany(grant.roleIds ?? [])) {
       const missing = role.permissions.find((p) => !ruleCoveredBy(p, held));
       if (missing) {
-        throw new Problem(HttpStatus.FORBIDDEN, 'AUTH.ESCALATION', `you cannot assign role "${role.name}": you do not hold ${describe(missing)}`);
+        throw new Problem(
+          HttpStatus.FORBIDDEN,
+          'AUTH.ESCALATION',
+          `you cannot assign role "${role.name}": you do not hold ${describe(missing)}`,
+        );
       }
     }
   }
@@ -42,13 +53,20 @@ export class EscalationGuard {
     const target = await this.auth.effectiveRules(targetUserId);
     const missing = target.find((p) => !ruleCoveredBy(p, held));
     if (missing) {
-      throw new Problem(HttpStatus.FORBIDDEN, 'AUTH.ESCALATION', `this user holds ${describe(missing)}, which you do not hold`);
+      throw new Problem(
+        HttpStatus.FORBIDDEN,
+        'AUTH.ESCALATION',
+        `this user holds ${describe(missing)}, which you do not hold`,
+      );
     }
   }
 }
 
 /** The elements of `next` that are not in `current` (by context, resource, operation). */
-export function addedPermissions(current: readonly PermissionInput[], next: readonly PermissionInput[]): PermissionInput[] {
+export function addedPermissions(
+  current: readonly PermissionInput[],
+  next: readonly PermissionInput[],
+): PermissionInput[] {
   const key = (p: PermissionInput) => `${p.context}\u0000${p.operation}\u0000${p.resource}`;
   const have = new Set(current.map(key));
   return next.filter((p) => !have.has(key(p)));

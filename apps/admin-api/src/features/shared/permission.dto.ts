@@ -1,6 +1,18 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { IsIn, IsString, MaxLength, registerDecorator, type ValidationArguments, type ValidationOptions } from 'class-validator';
-import { PERMISSION_CONTEXTS, PERMISSION_OPERATIONS, type PermissionContextValue, type PermissionOperationValue } from '@gatehouse/contracts';
+import {
+  IsIn,
+  IsString,
+  MaxLength,
+  registerDecorator,
+  type ValidationArguments,
+  type ValidationOptions,
+} from 'class-validator';
+import {
+  PERMISSION_CONTEXTS,
+  PERMISSION_OPERATIONS,
+  type PermissionContextValue,
+  type PermissionOperationValue,
+} from '@gatehouse/contracts';
 import { validatePermissionRule } from '@gatehouse/rbac';
 
 /** Validates `resource` against the pattern rules of its context (SPEC 1.1), naming the broken rule. */
@@ -14,7 +26,11 @@ function IsValidResource(options?: ValidationOptions) {
       validator: {
         validate(value: unknown, args: ValidationArguments) {
           const obj = args.object as PermissionDto;
-          if (typeof value !== 'string' || !PERMISSION_CONTEXTS.includes(obj.context) || !PERMISSION_OPERATIONS.includes(obj.operation)) {
+          if (
+            typeof value !== 'string' ||
+            !PERMISSION_CONTEXTS.includes(obj.context) ||
+            !PERMISSION_OPERATIONS.includes(obj.operation)
+          ) {
             return true; // the other validators report these
           }
           try {
@@ -27,7 +43,11 @@ function IsValidResource(options?: ValidationOptions) {
         defaultMessage(args: ValidationArguments) {
           const obj = args.object as PermissionDto;
           try {
-            validatePermissionRule({ context: obj.context, resource: String(args.value), operation: obj.operation });
+            validatePermissionRule({
+              context: obj.context,
+              resource: String(args.value),
+              operation: obj.operation,
+            });
             return 'resource is invalid';
           } catch (err) {
             return `resource "${String(args.value)}" is invalid: ${(err as Error).message}`;
@@ -42,7 +62,10 @@ export class PermissionDto {
   @IsIn(PERMISSION_CONTEXTS)
   context!: PermissionContextValue;
 
-  @ApiProperty({ description: 'MQTT topic filter, or HTTP path starting with "/"; "+" one level, "#" the rest', example: 'sensors/+/temp' })
+  @ApiProperty({
+    description: 'MQTT topic filter, or HTTP path starting with "/"; "+" one level, "#" the rest',
+    example: 'sensors/+/temp',
+  })
   @IsString()
   @MaxLength(65535)
   @IsValidResource()

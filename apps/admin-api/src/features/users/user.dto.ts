@@ -34,7 +34,9 @@ export class CreateUserDto {
   @ApiProperty({ minLength: 3, maxLength: 128, pattern: USERNAME_PATTERN.source, example: 'alice' })
   @IsString()
   @Length(3, 128)
-  @Matches(USERNAME_PATTERN, { message: 'username may contain A-Z a-z 0-9 _ . : @ - and must start with a letter or digit' })
+  @Matches(USERNAME_PATTERN, {
+    message: 'username may contain A-Z a-z 0-9 _ . : @ - and must start with a letter or digit',
+  })
   username!: string;
 
   @ApiPropertyOptional({ description: 'checked against PASSWORD_POLICY; never returned', writeOnly: true })
@@ -63,11 +65,17 @@ export class CreateUserDto {
   @IsBoolean()
   enabled?: boolean;
 
-  @ApiPropertyOptional({ nullable: true, description: 'prepended to every topic the user publishes (SPEC 1.3)', example: 'site1/' })
+  @ApiPropertyOptional({
+    nullable: true,
+    description: 'prepended to every topic the user publishes (SPEC 1.3)',
+    example: 'site1/',
+  })
   @IsOptional()
   @IsString()
   @MaxLength(1024)
-  @Matches(/^[^+#\p{Cc}]*$/u, { message: 'mqttPublishPrefix must not contain "+", "#" or control characters' })
+  @Matches(/^[^+#\p{Cc}]*$/u, {
+    message: 'mqttPublishPrefix must not contain "+", "#" or control characters',
+  })
   mqttPublishPrefix?: string | null;
 
   @ApiPropertyOptional({ type: [GrantTypeDto] })
@@ -85,7 +93,9 @@ export class CreateUserDto {
 }
 
 export class UpdateUserDto extends PartialType(OmitType(CreateUserDto, ['username'] as const)) {
-  @ApiPropertyOptional({ description: 'the version this update is based on (409 when stale); or send If-Match' })
+  @ApiPropertyOptional({
+    description: 'the version this update is based on (409 when stale); or send If-Match',
+  })
   @IsOptional()
   @IsInt()
   @Min(1)
@@ -132,7 +142,8 @@ export class UserPageDto {
 
 export class EffectivePermissionDto {
   @ApiProperty({ type: PermissionResponseDto }) permission!: PermissionResponseDto;
-  @ApiProperty({ description: '"user" for a direct permission, else the id of the role that grants it' }) via!: string;
+  @ApiProperty({ description: '"user" for a direct permission, else the id of the role that grants it' })
+  via!: string;
   @ApiPropertyOptional() roleName?: string;
 }
 

@@ -37,7 +37,12 @@ export class UsersAppService {
     return this.users.create(dto);
   }
 
-  async update(session: AuthSession, id: string, dto: UpdateUserDto, ifMatch: string | undefined): Promise<UserView> {
+  async update(
+    session: AuthSession,
+    id: string,
+    dto: UpdateUserDto,
+    ifMatch: string | undefined,
+  ): Promise<UserView> {
     const current = await this.users.get(id);
     await this.escalation.assertMayControl(session, id);
     await this.escalation.assertMayGrant(session, {
@@ -67,7 +72,9 @@ export class UsersAppService {
   async revokeToken(session: AuthSession, id: string, tokenId: string): Promise<void> {
     await this.users.get(id);
     await this.escalation.assertMayControl(session, id);
-    if (!(await this.tokens.exists(id, tokenId))) throw new IdentityError('IDENTITY.TOKEN_NOT_FOUND', `token ${tokenId} not found`);
-    if (await this.tokens.revoke(id, tokenId)) await this.principals.notify([id], 'token-revoked', { tokenId });
+    if (!(await this.tokens.exists(id, tokenId)))
+      throw new IdentityError('IDENTITY.TOKEN_NOT_FOUND', `token ${tokenId} not found`);
+    if (await this.tokens.revoke(id, tokenId))
+      await this.principals.notify([id], 'token-revoked', { tokenId });
   }
 }

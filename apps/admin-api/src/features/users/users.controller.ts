@@ -1,4 +1,17 @@
-import { Body, Controller, Delete, Get, Headers, HttpCode, Param, ParseUUIDPipe, Patch, Post, Query, Res } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  Headers,
+  HttpCode,
+  Param,
+  ParseUUIDPipe,
+  Patch,
+  Post,
+  Query,
+  Res,
+} from '@nestjs/common';
 import { ApiHeader, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import type { AuthSession } from '@gatehouse/identity';
@@ -33,7 +46,11 @@ export class UsersController {
 
   @Post()
   @HttpPermission()
-  async create(@CurrentSession() s: AuthSession, @Body() dto: CreateUserDto, @Res({ passthrough: true }) res: Response): Promise<UserResponseDto> {
+  async create(
+    @CurrentSession() s: AuthSession,
+    @Body() dto: CreateUserDto,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<UserResponseDto> {
     const user = await this.users.create(s, dto);
     res.setHeader('ETag', etag(user.version));
     return toUserResponse(user);
@@ -41,7 +58,10 @@ export class UsersController {
 
   @Get(':id')
   @HttpPermission()
-  async get(@Param('id', uuid) id: string, @Res({ passthrough: true }) res: Response): Promise<UserResponseDto> {
+  async get(
+    @Param('id', uuid) id: string,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<UserResponseDto> {
     const user = await this.users.get(id);
     res.setHeader('ETag', etag(user.version));
     return toUserResponse(user);
@@ -49,7 +69,11 @@ export class UsersController {
 
   @Patch(':id')
   @HttpPermission()
-  @ApiHeader({ name: 'If-Match', required: false, description: 'ETag of the version this update is based on (412 when stale)' })
+  @ApiHeader({
+    name: 'If-Match',
+    required: false,
+    description: 'ETag of the version this update is based on (412 when stale)',
+  })
   async update(
     @CurrentSession() s: AuthSession,
     @Param('id', uuid) id: string,
@@ -84,7 +108,11 @@ export class UsersController {
   @Delete(':id/tokens/:tokenId')
   @HttpPermission()
   @HttpCode(204)
-  async revokeToken(@CurrentSession() s: AuthSession, @Param('id', uuid) id: string, @Param('tokenId', uuid) tokenId: string): Promise<void> {
+  async revokeToken(
+    @CurrentSession() s: AuthSession,
+    @Param('id', uuid) id: string,
+    @Param('tokenId', uuid) tokenId: string,
+  ): Promise<void> {
     await this.users.revokeToken(s, id, tokenId);
   }
 }

@@ -11,7 +11,8 @@ const ok = (userId: string): AuthenticateResultDto => ({
 });
 
 describe('VerificationCache (ADR 0100)', () => {
-  const make = (env: Record<string, string> = {}): VerificationCache => new VerificationCache(loadGatewayConfig(env));
+  const make = (env: Record<string, string> = {}): VerificationCache =>
+    new VerificationCache(loadGatewayConfig(env));
 
   it('keys by an HMAC of the credential: the password is not in the key', () => {
     const cache = make();
@@ -60,7 +61,13 @@ describe('VerificationCache (ADR 0100)', () => {
 
 describe('ConnectThrottle (SPEC 3: failed CONNECTs limited per username and per IP)', () => {
   const throttle = (): ConnectThrottle =>
-    new ConnectThrottle(loadGatewayConfig({ MQTT_CONNECT_MAX_FAILURES_PER_USERNAME: '3', MQTT_CONNECT_MAX_FAILURES_PER_IP: '5', MQTT_CONNECT_FAILURE_WINDOW_SECONDS: '60' }));
+    new ConnectThrottle(
+      loadGatewayConfig({
+        MQTT_CONNECT_MAX_FAILURES_PER_USERNAME: '3',
+        MQTT_CONNECT_MAX_FAILURES_PER_IP: '5',
+        MQTT_CONNECT_FAILURE_WINDOW_SECONDS: '60',
+      }),
+    );
 
   it('blocks a username after the limit, until the window that started with the first failure ends', () => {
     const t = throttle();

@@ -30,7 +30,13 @@ export class VerificationCache {
   }
 
   cacheKey(username: string, password: string, fingerprint = ''): string {
-    return createHmac('sha256', this.key).update(username).update('\u0000').update(password).update('\u0000').update(fingerprint).digest('base64url');
+    return createHmac('sha256', this.key)
+      .update(username)
+      .update('\u0000')
+      .update(password)
+      .update('\u0000')
+      .update(fingerprint)
+      .digest('base64url');
   }
 
   get(key: string, now = Date.now()): AuthenticateResultDto | undefined {

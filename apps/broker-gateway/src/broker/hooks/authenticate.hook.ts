@@ -32,12 +32,19 @@ export class AuthenticateHook {
     private readonly clock: ChangeClock,
   ) {}
 
-  readonly handle = (client: AedesClient, username: string | undefined, password: Buffer | undefined, done: Done): void => {
+  readonly handle = (
+    client: AedesClient,
+    username: string | undefined,
+    password: Buffer | undefined,
+    done: Done,
+  ): void => {
     this.authenticate(client, username, password).then(
       () => done(null, true),
       (err: unknown) => {
         const refusal =
-          err instanceof ConnackError ? err : new ConnackError(ConnackCode.NOT_AUTHORIZED, `internal error: ${(err as Error)?.message}`);
+          err instanceof ConnackError
+            ? err
+            : new ConnackError(ConnackCode.NOT_AUTHORIZED, `internal error: ${(err as Error)?.message}`);
         this.logger.log(
           `CONNECT refused (${refusal.returnCode}) client ${JSON.stringify(client.id)} user ${JSON.stringify(username ?? '')} from ${remoteAddressOf(client) ?? '?'}: ${refusal.message}`,
         );
@@ -46,19 +53,30 @@ export class AuthenticateHook {
     );
   };
 
-  private async authenticate(client: AedesClient, usernameRaw: string | undefined, password: Buffer | undefined): Promise<void> {
+  private async authenticate(
+    client: AedesClient,
+    usernameRaw: string | undefined,
+    password: Buffer | undefined,
+  ): Promise<void> {
     const cert = verifiedCertificateOf(client);
     const username = usernameRaw || cert?.commonName || '';
     if (!username) throw new ConnackError(ConnackCode.BAD_USERNAME_OR_PASSWORD, 'no username');
-    if (cert && cert.commonName !== username) throw new ConnackError(ConnackCode.BAD_USERNAME_OR_PASSWORD, 'username is not the certificate CN');
+    if (cert && cert.commonName !== username)
+      throw new ConnackError(ConnackCode.BAD_USERNAME_OR_PASSWORD, 'username is not the certificate CN');
     const passwordText = password ? password.toString('utf8') : undefined;
     if (!passwordText && !cert) throw new ConnackError(ConnackCode.BAD_USERNAME_OR_PASSWORD, 'no password');
     const ip = remoteAddressOf(client);
 
     const retryAfter = this.throttle.retryAfter(username, ip);
-    if (retryAfter > 0) throw new ConnackError(ConnackCode.NOT_AUTHORIZED, `too many failed CONNECTs; retry in ${retryAfter} s`);
+    if (retryAfter > 0)
+      throw new ConnackError(
+        ConnackCode.NOT_AUTHORIZED,
+        `too many failed CONNECTs; retry in ${retryAfter} s`,
+      );
 
-    const cacheKey = this.cache.enabled ? this.cache.cacheKey(username, passwordText ?? '', cert?.fingerprint) : '';
+    const cacheKey = this.cache.enabled
+      ? this.cache.cacheKey(username, passwordText ?? '', cert?.fingerprint)
+      : '';
     let result = this.cache.enabled ? this.cache.get(cacheKey) : undefined;
     const fromCache = result !== undefined;
     const startedAt = this.clock.now();
@@ -73,7 +91,8 @@ export class AuthenticateHook {
       try {
         result = await this.identity.authenticate(req);
       } catch (err) {
-        if (err instanceof IdentityUnavailableError) throw new ConnackError(ConnackCode.SERVER_UNAVAILABLE, err.message);
+        if (err instanceof IdentityUnavailableError)
+          throw new ConnackError(ConnackCode.SERVER_UNAVAILABLE, err.message);
         throw err;
       }
     }
@@ -84,7 +103,8 @@ export class AuthenticateHook {
       try {
         current = await this.identity.resolvePrincipal(principal.userId);
       } catch (err) {
-        if (err instanceof IdentityUnavailableError) throw new ConnackError(ConnackCode.SERVER_UNAVAILABLE, err.message);
+        if (err instanceof IdentityUnavailableError)
+          throw new ConnackError(ConnackCode.SERVER_UNAVAILABLE, err.message);
         throw err;
       }
       if (!current) throw new ConnackError(ConnackCode.BAD_USERNAME_OR_PASSWORD, 'user deleted');
@@ -97,24 +117,41 @@ export class AuthenticateHook {
     const credential: SessionCredential = {
       method: result.method ?? (cert ? 'certificate' : 'password'),
       ...(result.tokenId ? { tokenId: result.tokenId } : {}),
-      ...((result.certificateFingerprint ?? cert?.fingerprint) ? { certificateFingerprint: result.certificateFingerprint ?? cert?.fingerprint } : {}),
+      ...((result.certificateFingerprint ?? cert?.fingerprint)
+        ? { certificateFingerprint: result.certificateFingerprint ?? cert?.fingerprint }
+        : {}),
     };
     let session: GatewaySession;
     try {
       session = new GatewaySession(client, current.userId, current.username, client.id, credential, current);
     } catch (err) {
-      throw new ConnackError(ConnackCode.NOT_AUTHORIZED, `permissions could not be compiled: ${(err as Error).message}`);
+      throw new ConnackError(
+        ConnackCode.NOT_AUTHORIZED,
+        `permissions could not be compiled: ${(err as Error).message}`,
+      );
     }
     this.checkWill(client, session);
     this.sessions.add(session);
     client.conn.once('close', () => this.sessions.remove(client));
   }
 
-  private async outcome(result: AuthenticateResultDto, username: string, ip: string | undefined): Promise<PrincipalDto> {
+  private async outcome(
+    result: AuthenticateResultDto,
+    username: string,
+    ip: string | undefined,
+  ): Promise<PrincipalDto> {
     switch (result.outcome) {
       case 'ok':
-        if (!result.principal) throw new ConnackError(ConnackCode.SERVER_UNAVAILABLE, 'identity service answered ok without a principal');
-        if (result.principal.username !== username) throw new ConnackError(ConnackCode.BAD_USERNAME_OR_PASSWORD, 'principal does not match the username');
+        if (!result.principal)
+          throw new ConnackError(
+            ConnackCode.SERVER_UNAVAILABLE,
+            'identity service answered ok without a principal',
+          );
+        if (result.principal.username !== username)
+          throw new ConnackError(
+            ConnackCode.BAD_USERNAME_OR_PASSWORD,
+            'principal does not match the username',
+          );
         if (!result.principal.enabled) throw new ConnackError(ConnackCode.NOT_AUTHORIZED, 'user disabled');
         this.throttle.recordSuccess(username);
         return Promise.resolve(result.principal);
@@ -144,7 +181,9 @@ export class AuthenticateHook {
     if (!will) return;
     const topic = session.effectiveTopic(will.topic);
     if (isReservedTopic(topic) || !session.permissions.canPublish(topic)) {
-      this.logger.log(`dropping will of client ${JSON.stringify(session.clientId)}: no write permission on ${JSON.stringify(topic)}`);
+      this.logger.log(
+        `dropping will of client ${JSON.stringify(session.clientId)}: no write permission on ${JSON.stringify(topic)}`,
+      );
       client._will = null;
     }
   }

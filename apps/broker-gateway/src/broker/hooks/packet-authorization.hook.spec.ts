@@ -31,7 +31,12 @@ class FakeClient extends EventEmitter {
   subscriptions: Record<string, unknown> = {};
   unsubscribed: string[] = [];
   removedFromPersistence: string[] = [];
-  broker = { persistence: { removeSubscriptions: async (_c: unknown, subs: string[]) => void this.removedFromPersistence.push(...subs) } };
+  broker = {
+    persistence: {
+      removeSubscriptions: async (_c: unknown, subs: string[]) =>
+        void this.removedFromPersistence.push(...subs),
+    },
+  };
   unsubscribe(filters: string[], cb: () => void): void {
     for (const f of filters) delete this.subscriptions[f];
     this.unsubscribed.push(...filters);
@@ -42,7 +47,14 @@ class FakeClient extends EventEmitter {
   }
 }
 
-const publish = (topic: string): PublishPacket => ({ cmd: 'publish', topic, payload: Buffer.from('x'), qos: 0, retain: false, dup: false });
+const publish = (topic: string): PublishPacket => ({
+  cmd: 'publish',
+  topic,
+  payload: Buffer.from('x'),
+  qos: 0,
+  retain: false,
+  dup: false,
+});
 
 describe('PacketAuthorizationHook (SPEC 1.4, 3)', () => {
   let registry: SessionRegistry;
@@ -56,12 +68,28 @@ describe('PacketAuthorizationHook (SPEC 1.4, 3)', () => {
   beforeEach(() => {
     registry = new SessionRegistry();
     hook = new PacketAuthorizationHook(registry);
-    applier = new PrincipalChangeApplier(registry, new VerificationCache(loadGatewayConfig({})), new ChangeClock());
+    applier = new PrincipalChangeApplier(
+      registry,
+      new VerificationCache(loadGatewayConfig({})),
+      new ChangeClock(),
+    );
     client = new FakeClient();
-    registry.add(new GatewaySession(asClient(client), principal().userId, 'dev1', 'c1', { method: 'password' }, principal()));
+    registry.add(
+      new GatewaySession(
+        asClient(client),
+        principal().userId,
+        'dev1',
+        'c1',
+        { method: 'password' },
+        principal(),
+      ),
+    );
   });
 
-  const publishResult = (c: FakeClient | null, topic: string): { err: Error | null | undefined; packet: PublishPacket } => {
+  const publishResult = (
+    c: FakeClient | null,
+    topic: string,
+  ): { err: Error | null | undefined; packet: PublishPacket } => {
     const packet = publish(topic);
     let err: Error | null | undefined;
     hook.authorizePublish(c ? asClient(c) : null, packet, (e) => (err = e));
@@ -81,7 +109,16 @@ describe('PacketAuthorizationHook (SPEC 1.4, 3)', () => {
 
   it('PUBLISH: the publish prefix is applied before the check, and to the delivered topic', () => {
     const c = new FakeClient();
-    registry.add(new GatewaySession(asClient(c), 'u2', 'dev1', 'c2', { method: 'password' }, principal({ mqttPublishPrefix: 'sensors/' })));
+    registry.add(
+      new GatewaySession(
+        asClient(c),
+        'u2',
+        'dev1',
+        'c2',
+        { method: 'password' },
+        principal({ mqttPublishPrefix: 'sensors/' }),
+      ),
+    );
     const r = publishResult(c, 'a/temp');
     expect(r.err).toBeNull();
     expect(r.packet.topic).toBe('sensors/a/temp');
@@ -98,13 +135,16 @@ describe('PacketAuthorizationHook (SPEC 1.4, 3)', () => {
   it('SUBSCRIBE: per filter, null for a refused one (SUBACK 0x80)', () => {
     const results: unknown[] = [];
     for (const topic of ['sensors/#', '#', 'actuators/+', 'sensors/+/temp']) {
-      hook.authorizeSubscribe(asClient(client), { topic, qos: 0 }, (_e, sub) => results.push(sub ? sub.topic : null));
+      hook.authorizeSubscribe(asClient(client), { topic, qos: 0 }, (_e, sub) =>
+        results.push(sub ? sub.topic : null),
+      );
     }
     expect(results).toEqual(['sensors/#', null, null, 'sensors/+/temp']);
   });
 
   it('FORWARD: every delivery is re-checked against read', () => {
-    const pkt = (topic: string) => ({ ...publish(topic), brokerId: 'b', brokerCounter: 1 }) as unknown as AedesPublishPacket;
+    const pkt = (topic: string) =>
+      ({ ...publish(topic), brokerId: 'b', brokerCounter: 1 }) as unknown as AedesPublishPacket;
     expect(hook.authorizeForward(asClient(client), pkt('sensors/a/x'))).not.toBeNull();
     expect(hook.authorizeForward(asClient(client), pkt('actuators/x'))).toBeNull();
     expect(hook.authorizeForward(asClient(new FakeClient()), pkt('sensors/a/x'))).toBeNull();
@@ -116,7 +156,10 @@ describe('PacketAuthorizationHook (SPEC 1.4, 3)', () => {
     applier.apply({
       userId: principal().userId,
       kind: 'permissions',
-      principal: principal({ permissionsVersion: 2, permissions: [{ context: 'mqtt', resource: 'sensors/a/#', operation: 'read' }] }),
+      principal: principal({
+        permissionsVersion: 2,
+        permissions: [{ context: 'mqtt', resource: 'sensors/a/#', operation: 'read' }],
+      }),
     });
     expect(client.unsubscribed).toEqual(['sensors/#']);
     expect(client.removedFromPersistence).toEqual(['sensors/#']);
@@ -126,7 +169,11 @@ describe('PacketAuthorizationHook (SPEC 1.4, 3)', () => {
   });
 
   it('an older principal than the one held is ignored', () => {
-    applier.apply({ userId: principal().userId, kind: 'permissions', principal: principal({ permissionsVersion: 0, permissions: [] }) });
+    applier.apply({
+      userId: principal().userId,
+      kind: 'permissions',
+      principal: principal({ permissionsVersion: 0, permissions: [] }),
+    });
     expect(publishResult(client, 'sensors/a/temp').err).toBeNull();
   });
 
@@ -139,7 +186,16 @@ describe('PacketAuthorizationHook (SPEC 1.4, 3)', () => {
 
   it('token-revoked ends only the session that used that token', () => {
     const byToken = new FakeClient();
-    registry.add(new GatewaySession(asClient(byToken), principal().userId, 'dev1', 'c4', { method: 'token', tokenId: 't1' }, principal()));
+    registry.add(
+      new GatewaySession(
+        asClient(byToken),
+        principal().userId,
+        'dev1',
+        'c4',
+        { method: 'token', tokenId: 't1' },
+        principal(),
+      ),
+    );
     applier.apply({ userId: principal().userId, kind: 'token-revoked', tokenId: 't2' });
     expect(byToken.closed).toBe(false);
     applier.apply({ userId: principal().userId, kind: 'token-revoked', tokenId: 't1' });

@@ -21,7 +21,11 @@ export class PacketAuthorizationHook {
    * delivered nor retained. `client === null` is a will whose client is gone (another broker's will in
    * shared persistence): its principal is unknown here, so it is refused.
    */
-  readonly authorizePublish = (client: AedesClient | null, packet: PublishPacket, done: (error?: Error | null) => void): void => {
+  readonly authorizePublish = (
+    client: AedesClient | null,
+    packet: PublishPacket,
+    done: (error?: Error | null) => void,
+  ): void => {
     let denial: string | null;
     try {
       denial = this.publishDenial(client, packet);
@@ -32,7 +36,9 @@ export class PacketAuthorizationHook {
       done(null);
       return;
     }
-    this.logger.log(`PUBLISH denied for client ${JSON.stringify(client?.id ?? null)} on ${JSON.stringify(packet.topic)}: ${denial}`);
+    this.logger.log(
+      `PUBLISH denied for client ${JSON.stringify(client?.id ?? null)} on ${JSON.stringify(packet.topic)}: ${denial}`,
+    );
     done(new Error(`publish not authorized: ${denial}`));
   };
 
@@ -49,13 +55,19 @@ export class PacketAuthorizationHook {
     } catch {
       allowed = false;
     }
-    if (!allowed) this.logger.log(`SUBSCRIBE refused for client ${JSON.stringify(client?.id ?? null)} on ${JSON.stringify(sub.topic)}`);
+    if (!allowed)
+      this.logger.log(
+        `SUBSCRIBE refused for client ${JSON.stringify(client?.id ?? null)} on ${JSON.stringify(sub.topic)}`,
+      );
     // null refuses this filter alone (SUBACK 0x80) and keeps the connection [MQTT-3.9.3-1].
     done(null, allowed ? sub : null);
   };
 
   /** Every delivery, retained messages included, is re-checked against read permission (SPEC 1.4.4). */
-  readonly authorizeForward = (client: AedesClient, packet: AedesPublishPacket): AedesPublishPacket | null => {
+  readonly authorizeForward = (
+    client: AedesClient,
+    packet: AedesPublishPacket,
+  ): AedesPublishPacket | null => {
     try {
       const session = this.sessions.get(client);
       return session && !session.revoked && session.permissions.canReceive(packet.topic) ? packet : null;

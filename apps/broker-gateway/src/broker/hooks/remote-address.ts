@@ -8,7 +8,9 @@ export function remoteAddressOf(client: AedesClient): string | undefined {
 }
 
 /** The SHA-256 fingerprint (lower-case hex) of a client certificate the TLS listener verified, if any. */
-export function verifiedCertificateOf(client: AedesClient): { fingerprint: string; commonName: string } | undefined {
+export function verifiedCertificateOf(
+  client: AedesClient,
+): { fingerprint: string; commonName: string } | undefined {
   const conn = client.conn;
   if (!(conn instanceof TLSSocket) || !conn.authorized) return undefined;
   const cert = conn.getPeerCertificate();
