@@ -21,3 +21,22 @@ export function isPgError(err: unknown, code: string): boolean {
   const e = err as { code?: unknown; driverError?: { code?: unknown } };
   return e.code === code || e.driverError?.code === code;
 }
+
+interface PgPool {
+  query<R>(sql: string, params?: unknown[]): Promise<{ rows: R[] }>;
+}
+
+/**
+ * A read outside any transaction, straight on the driver's connection pool: the hot read paths
+ * (token check and user view on every authenticated request) skip TypeORM's per-query runner.
+ * Falls back to `dataSource.query` when the driver has no pg pool.
+ */
+export async function readQuery<R>(
+  dataSource: DataSource,
+  sql: string,
+  params: unknown[] = [],
+): Promise<R[]> {
+  const pool = (dataSource.driver as { master?: PgPool }).master;
+  if (pool && typeof pool.query === 'function') return (await pool.query<R>(sql, params)).rows;
+  return dataSource.query<R[]>(sql, params);
+}

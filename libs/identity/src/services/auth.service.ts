@@ -2,6 +2,7 @@ import { Inject, Injectable, Optional } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { AuthenticateRequestDto, AuthenticateResultDto } from '@gatehouse/contracts';
 import { DataSource } from 'typeorm';
+import { readQuery } from '@gatehouse/persistence';
 import { UserEntity } from '../entities';
 import { IdentityError } from '../identity.error';
 import { REGISTRATION_ATTEMPT_SINK, type RegistrationAttemptSink } from '../identity.options';
@@ -69,7 +70,8 @@ export class AuthService {
       permissions_version: number;
       revoked_at: Date | null;
       expires_at: Date;
-    }[] = await this.dataSource.query(
+    }[] = await readQuery(
+      this.dataSource,
       `SELECT u.username, u.enabled, u.permissions_version, t.revoked_at, t.expires_at
            FROM tokens t JOIN users u ON u.id = t.user_id WHERE t.id = $1 AND t.user_id = $2`,
       [tokenId, userId],

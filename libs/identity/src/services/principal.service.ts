@@ -33,10 +33,15 @@ export class PrincipalService {
     manager: EntityManager = this.dataSource.manager,
   ): Promise<EffectivePermissionView[]> {
     const rows: PermissionRow[] = await manager.query(
-      `SELECT p.id, p.context, p.resource, p.operation, p.role_id, r.name AS role_name, p.user_id
-         FROM permissions p LEFT JOIN roles r ON r.id = p.role_id
-        WHERE p.user_id = $1 OR p.role_id IN (SELECT role_id FROM user_roles WHERE user_id = $1)
-        ORDER BY p.role_id NULLS FIRST, r.name, p.position`,
+      // Two indexed lookups (direct, then through roles): an OR across both would scan the table.
+      `SELECT * FROM (
+         SELECT p.id, p.context, p.resource, p.operation, p.role_id, NULL::varchar AS role_name, p.user_id, p.position
+           FROM permissions p WHERE p.user_id = $1
+         UNION ALL
+         SELECT p.id, p.context, p.resource, p.operation, p.role_id, r.name AS role_name, p.user_id, p.position
+           FROM user_roles ur JOIN roles r ON r.id = ur.role_id JOIN permissions p ON p.role_id = ur.role_id
+          WHERE ur.user_id = $1
+       ) e ORDER BY e.role_id NULLS FIRST, e.role_name, e.position`,
       [userId],
     );
     return rows.map((r) => ({

@@ -30,9 +30,14 @@ export interface TokenView {
 
 const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 
+/** Tokens whose signature was verified, so the ES256 check runs once per token, not per request. */
+const VERIFIED_CACHE_MAX = 10_000;
+
 /** Issues, verifies, lists and revokes JWT access tokens (SPEC 2.1). */
 @Injectable()
 export class TokenService {
+  private readonly verified = new Map<string, VerifiedToken & { exp: number }>();
+
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly keys: SigningKeyService,
@@ -79,7 +84,11 @@ export class TokenService {
         issuer: this.options.tokenIssuer,
         requiredClaims: ['exp', 'iat', 'sub', 'jti'],
       });
-      return { userId: payload.sub as string, tokenId: payload.jti as string };
+      const verified = { userId: payload.sub as string, tokenId: payload.jti as string };
+      if (this.verified.size >= VERIFIED_CACHE_MAX)
+        this.verified.delete(this.verified.keys().next().value as string);
+      this.verified.set(token, { ...verified, exp: (payload.exp as number) * 1000 });
+      return verified;
     } catch {
       throw new IdentityError('IDENTITY.INVALID_TOKEN', 'invalid or expired token');
     }

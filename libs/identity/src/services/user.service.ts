@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { inTransaction, isPgError, PgErrorCodes } from '@gatehouse/persistence';
+import { inTransaction, isPgError, PgErrorCodes, readQuery } from '@gatehouse/persistence';
 import { DataSource, type EntityManager } from 'typeorm';
 import { UserEntity, type GrantType } from '../entities';
 import { IdentityError } from '../identity.error';
@@ -16,7 +16,7 @@ import { decodeCursor, encodeCursor, escapeLike } from '../paging';
 import { CertificateService } from './certificate.service';
 import { PasswordHasher } from './password-hasher.service';
 import { PasswordPolicyService } from './password-policy.service';
-import { loadPermissions, replacePermissions, samePermissions } from './permission-store';
+import { replacePermissions, samePermissions } from './permission-store';
 import { PrincipalService } from './principal.service';
 import { versionConflict } from './role.service';
 
@@ -41,10 +41,11 @@ export class UserService {
     private readonly certificates: CertificateService,
   ) {}
 
-  async get(id: string, manager: EntityManager = this.dataSource.manager): Promise<UserView> {
-    const user = await manager.getRepository(UserEntity).findOne({ where: { id } });
+  /** Inside a transaction pass its manager; outside, the read goes straight to the pool. */
+  async get(id: string, manager?: EntityManager): Promise<UserView> {
+    const [user] = await selectUserViews(manager ?? this.dataSource, 'u.id = $1', [id]);
     if (!user) throw new IdentityError('IDENTITY.USER_NOT_FOUND', `user ${id} not found`);
-    return (await this.toViews(manager, [user]))[0];
+    return user;
   }
 
   async findByUsername(username: string): Promise<UserView | null> {
@@ -197,32 +198,11 @@ export class UserService {
   }
 
   private async toViews(m: EntityManager, users: UserEntity[]): Promise<UserView[]> {
-    const ids = users.map((u) => u.id);
-    const perms = await loadPermissions(m, ids, 'user_id');
-    const certificates = await this.certificates.list(ids, m);
-    const roleRows: { user_id: string; role_id: string }[] =
-      ids.length > 0
-        ? await m.query(
-            `SELECT user_id, role_id FROM user_roles WHERE user_id = ANY($1::uuid[]) ORDER BY role_id`,
-            [ids],
-          )
-        : [];
-    return users.map((u) => ({
-      id: u.id,
-      username: u.username,
-      identityProvider: u.identityProvider,
-      grantTypes: u.grantTypes,
-      roles: roleRows.filter((r) => r.user_id === u.id).map((r) => r.role_id),
-      permissions: perms.get(u.id) ?? [],
-      enabled: u.enabled,
-      mqttPublishPrefix: u.mqttPublishPrefix,
-      enforceMFAEnrollment: u.enforceMfaEnrollment,
-      certificates: certificates.get(u.id) ?? [],
-      createdAt: u.createdAt,
-      updatedAt: u.updatedAt,
-      lastLoginAt: u.lastLoginAt,
-      version: u.version,
-    }));
+    if (users.length === 0) return [];
+    const byId = new Map(
+      (await selectUserViews(m, 'u.id = ANY($1::uuid[])', [users.map((u) => u.id)])).map((v) => [v.id, v]),
+    );
+    return users.map((u) => byId.get(u.id)).filter((v): v is UserView => v !== undefined);
   }
 }
 
@@ -230,4 +210,72 @@ function sameSet(a: readonly string[], b: readonly string[]): boolean {
   const sa = new Set(a);
   const sb = new Set(b);
   return sa.size === sb.size && [...sa].every((x) => sb.has(x));
+}
+
+interface UserViewRow {
+  id: string;
+  username: string;
+  identity_provider: string;
+  grant_types: UserView['grantTypes'];
+  enabled: boolean;
+  mqtt_publish_prefix: string | null;
+  enforce_mfa_enrollment: boolean;
+  created_at: Date;
+  updated_at: Date;
+  last_login_at: Date | null;
+  version: number;
+  roles: string[];
+  permissions: UserView['permissions'];
+  certificates: {
+    fingerprint: string;
+    serial: string;
+    notBefore: string;
+    notAfter: string;
+    revokedAt: string | null;
+  }[];
+}
+
+/**
+ * Users with their role ids, direct permissions and certificates in ONE round trip (the hot read
+ * path of the admin API: `GET /api/users/{id}`).
+ */
+async function selectUserViews(
+  on: EntityManager | DataSource,
+  where: string,
+  params: unknown[],
+): Promise<UserView[]> {
+  const sql = `SELECT u.id, u.username, u.identity_provider, u.grant_types, u.enabled, u.mqtt_publish_prefix,
+            u.enforce_mfa_enrollment, u.created_at, u.updated_at, u.last_login_at, u.version,
+            COALESCE((SELECT json_agg(r.role_id ORDER BY r.role_id) FROM user_roles r WHERE r.user_id = u.id), '[]') AS roles,
+            COALESCE((SELECT json_agg(json_build_object('id', p.id, 'context', p.context, 'resource', p.resource, 'operation', p.operation)
+                                      ORDER BY p.position)
+                        FROM permissions p WHERE p.user_id = u.id), '[]') AS permissions,
+            COALESCE((SELECT json_agg(json_build_object('fingerprint', c.fingerprint, 'serial', c.serial, 'notBefore', c.not_before,
+                                                        'notAfter', c.not_after, 'revokedAt', c.revoked_at) ORDER BY c.created_at)
+                        FROM user_certificates c WHERE c.user_id = u.id), '[]') AS certificates
+       FROM users u WHERE ${where} ORDER BY u.username`;
+  const rows: UserViewRow[] =
+    on instanceof DataSource ? await readQuery(on, sql, params) : await on.query(sql, params);
+  return rows.map((r) => ({
+    id: r.id,
+    username: r.username,
+    identityProvider: r.identity_provider,
+    grantTypes: r.grant_types,
+    roles: r.roles,
+    permissions: r.permissions,
+    enabled: r.enabled,
+    mqttPublishPrefix: r.mqtt_publish_prefix,
+    enforceMFAEnrollment: r.enforce_mfa_enrollment,
+    certificates: r.certificates.map((c) => ({
+      fingerprint: c.fingerprint,
+      serial: c.serial,
+      notBefore: new Date(c.notBefore),
+      notAfter: new Date(c.notAfter),
+      revokedAt: c.revokedAt === null ? null : new Date(c.revokedAt),
+    })),
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+    lastLoginAt: r.last_login_at,
+    version: r.version,
+  }));
 }
