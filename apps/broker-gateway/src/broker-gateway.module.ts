@@ -1,13 +1,16 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { aedesBrokerProvider } from './broker/aedes.provider';
 import { ClientCaService } from './broker/client-ca.service';
+import { AuthAdmission } from './broker/connect/auth-admission.service';
 import { ConnectThrottle } from './broker/connect/connect-throttle.service';
+import { CredentialVerifier } from './broker/connect/credential-verifier.service';
 import { VerificationCache } from './broker/connect/verification-cache.service';
 import { AuthenticateHook } from './broker/hooks/authenticate.hook';
 import { PacketAuthorizationHook } from './broker/hooks/packet-authorization.hook';
 import { MqttListeners } from './broker/mqtt-listeners.service';
 import { GATEWAY_CONFIG, type GatewayConfig } from './config/gateway.config';
 import { ChangeClock } from './sessions/change-clock';
+import { MatcherPool } from './sessions/matcher-pool.service';
 import { PrincipalChangeApplier } from './sessions/principal-change-applier.service';
 import { SessionRegistry } from './sessions/session-registry.service';
 import { GatewayRegistration } from './transport/gateway-registration.service';
@@ -30,6 +33,9 @@ export class BrokerGatewayModule {
         ClientCaService,
         ConnectThrottle,
         VerificationCache,
+        AuthAdmission,
+        CredentialVerifier,
+        MatcherPool,
         ChangeClock,
         SessionRegistry,
         PrincipalChangeApplier,

@@ -10,6 +10,9 @@ describe('loadGatewayConfig (SPEC 7)', () => {
       wsPort: 8083,
       logLevel: 'info',
       tlsFiles: null,
+      authConcurrency: 8,
+      authQueueMax: 10_000,
+      matcherIdleMax: 1000,
     });
     expect(c.transport).toMatchObject({ kind: 'tcp', host: '127.0.0.1', port: 3001 });
     expect(c.dataDir).toMatch(/data$/);
@@ -29,6 +32,9 @@ describe('loadGatewayConfig (SPEC 7)', () => {
     ['LOG_LEVEL', { LOG_LEVEL: 'loud' }],
     ['MQTT_TLS_KEY_FILE', { MQTT_TLS_CERT_FILE: '/x.crt' }],
     ['MQTT_AUTH_CACHE_TTL_SECONDS', { MQTT_AUTH_CACHE_TTL_SECONDS: '1e9' }],
+    ['MQTT_AUTH_CONCURRENCY', { MQTT_AUTH_CONCURRENCY: '0' }],
+    ['MQTT_AUTH_QUEUE_MAX', { MQTT_AUTH_QUEUE_MAX: '-5' }],
+    ['MQTT_MATCHER_IDLE_MAX', { MQTT_MATCHER_IDLE_MAX: 'many' }],
   ])('a wrong value stops the start naming %s', (variable, env) => {
     let err: unknown;
     try {

@@ -58,6 +58,12 @@ export interface GatewayConfig {
   /** Lifetime of a cached successful verification; 0 disables the cache (ADR 0100). */
   authCacheTtlMs: number;
   authCacheMaxEntries: number;
+  /** Authentications in flight to admin-api at once from this gateway; the rest wait in a FIFO (ADR 0100). */
+  authConcurrency: number;
+  /** CONNECTs that may wait for an authentication slot; beyond it CONNACK 3 at once (ADR 0100). */
+  authQueueMax: number;
+  /** Shared compiled matchers kept while no session uses them (reconnects reuse them; ADR 0100). */
+  matcherIdleMax: number;
   connectLimits: ConnectLimitsConfig;
   logLevel: string;
 }
@@ -144,6 +150,9 @@ export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
     identityTimeoutMs: integer(env, 'IDENTITY_TIMEOUT_MS', 5000, 100, 120_000),
     authCacheTtlMs: integer(env, 'MQTT_AUTH_CACHE_TTL_SECONDS', 60, 0, 3600) * 1000,
     authCacheMaxEntries: integer(env, 'MQTT_AUTH_CACHE_MAX_ENTRIES', 10_000, 1, 1_000_000),
+    authConcurrency: integer(env, 'MQTT_AUTH_CONCURRENCY', 8, 1, 1000),
+    authQueueMax: integer(env, 'MQTT_AUTH_QUEUE_MAX', 10_000, 0, 1_000_000),
+    matcherIdleMax: integer(env, 'MQTT_MATCHER_IDLE_MAX', 1000, 0, 1_000_000),
     connectLimits: {
       maxFailuresPerUsername: integer(env, 'MQTT_CONNECT_MAX_FAILURES_PER_USERNAME', 10, 1, 1_000_000),
       maxFailuresPerIp: integer(env, 'MQTT_CONNECT_MAX_FAILURES_PER_IP', 100, 1, 1_000_000),

@@ -1,6 +1,7 @@
 import type { PrincipalDto } from '@gatehouse/contracts';
 import { CompiledPermissions } from '@gatehouse/rbac';
 import type { AedesClient } from '../broker/aedes.types';
+import type { MatcherLease, MatcherPool } from './matcher-pool.service';
 
 export type AuthMethod = 'password' | 'token' | 'certificate';
 
@@ -14,7 +15,8 @@ export interface SessionCredential {
 /**
  * One MQTT connection's authorization state: the principal's compiled permissions (SPEC 3, "each
  * session holds its principal's compiled permissions"). Every hook reads it synchronously; a change
- * event swaps {@link permissions} for a freshly compiled matcher.
+ * event swaps {@link permissions} for the new principal's matcher. With a {@link MatcherPool} the
+ * matcher is shared with the other sessions of the principal (ADR 0100); {@link release} gives it back.
  */
 export class GatewaySession {
   permissions: CompiledPermissions;
@@ -22,6 +24,7 @@ export class GatewaySession {
   version: number;
   /** Set once the gateway decided to end the session: from then on nothing is authorized (not even the will). */
   revoked = false;
+  private lease: MatcherLease;
 
   constructor(
     readonly client: AedesClient,
@@ -30,8 +33,10 @@ export class GatewaySession {
     readonly clientId: string,
     readonly credential: SessionCredential,
     principal: PrincipalDto,
+    private readonly pool?: MatcherPool,
   ) {
-    this.permissions = GatewaySession.compile(principal, clientId);
+    this.lease = this.acquire(principal);
+    this.permissions = this.lease.permissions;
     this.publishPrefix = principal.mqttPublishPrefix ?? '';
     this.version = principal.permissionsVersion;
   }
@@ -53,11 +58,27 @@ export class GatewaySession {
    */
   update(principal: PrincipalDto): boolean {
     if (principal.permissionsVersion < this.version) return false;
-    const compiled = GatewaySession.compile(principal, this.clientId);
-    this.permissions = compiled;
+    const lease = this.acquire(principal);
+    this.lease.release();
+    this.lease = lease;
+    this.permissions = lease.permissions;
     this.publishPrefix = principal.mqttPublishPrefix ?? '';
     this.version = principal.permissionsVersion;
     return true;
+  }
+
+  /** Gives the matcher back to the pool (the session ended). Idempotent. */
+  release(): void {
+    this.lease.release();
+  }
+
+  private acquire(principal: PrincipalDto): MatcherLease {
+    if (this.pool) return this.pool.acquire(principal, this.clientId);
+    return {
+      permissions: GatewaySession.compile(principal, this.clientId),
+      shared: false,
+      release: () => {},
+    };
   }
 
   /** The topic a PUBLISH of `topic` lands on: the publish prefix first (SPEC 1.3). */

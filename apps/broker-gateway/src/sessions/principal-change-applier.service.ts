@@ -3,10 +3,12 @@ import type { PrincipalChangedEventDto, PrincipalDto } from '@gatehouse/contract
 import { VerificationCache } from '../broker/connect/verification-cache.service';
 import { ChangeClock } from './change-clock';
 import type { GatewaySession } from './gateway-session';
+import { MatcherPool } from './matcher-pool.service';
 import { SessionRegistry } from './session-registry.service';
 
 /**
- * Applies principal change events to live sessions (SPEC 3 "Live changes"): rebuilds the matcher,
+ * Applies principal change events to live sessions (SPEC 3 "Live changes"): rebuilds the matcher (once
+ * per principal when it is shared: the first session compiles, the others get the same one),
  * removes subscriptions the new permissions no longer cover (from the broker, and from the persistence
  * of a `clean = false` session so they do not come back on reconnect), and disconnects the sessions a
  * disable, delete or credential revocation ends. Sessions of other users are not touched.
@@ -19,11 +21,21 @@ export class PrincipalChangeApplier {
     private readonly sessions: SessionRegistry,
     private readonly cache: VerificationCache,
     private readonly clock: ChangeClock,
+    private readonly matchers: MatcherPool,
   ) {}
 
   apply(event: PrincipalChangedEventDto): void {
     this.clock.tick(event.userId);
     this.cache.evictUser(event.userId);
+    try {
+      this.applyToSessions(event);
+    } finally {
+      // After the sessions switched or ended: the matchers they gave back belong to an outdated principal.
+      this.matchers.evictUser(event.userId);
+    }
+  }
+
+  private applyToSessions(event: PrincipalChangedEventDto): void {
     const sessions = this.sessions.sessionsOf(event.userId);
     if (sessions.length === 0) return;
     switch (event.kind) {

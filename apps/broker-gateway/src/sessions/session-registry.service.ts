@@ -5,7 +5,7 @@ import type { GatewaySession } from './gateway-session';
 /**
  * The live sessions of this gateway, by aedes client (what the hooks get) and by user id (what change
  * events name). Keyed by the client object, not the client id: a takeover with the same client id is a
- * different session.
+ * different session. Removing a session releases its (possibly shared) matcher.
  */
 @Injectable()
 export class SessionRegistry {
@@ -30,6 +30,7 @@ export class SessionRegistry {
     const session = this.byClient.get(client);
     if (!session) return;
     this.byClient.delete(client);
+    session.release();
     const set = this.byUser.get(session.userId);
     if (set) {
       set.delete(session);

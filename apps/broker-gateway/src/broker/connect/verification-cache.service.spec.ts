@@ -14,7 +14,7 @@ describe('VerificationCache (ADR 0100)', () => {
   const make = (env: Record<string, string> = {}): VerificationCache =>
     new VerificationCache(loadGatewayConfig(env));
 
-  it('keys by an HMAC of the credential: the password is not in the key', () => {
+  it('keys by a salted hash of the credential: the password is not in the key', () => {
     const cache = make();
     const key = cache.cacheKey('dev1', 'secret-password');
     expect(key).not.toContain('secret-password');

@@ -1,12 +1,15 @@
 import { Injectable, Logger } from '@nestjs/common';
-import type { AuthenticateRequestDto, AuthenticateResultDto, PrincipalDto } from '@gatehouse/contracts';
+import type { AuthenticateResultDto, PrincipalDto } from '@gatehouse/contracts';
 import { ChangeClock } from '../../sessions/change-clock';
 import { GatewaySession, type SessionCredential } from '../../sessions/gateway-session';
+import { MatcherPool } from '../../sessions/matcher-pool.service';
 import { SessionRegistry } from '../../sessions/session-registry.service';
 import { IdentityClient } from '../../transport/identity-client.service';
 import { IdentityUnavailableError } from '../../transport/identity-unavailable.error';
 import type { AedesClient } from '../aedes.types';
+import { AuthAbandonedError, AuthQueueFullError } from '../connect/auth-admission.service';
 import { ConnectThrottle } from '../connect/connect-throttle.service';
+import { CredentialVerifier } from '../connect/credential-verifier.service';
 import { VerificationCache } from '../connect/verification-cache.service';
 import { ConnackCode, ConnackError } from './connack-error';
 import { isReservedTopic } from './reserved-topics';
@@ -16,9 +19,11 @@ type Done = (error: (Error & { returnCode: number }) | null, success: boolean | 
 
 /**
  * aedes `authenticate` (SPEC 3 CONNECT): asks admin-api (or the short-lived verification cache) who
- * the client is, compiles the session's permissions and checks the will. Refusals: 4 bad credentials
- * (unknown user included: no enumeration), 5 not authorized (disabled, no matching grant type, rate
- * limited, pending registration), 3 identity service unreachable. Any unexpected exception refuses (5).
+ * the client is, compiles the session's permissions (shared per principal, {@link MatcherPool}) and
+ * checks the will. Verifications go through {@link CredentialVerifier} (single-flight, admission queue).
+ * Refusals: 4 bad credentials (unknown user included: no enumeration), 5 not authorized (disabled, no
+ * matching grant type, rate limited, pending registration), 3 identity service unreachable or the
+ * authentication queue full. Any unexpected exception refuses (5).
  */
 @Injectable()
 export class AuthenticateHook {
@@ -30,6 +35,8 @@ export class AuthenticateHook {
     private readonly throttle: ConnectThrottle,
     private readonly cache: VerificationCache,
     private readonly clock: ChangeClock,
+    private readonly verifier: CredentialVerifier,
+    private readonly matchers: MatcherPool,
   ) {}
 
   readonly handle = (
@@ -41,6 +48,12 @@ export class AuthenticateHook {
     this.authenticate(client, username, password).then(
       () => done(null, true),
       (err: unknown) => {
+        if (err instanceof AuthAbandonedError) {
+          // Nobody is listening any more; no CONNACK reaches the client. Not worth a log line per client in a storm.
+          this.logger.debug(`CONNECT of client ${JSON.stringify(client.id)} dropped: ${err.message}`);
+          done(new ConnackError(ConnackCode.SERVER_UNAVAILABLE, err.message), false);
+          return;
+        }
         const refusal =
           err instanceof ConnackError
             ? err
@@ -74,24 +87,24 @@ export class AuthenticateHook {
         `too many failed CONNECTs; retry in ${retryAfter} s`,
       );
 
-    const cacheKey = this.cache.enabled
-      ? this.cache.cacheKey(username, passwordText ?? '', cert?.fingerprint)
-      : '';
+    const cacheKey = this.cache.cacheKey(username, passwordText ?? '', cert?.fingerprint);
     let result = this.cache.enabled ? this.cache.get(cacheKey) : undefined;
     const fromCache = result !== undefined;
-    const startedAt = this.clock.now();
+    let startedAt = this.clock.now();
     if (!result) {
-      const req: AuthenticateRequestDto = {
+      // One request for every simultaneous CONNECT with these credentials, sent when a slot is free.
+      const verification = this.verifier.verify(cacheKey, client, () => ({
         username,
         clientId: client.id,
         ...(passwordText ? { password: passwordText } : {}),
         ...(ip ? { remoteAddress: ip } : {}),
         ...(cert ? { certificateFingerprint: cert.fingerprint } : {}),
-      };
+      }));
+      startedAt = verification.startedAt;
       try {
-        result = await this.identity.authenticate(req);
+        result = await verification.result;
       } catch (err) {
-        if (err instanceof IdentityUnavailableError)
+        if (err instanceof IdentityUnavailableError || err instanceof AuthQueueFullError)
           throw new ConnackError(ConnackCode.SERVER_UNAVAILABLE, err.message);
         throw err;
       }
@@ -123,14 +136,27 @@ export class AuthenticateHook {
     };
     let session: GatewaySession;
     try {
-      session = new GatewaySession(client, current.userId, current.username, client.id, credential, current);
+      session = new GatewaySession(
+        client,
+        current.userId,
+        current.username,
+        client.id,
+        credential,
+        current,
+        this.matchers,
+      );
     } catch (err) {
       throw new ConnackError(
         ConnackCode.NOT_AUTHORIZED,
         `permissions could not be compiled: ${(err as Error).message}`,
       );
     }
-    this.checkWill(client, session);
+    try {
+      this.checkWill(client, session);
+    } catch (err) {
+      session.release();
+      throw err;
+    }
     this.sessions.add(session);
     client.conn.once('close', () => this.sessions.remove(client));
   }

@@ -4,6 +4,7 @@ import type { AedesPublishPacket, PublishPacket } from 'aedes';
 import type { PrincipalDto } from '@gatehouse/contracts';
 import { ChangeClock } from '../../sessions/change-clock';
 import { GatewaySession } from '../../sessions/gateway-session';
+import { MatcherPool } from '../../sessions/matcher-pool.service';
 import { PrincipalChangeApplier } from '../../sessions/principal-change-applier.service';
 import { SessionRegistry } from '../../sessions/session-registry.service';
 import { loadGatewayConfig } from '../../config/gateway.config';
@@ -72,6 +73,7 @@ describe('PacketAuthorizationHook (SPEC 1.4, 3)', () => {
       registry,
       new VerificationCache(loadGatewayConfig({})),
       new ChangeClock(),
+      new MatcherPool(loadGatewayConfig({})),
     );
     client = new FakeClient();
     registry.add(
