@@ -71,6 +71,18 @@ describe('admin API (issue 2)', () => {
         .expect(401);
     });
 
+    it('checks the path the router matched: a trailing slash does not open the list route', async () => {
+      const u = await createUser({
+        username: 'one-by-id',
+        password: 'one-by-id-secret',
+        permissions: [{ context: 'http', resource: '/api/users/+', operation: 'read' }],
+      });
+      const token = await t.login('one-by-id', 'one-by-id-secret');
+      await t.http.get(`/api/users/${u.body.id}`).set(bearer(token)).expect(200);
+      await t.http.get('/api/users/').set(bearer(token)).expect(403);
+      await t.http.get('/api/users').set(bearer(token)).expect(403);
+    });
+
     it('lets any authenticated user read /api/me, with effective permissions', async () => {
       const me = await t.http.get('/api/me').set(bearer(alice)).expect(200);
       expect(me.body.username).toBe('alice');

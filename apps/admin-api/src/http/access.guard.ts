@@ -42,7 +42,10 @@ export class AccessGuard implements CanActivate {
     if (access === 'self') return true;
     const kind = httpAccessForMethod(req.method);
     const ability = await this.abilities.forSession(req.session);
-    if (kind && ability.can(kind, subject('http', { path: req.path }))) return true;
+    // Express routes `/api/users/` like `/api/users` (non-strict routing): check the path the router
+    // matched, or `/api/users/+` would open the list route.
+    const path = req.path.length > 1 && req.path.endsWith('/') ? req.path.slice(0, -1) : req.path;
+    if (kind && ability.can(kind, subject('http', { path }))) return true;
     throw new Problem(
       HttpStatus.FORBIDDEN,
       'AUTH.FORBIDDEN',
