@@ -22,7 +22,6 @@ import {
   freePort,
   loadAverage,
   log,
-  machine,
   measuredLine,
   median,
   nowNs,
@@ -39,7 +38,7 @@ import {
   startAdminApi,
   stopGatehouse,
 } from '../lib/gatehouse';
-import { type Spawned, build, forkTs, profileStart, profileStop, request, stop } from '../lib/processes';
+import { type Spawned, beginRun, forkTs, profileStart, profileStop, request, stop } from '../lib/processes';
 import { type ProfileSummary, printProfile, summarizeProfile } from '../lib/profile';
 import { seedUsers } from '../lib/seed';
 
@@ -72,15 +71,7 @@ interface Target {
 }
 
 async function main(): Promise<void> {
-  const startedAt = new Date().toISOString();
-  const t0 = nowNs();
-  const m = machine();
-  const loadBefore = loadAverage();
-  log(
-    NAME,
-    `${QUICK ? 'quick run' : 'full run'} on ${m.cpuModel}, ${m.cores} cores, Node ${m.node}; load ${loadBefore.join(' ')}`,
-  );
-  build();
+  const { startedAt, t0, m, loadBefore } = beginRun(NAME);
 
   let db: BenchDatabase | undefined;
   let admin: AdminApiProcess | undefined;

@@ -27,7 +27,6 @@ import {
   fmtMs,
   loadAverage,
   log,
-  machine,
   measuredLine,
   nowNs,
   percentile,
@@ -47,7 +46,7 @@ import {
   stopGatehouse,
 } from '../lib/gatehouse';
 import { type Cred, LoadWorker, type StormResult } from '../lib/load';
-import { build, profileStart, profileStop, rssOf, stop } from '../lib/processes';
+import { beginRun, profileStart, profileStop, rssOf, stop } from '../lib/processes';
 import { type ProfileSummary, printProfile, summarizeProfile } from '../lib/profile';
 import { SEED_PASSWORD, seedUsers } from '../lib/seed';
 
@@ -209,15 +208,7 @@ function phaseOf(
 }
 
 async function main(): Promise<void> {
-  const startedAt = new Date().toISOString();
-  const t0 = nowNs();
-  const m = machine();
-  const loadBefore = loadAverage();
-  log(
-    NAME,
-    `${QUICK ? 'quick run' : 'full run'} on ${m.cpuModel}, ${m.cores} cores, Node ${m.node}; load ${loadBefore.join(' ')}`,
-  );
-  build();
+  const { startedAt, t0, m, loadBefore } = beginRun(NAME);
 
   let db: BenchDatabase | undefined;
   let admin: AdminApiProcess | undefined;

@@ -6,7 +6,7 @@
 import { type ChildProcess, fork, spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { ROOT, TMP } from './common';
+import { type Machine, QUICK, ROOT, TMP, loadAverage, log, machine, nowNs } from './common';
 
 const children = new Set<ChildProcess>();
 
@@ -229,4 +229,30 @@ export function rssOf(pid: number | undefined): number {
   } catch {
     return Number.NaN;
   }
+}
+
+/** What every scenario records about its start. */
+export interface RunStart {
+  startedAt: string;
+  t0: bigint;
+  m: Machine;
+  loadBefore: number[];
+}
+
+/**
+ * Starts a scenario: notes the time, the machine and its load, logs one line (`describe` replaces the
+ * default description) and builds dist/.
+ */
+export function beginRun(name: string, describe?: (m: Machine) => string): RunStart {
+  const startedAt = new Date().toISOString();
+  const t0 = nowNs();
+  const m = machine();
+  const loadBefore = loadAverage();
+  log(
+    name,
+    describe?.(m) ??
+      `${QUICK ? 'quick run' : 'full run'} on ${m.cpuModel}, ${m.cores} cores, Node ${m.node}; load ${loadBefore.join(' ')}`,
+  );
+  build();
+  return { startedAt, t0, m, loadBefore };
 }

@@ -16,7 +16,6 @@ import {
   freePort,
   loadAverage,
   log,
-  machine,
   measuredLine,
   nowNs,
   round,
@@ -34,7 +33,7 @@ import {
   stopGatehouse,
 } from '../lib/gatehouse';
 import { type Cred, LoadWorker } from '../lib/load';
-import { type Spawned, build, forkTs, memoryOf, rssOf, stop } from '../lib/processes';
+import { type Spawned, beginRun, forkTs, memoryOf, rssOf, stop } from '../lib/processes';
 import { SEED_PASSWORD, seedUsers } from '../lib/seed';
 
 const NAME = 'memory';
@@ -129,15 +128,11 @@ async function measure(
 }
 
 async function main(): Promise<void> {
-  const startedAt = new Date().toISOString();
-  const t0 = nowNs();
-  const m = machine();
-  const loadBefore = loadAverage();
-  log(
+  const { startedAt, t0, m, loadBefore } = beginRun(
     NAME,
-    `${QUICK ? 'quick run' : 'full run'}: ${fmtInt(CLIENTS)} clients of ${fmtInt(USERS)} users; ${m.cpuModel}, ${m.cores} cores, Node ${m.node}`,
+    (mm) =>
+      `${QUICK ? 'quick run' : 'full run'}: ${fmtInt(CLIENTS)} clients of ${fmtInt(USERS)} users; ${mm.cpuModel}, ${mm.cores} cores, Node ${mm.node}`,
   );
-  build();
   const rows: Row[] = [];
   const workers = await Promise.all(
     Array.from({ length: WORKERS }, (_, i) => LoadWorker.start(`clients-${i}`)),

@@ -44,7 +44,7 @@ import {
 } from '../lib/gatehouse';
 import { type Cred, LoadWorker } from '../lib/load';
 import { type Mosquitto, mosquittoUnavailable, startMosquitto } from '../lib/mosquitto';
-import { type Spawned, build, forkTs, profileStart, profileStop, stop } from '../lib/processes';
+import { type Spawned, beginRun, forkTs, profileStart, profileStop, stop } from '../lib/processes';
 import { type ProfileSummary, printProfile, summarizeProfile } from '../lib/profile';
 import { mosquittoAcls, permissions } from '../lib/rules';
 
@@ -316,15 +316,7 @@ async function render(): Promise<void> {
 
 async function main(): Promise<void> {
   if (process.argv.includes('--render')) return render();
-  const startedAt = new Date().toISOString();
-  const t0 = nowNs();
-  const m = machine();
-  const loadBefore = loadAverage();
-  log(
-    NAME,
-    `${QUICK ? 'quick run' : 'full run'} on ${m.cpuModel}, ${m.cores} cores, Node ${m.node}; load ${loadBefore.join(' ')}`,
-  );
-  build();
+  const { startedAt, t0, m, loadBefore } = beginRun(NAME);
 
   const pub = await LoadWorker.start('publisher');
   const subs = await Promise.all(

@@ -16,7 +16,6 @@ import {
   fmtMs,
   loadAverage,
   log,
-  machine,
   measuredLine,
   median,
   nowNs,
@@ -38,7 +37,7 @@ import {
   stopGatehouse,
 } from '../lib/gatehouse';
 import { LoadWorker } from '../lib/load';
-import { build, profileStart, profileStop } from '../lib/processes';
+import { beginRun, profileStart, profileStop } from '../lib/processes';
 import { type ProfileSummary, printProfile, summarizeProfile } from '../lib/profile';
 import { permissions } from '../lib/rules';
 
@@ -66,15 +65,7 @@ interface Trial {
 }
 
 async function main(): Promise<void> {
-  const startedAt = new Date().toISOString();
-  const t0 = nowNs();
-  const m = machine();
-  const loadBefore = loadAverage();
-  log(
-    NAME,
-    `${QUICK ? 'quick run' : 'full run'} on ${m.cpuModel}, ${m.cores} cores, Node ${m.node}; load ${loadBefore.join(' ')}`,
-  );
-  build();
+  const { startedAt, t0, m, loadBefore } = beginRun(NAME);
 
   let db: BenchDatabase | undefined;
   let admin: AdminApiProcess | undefined;

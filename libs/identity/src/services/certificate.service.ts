@@ -4,7 +4,6 @@ import { inTransaction } from '@gatehouse/persistence';
 import { DataSource, type EntityManager } from 'typeorm';
 import { UserCertificateEntity, UserEntity } from '../entities';
 import { IdentityError } from '../identity.error';
-import type { CertificateView } from '../identity.types';
 import { PrincipalService } from './principal.service';
 
 /** The public facts of an issued certificate, as recorded on the user. */
@@ -53,32 +52,6 @@ export class CertificateService {
   /** Records a certificate in its own transaction. */
   async recordNow(userId: string, cert: CertificateRecord): Promise<void> {
     await inTransaction(this.dataSource, (m) => this.record(m, userId, cert));
-  }
-
-  async list(
-    userIds: readonly string[],
-    m: EntityManager = this.dataSource.manager,
-  ): Promise<Map<string, CertificateView[]>> {
-    const out = new Map<string, CertificateView[]>();
-    if (userIds.length === 0) return out;
-    const rows = await m
-      .getRepository(UserCertificateEntity)
-      .createQueryBuilder('c')
-      .where('c.userId IN (:...ids)', { ids: [...userIds] })
-      .orderBy('c.createdAt', 'ASC')
-      .getMany();
-    for (const r of rows) {
-      const list = out.get(r.userId) ?? [];
-      list.push({
-        fingerprint: r.fingerprint,
-        serial: r.serial,
-        notBefore: r.notBefore,
-        notAfter: r.notAfter,
-        revokedAt: r.revokedAt,
-      });
-      out.set(r.userId, list);
-    }
-    return out;
   }
 
   /**

@@ -13,7 +13,6 @@ import type {
   UserView,
 } from '../identity.types';
 import { decodeCursor, encodeCursor, escapeLike } from '../paging';
-import { CertificateService } from './certificate.service';
 import { PasswordHasher } from './password-hasher.service';
 import { PasswordPolicyService } from './password-policy.service';
 import { replacePermissions, samePermissions } from './permission-store';
@@ -38,7 +37,6 @@ export class UserService {
     private readonly hasher: PasswordHasher,
     private readonly policy: PasswordPolicyService,
     private readonly principals: PrincipalService,
-    private readonly certificates: CertificateService,
   ) {}
 
   /** Inside a transaction pass its manager; outside, the read goes straight to the pool. */
@@ -49,8 +47,8 @@ export class UserService {
   }
 
   async findByUsername(username: string): Promise<UserView | null> {
-    const user = await this.dataSource.getRepository(UserEntity).findOne({ where: { username } });
-    return user ? (await this.toViews(this.dataSource.manager, [user]))[0] : null;
+    const [user] = await selectUserViews(this.dataSource, 'u.username = $1', [username]);
+    return user ?? null;
   }
 
   async count(): Promise<number> {
@@ -60,17 +58,14 @@ export class UserService {
   /** Sorted by username; `username` filters by a case-insensitive substring. */
   async list(page: PageRequest & { username?: string }): Promise<Page<UserView>> {
     const after = decodeCursor(page.cursor);
-    const qb = this.dataSource
-      .getRepository(UserEntity)
-      .createQueryBuilder('u')
-      .orderBy('u.username', 'ASC')
-      .take(page.limit + 1);
-    if (after !== undefined) qb.andWhere('u.username > :after', { after });
+    const where = ['true'];
+    const params: unknown[] = [];
+    if (after !== undefined) where.push(`u.username > $${params.push(after)}`);
     if (page.username)
-      qb.andWhere(`u.username ILIKE :q ESCAPE '\\'`, { q: `%${escapeLike(page.username)}%` });
-    const rows = await qb.getMany();
+      where.push(`u.username ILIKE $${params.push(`%${escapeLike(page.username)}%`)} ESCAPE '\\'`);
+    const rows = await selectUserViews(this.dataSource, where.join(' AND '), params, page.limit + 1);
     const more = rows.length > page.limit;
-    const items = await this.toViews(this.dataSource.manager, rows.slice(0, page.limit));
+    const items = rows.slice(0, page.limit);
     return { items, nextCursor: more ? encodeCursor(items[items.length - 1].username) : null };
   }
 
@@ -196,14 +191,6 @@ export class UserService {
       ]);
     }
   }
-
-  private async toViews(m: EntityManager, users: UserEntity[]): Promise<UserView[]> {
-    if (users.length === 0) return [];
-    const byId = new Map(
-      (await selectUserViews(m, 'u.id = ANY($1::uuid[])', [users.map((u) => u.id)])).map((v) => [v.id, v]),
-    );
-    return users.map((u) => byId.get(u.id)).filter((v): v is UserView => v !== undefined);
-  }
 }
 
 function sameSet(a: readonly string[], b: readonly string[]): boolean {
@@ -243,6 +230,7 @@ async function selectUserViews(
   on: EntityManager | DataSource,
   where: string,
   params: unknown[],
+  limit?: number,
 ): Promise<UserView[]> {
   const sql = `SELECT u.id, u.username, u.identity_provider, u.grant_types, u.enabled, u.mqtt_publish_prefix,
             u.enforce_mfa_enrollment, u.created_at, u.updated_at, u.last_login_at, u.version,
@@ -253,7 +241,7 @@ async function selectUserViews(
             COALESCE((SELECT json_agg(json_build_object('fingerprint', c.fingerprint, 'serial', c.serial, 'notBefore', c.not_before,
                                                         'notAfter', c.not_after, 'revokedAt', c.revoked_at) ORDER BY c.created_at)
                         FROM user_certificates c WHERE c.user_id = u.id), '[]') AS certificates
-       FROM users u WHERE ${where} ORDER BY u.username`;
+       FROM users u WHERE ${where} ORDER BY u.username${limit === undefined ? '' : ` LIMIT ${Math.trunc(limit)}`}`;
   const rows: UserViewRow[] =
     on instanceof DataSource ? await readQuery(on, sql, params) : await on.query(sql, params);
   return rows.map((r) => ({
