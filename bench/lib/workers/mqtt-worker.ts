@@ -11,10 +11,13 @@
  *   publish   {topic, qos, count, payloadBytes, window}          → published {startMs, endMs, count}
  *   stream    {topic, qos, intervalMs}  publishes one message per interval from client 0 until stream-stop
  *   stream-stop {}                                               → stream-stopped {sent}
- *   storm     {url, clients: Cred[], retryMs, deadlineMs, batch?}→ storm {results: StormResult[]}
+ *   storm     {url, clients: Cred[], retryMs, deadlineMs, batch?, generator?}→ storm {results: StormResult[]}
+ *             generator 'mqtt.js' (default) or 'wire': a plain TCP socket that writes one encoded CONNECT
+ *             and reads the CONNACK (mqtt:// only), so the load generator costs the machine little
  *   disconnect {}                                                → disconnected {}
  *   exit      {}
  */
+import net from 'node:net';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 
 export interface Cred {
@@ -164,15 +167,33 @@ async function publish(
   send({ type: 'published', startMs, endMs: now(), count });
 }
 
-function storm(url: string, creds: Cred[], retryMs: number, deadlineMs: number, batch: number): void {
-  const results: StormResult[] = creds.map(() => ({
+/** One connection attempt: calls `accepted` once its CONNACK accepted it, or `failed` (once) otherwise. */
+type Connector = (
+  i: number,
+  remainingMs: number,
+  accepted: () => void,
+  failed: (reason: string, cleanup: () => void) => void,
+) => void;
+
+/**
+ * Starts every client at once (in batches per tick, so that the first ones do not wait for the last to be
+ * created); a refused or failed attempt is retried after `retryMs` until `deadlineMs`. Answers `storm`.
+ */
+function runStorm(
+  count: number,
+  retryMs: number,
+  deadlineMs: number,
+  batch: number,
+  connect: Connector,
+): void {
+  const results: StormResult[] = Array.from({ length: count }, () => ({
     connackMs: Number.NaN,
     acceptedAtMs: Number.NaN,
     attempts: 0,
     refusals: {},
   }));
   const t0 = now();
-  let pending = creds.length;
+  let pending = count;
   let finished = false;
   const finish = (): void => {
     if (finished) return;
@@ -185,46 +206,130 @@ function storm(url: string, creds: Cred[], retryMs: number, deadlineMs: number, 
     const r = results[i];
     r.attempts++;
     let settled = false;
-    const client = mqtt.connect(
-      url,
-      baseOptions(creds[i], { connectTimeout: Math.max(1000, deadlineMs - (now() - t0)) }),
+    connect(
+      i,
+      deadlineMs - (now() - t0),
+      () => {
+        if (settled) return;
+        settled = true;
+        r.acceptedAtMs = now();
+        r.connackMs = r.acceptedAtMs - firstAt;
+        if (--pending === 0) {
+          clearTimeout(deadline);
+          finish();
+        }
+      },
+      (reason, cleanup) => {
+        if (settled) return;
+        settled = true;
+        r.refusals[reason] = (r.refusals[reason] ?? 0) + 1;
+        cleanup();
+        if (!finished) setTimeout(() => attempt(i, firstAt), retryMs);
+      },
     );
-    const fail = (reason: string): void => {
-      if (settled) return;
-      settled = true;
-      r.refusals[reason] = (r.refusals[reason] ?? 0) + 1;
-      client.end(true);
-      if (!finished) setTimeout(() => attempt(i, firstAt), retryMs);
-    };
+  };
+  let i = 0;
+  const launch = (): void => {
+    const end = Math.min(count, i + batch);
+    for (; i < end; i++) attempt(i, now());
+    if (i < count) setImmediate(launch);
+  };
+  launch();
+}
+
+/** A storm of mqtt.js clients. */
+function storm(url: string, creds: Cred[], retryMs: number, deadlineMs: number, batch: number): void {
+  runStorm(creds.length, retryMs, deadlineMs, batch, (i, remainingMs, accepted, failed) => {
+    const client = mqtt.connect(url, baseOptions(creds[i], { connectTimeout: Math.max(1000, remainingMs) }));
+    const fail = (reason: string): void => failed(reason, () => client.end(true));
     client.once('connect', () => {
-      if (settled) return;
-      settled = true;
       client.on('error', () => undefined);
-      r.acceptedAtMs = now();
-      r.connackMs = r.acceptedAtMs - firstAt;
       clients.push(client);
-      if (--pending === 0) {
-        clearTimeout(deadline);
-        finish();
-      }
+      accepted();
     });
     client.on('error', (err: Error & { code?: number | string }) =>
       fail(err.code !== undefined ? `code ${err.code}` : err.message.slice(0, 40)),
     );
     client.once('close', () => fail('closed'));
+  });
+}
+
+/** MQTT 3.1.1 CONNECT (clean session, username/password when given), encoded by hand. */
+function encodeConnect(c: Cred, keepalive: number): Buffer {
+  const str = (v: string): Buffer => {
+    const b = Buffer.from(v, 'utf8');
+    const out = Buffer.allocUnsafe(2 + b.length);
+    out.writeUInt16BE(b.length, 0);
+    b.copy(out, 2);
+    return out;
   };
-  // Start every client at once (in batches per tick so that the first ones do not wait for the last to be created).
-  let i = 0;
-  const launch = (): void => {
-    const end = Math.min(creds.length, i + batch);
-    for (; i < end; i++) attempt(i, now());
-    if (i < creds.length) setImmediate(launch);
-  };
-  launch();
+  const header = Buffer.from([0, 4, 0x4d, 0x51, 0x54, 0x54, 4, 0x02, keepalive >> 8, keepalive & 0xff]);
+  const parts = [header, str(c.clientId)];
+  if (c.username) {
+    header[7] |= 0x80;
+    parts.push(str(c.username));
+  }
+  if (c.password) {
+    header[7] |= 0x40;
+    parts.push(str(c.password));
+  }
+  const body = Buffer.concat(parts);
+  const length: number[] = [];
+  let x = body.length;
+  do {
+    let digit = x % 128;
+    x = Math.floor(x / 128);
+    if (x > 0) digit |= 0x80;
+    length.push(digit);
+  } while (x > 0);
+  return Buffer.concat([Buffer.from([0x10, ...length]), body]);
+}
+
+/** Open sockets of accepted wire-generator clients (ended by `disconnect`). */
+let wireSockets: net.Socket[] = [];
+
+/** {@link storm} with plain sockets: one CONNECT written, the 4-byte CONNACK read, nothing else. */
+function wireStorm(url: string, creds: Cred[], retryMs: number, deadlineMs: number, batch: number): void {
+  const { hostname, port } = new URL(url);
+  const packets = creds.map((c) => encodeConnect(c, 600));
+  runStorm(creds.length, retryMs, deadlineMs, batch, (i, _remainingMs, accepted, failed) => {
+    let done = false;
+    let received: Buffer = Buffer.alloc(0);
+    const socket = net.connect({ host: hostname, port: Number(port), noDelay: true });
+    const fail = (reason: string): void => {
+      done = true;
+      failed(reason, () => socket.destroy());
+    };
+    socket.once('connect', () => socket.write(packets[i]));
+    socket.on('data', (chunk: Buffer) => {
+      if (done) return;
+      received = received.length === 0 ? chunk : Buffer.concat([received, chunk]);
+      if (received.length < 4) return;
+      if (received[0] !== 0x20 || received[1] !== 2) return fail('not a CONNACK');
+      if (received[3] !== 0) return fail(`code ${received[3]}`);
+      done = true;
+      wireSockets.push(socket);
+      accepted();
+    });
+    socket.on('error', (err: Error & { code?: string }) => fail(err.code ?? err.message.slice(0, 40)));
+    socket.once('close', () => {
+      if (!done) fail('closed');
+    });
+  });
 }
 
 async function disconnectAll(): Promise<void> {
   await Promise.all(clients.map((c) => new Promise<void>((r) => c.end(false, {}, () => r()))));
+  await Promise.all(
+    wireSockets.map(
+      (socket) =>
+        new Promise<void>((r) => {
+          socket.once('close', () => r());
+          socket.end(Buffer.from([0xe0, 0])); // DISCONNECT
+        }),
+    ),
+  );
+  wireSockets = [];
   clients = [];
   counts = [];
   send({ type: 'disconnected' });
@@ -246,6 +351,7 @@ interface Command {
   retryMs: number;
   deadlineMs: number;
   batch?: number;
+  generator?: 'mqtt.js' | 'wire';
 }
 
 process.on('message', (msg: Command) => {
@@ -281,7 +387,9 @@ process.on('message', (msg: Command) => {
         send({ type: 'stream-stopped', sent: streamSent });
         return;
       case 'storm':
-        storm(msg.url, msg.clients, msg.retryMs, msg.deadlineMs, msg.batch ?? 100);
+        if (msg.generator === 'wire')
+          wireStorm(msg.url, msg.clients, msg.retryMs, msg.deadlineMs, msg.batch ?? 100);
+        else storm(msg.url, msg.clients, msg.retryMs, msg.deadlineMs, msg.batch ?? 100);
         return;
       case 'disconnect':
         return disconnectAll();

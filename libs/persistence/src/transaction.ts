@@ -23,13 +23,20 @@ export function isPgError(err: unknown, code: string): boolean {
 }
 
 interface PgPool {
-  query<R>(sql: string, params?: unknown[]): Promise<{ rows: R[] }>;
+  query<R>(query: { text: string; values: unknown[]; name?: string }): Promise<{ rows: R[] }>;
 }
+
+/** Statement texts given a name, so each pooled connection parses and plans them once. */
+const statementNames = new Map<string, string>();
+/** Bound on named statements (each one is kept by every pooled connection that ran it). */
+const MAX_NAMED_STATEMENTS = 64;
 
 /**
  * A read outside any transaction, straight on the driver's connection pool: the hot read paths
  * (token check and user view on every authenticated request) skip TypeORM's per-query runner.
- * Falls back to `dataSource.query` when the driver has no pg pool.
+ * The first {@link MAX_NAMED_STATEMENTS} distinct statement texts run as named prepared statements
+ * (parsed and planned once per connection); later ones run unnamed. Falls back to `dataSource.query`
+ * when the driver has no pg pool.
  */
 export async function readQuery<R>(
   dataSource: DataSource,
@@ -37,6 +44,11 @@ export async function readQuery<R>(
   params: unknown[] = [],
 ): Promise<R[]> {
   const pool = (dataSource.driver as { master?: PgPool }).master;
-  if (pool && typeof pool.query === 'function') return (await pool.query<R>(sql, params)).rows;
-  return dataSource.query<R[]>(sql, params);
+  if (!pool || typeof pool.query !== 'function') return dataSource.query<R[]>(sql, params);
+  let name = statementNames.get(sql);
+  if (name === undefined && statementNames.size < MAX_NAMED_STATEMENTS) {
+    name = `gatehouse_read_${statementNames.size + 1}`;
+    statementNames.set(sql, name);
+  }
+  return (await pool.query<R>({ text: sql, values: params, name })).rows;
 }

@@ -69,7 +69,9 @@ export class MqttListeners implements OnApplicationBootstrap, BeforeApplicationS
       this.broker.handle(socket);
     };
     this.tcp = createNetServer(handle);
-    const ports: ListenerPorts = { mqtt: await listen(this.tcp, this.config.mqttPort, host) };
+    const ports: ListenerPorts = {
+      mqtt: await listen(this.tcp, this.config.mqttPort, host, this.config.listenBacklog),
+    };
 
     if (this.config.tlsPort !== null) {
       const material = await loadTlsMaterial(this.config);
@@ -84,7 +86,7 @@ export class MqttListeners implements OnApplicationBootstrap, BeforeApplicationS
           { ...secureContext(material, gatehouseCa ?? []), requestCert: true, rejectUnauthorized: false },
           (socket) => handle(socket),
         );
-        ports.tls = await listen(this.tls, this.config.tlsPort, host);
+        ports.tls = await listen(this.tls, this.config.tlsPort, host, this.config.listenBacklog);
         if (material.generated)
           this.logger.log(`generated a self-signed server certificate: ${material.certFile}`);
       } else {
@@ -105,7 +107,7 @@ export class MqttListeners implements OnApplicationBootstrap, BeforeApplicationS
         stream.on('error', () => ws.terminate());
         this.broker.handle(stream, req);
       });
-      ports.ws = await listen(this.http, this.config.wsPort, host);
+      ports.ws = await listen(this.http, this.config.wsPort, host, this.config.listenBacklog);
     }
     this.bound = ports;
   }
@@ -138,10 +140,10 @@ function secureContext(
   return { cert: material.cert, key: material.key, ca: ca.length > 0 ? ca : [material.cert] };
 }
 
-function listen(server: NetServer, port: number, host: string): Promise<number> {
+function listen(server: NetServer, port: number, host: string, backlog: number): Promise<number> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, host, () => {
+    server.listen({ port, host, backlog }, () => {
       server.off('error', reject);
       resolve((server.address() as AddressInfo).port);
     });

@@ -13,6 +13,7 @@ describe('loadGatewayConfig (SPEC 7)', () => {
       authConcurrency: 8,
       authQueueMax: 10_000,
       matcherIdleMax: 1000,
+      listenBacklog: 4096,
     });
     expect(c.transport).toMatchObject({ kind: 'tcp', host: '127.0.0.1', port: 3001 });
     expect(c.dataDir).toMatch(/data$/);
@@ -33,6 +34,7 @@ describe('loadGatewayConfig (SPEC 7)', () => {
     ['MQTT_TLS_KEY_FILE', { MQTT_TLS_CERT_FILE: '/x.crt' }],
     ['MQTT_AUTH_CACHE_TTL_SECONDS', { MQTT_AUTH_CACHE_TTL_SECONDS: '1e9' }],
     ['MQTT_AUTH_CONCURRENCY', { MQTT_AUTH_CONCURRENCY: '0' }],
+    ['MQTT_LISTEN_BACKLOG', { MQTT_LISTEN_BACKLOG: '0' }],
     ['MQTT_AUTH_QUEUE_MAX', { MQTT_AUTH_QUEUE_MAX: '-5' }],
     ['MQTT_MATCHER_IDLE_MAX', { MQTT_MATCHER_IDLE_MAX: 'many' }],
   ])('a wrong value stops the start naming %s', (variable, env) => {

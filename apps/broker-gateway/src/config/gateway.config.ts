@@ -37,6 +37,12 @@ export interface GatewayConfig {
   /** Address the MQTT listeners bind to. */
   mqttHost: string;
   mqttPort: number;
+  /**
+   * Pending-connection queue of each MQTT listener (`listen(2)` backlog; the kernel caps it at
+   * `net.core.somaxconn`). Node's default of 511 makes a storm of reconnecting devices lose SYNs, which
+   * they retry only after a second.
+   */
+  listenBacklog: number;
   /** `null`: no WebSocket listener. */
   wsPort: number | null;
   /** `null`: no TLS listener. */
@@ -151,6 +157,7 @@ export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
     authCacheTtlMs: integer(env, 'MQTT_AUTH_CACHE_TTL_SECONDS', 60, 0, 3600) * 1000,
     authCacheMaxEntries: integer(env, 'MQTT_AUTH_CACHE_MAX_ENTRIES', 10_000, 1, 1_000_000),
     authConcurrency: integer(env, 'MQTT_AUTH_CONCURRENCY', 8, 1, 1000),
+    listenBacklog: integer(env, 'MQTT_LISTEN_BACKLOG', 4096, 1, 65_535),
     authQueueMax: integer(env, 'MQTT_AUTH_QUEUE_MAX', 10_000, 0, 1_000_000),
     matcherIdleMax: integer(env, 'MQTT_MATCHER_IDLE_MAX', 1000, 0, 1_000_000),
     connectLimits: {

@@ -74,10 +74,19 @@ export class TokenService {
    * Checks signature, algorithm (only ES256: `alg: none` and every other algorithm are refused),
    * issuer, `exp`, `iat`, `sub` and `jti`. Revocation and the user's state are checked by the caller
    * against the database.
+   *
+   * A token that passed is remembered (keyed by its exact text, at most {@link VERIFIED_CACHE_MAX},
+   * oldest dropped first) until its `exp`, so the ES256 verification runs once per token rather than
+   * once per request; the revocation and user checks still run every time.
    */
   async verifySignature(token: string): Promise<VerifiedToken> {
     if (!TokenService.looksLikeToken(token))
       throw new IdentityError('IDENTITY.INVALID_TOKEN', 'malformed token');
+    const cached = this.verified.get(token);
+    if (cached !== undefined) {
+      if (cached.exp > Date.now()) return { userId: cached.userId, tokenId: cached.tokenId };
+      this.verified.delete(token);
+    }
     try {
       const { payload } = await jwtVerify(token, this.keys.current.publicKey, {
         algorithms: [TOKEN_ALGORITHM],
