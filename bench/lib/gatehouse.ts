@@ -80,7 +80,7 @@ export async function startAdminApi(
     },
   });
   const http = await p.waitFor(/admin-api\s+http\s+(http:\/\/\S+?)\/api\s/, 120_000);
-  const transport = await p.waitFor(/admin-api\s+transport\s+(tcp:\/\/\S+)/, 30_000);
+  const transport = await p.waitFor(/admin-api\s+transport\s+((?:tcp|nats):\/\/\S+)/, 30_000);
   return Object.assign(p, { httpUrl: http[1], transportUrl: transport[1] });
 }
 
