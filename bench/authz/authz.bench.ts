@@ -15,11 +15,17 @@
  *
  *   npm run bench:authz              full run (≈ 3 min), writes bench/results/authz.json and the README table
  *   npm run bench:authz -- --quick   smoke run (< 1 min), writes bench/.tmp/authz.quick.json only
+ *   … -- --cpu-prof                   also profiles the compiled publish and subscribe hits at 1,000 and
+ *                                     10,000 permissions (extra, uncounted runs; V8 sampling profiler via the
+ *                                     inspector): bench/.tmp/profiles/authz-*.cpuprofile, summaries in
+ *                                     bench/.tmp/authz.cpu-prof.json; the README is left alone
  */
 import fs from 'node:fs';
+import inspector from 'node:inspector/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Ability, subject, type ForcedSubject, type MatchConditions } from '@casl/ability';
+import { type ProfileSummary, printProfile, summarizeProfile } from '../lib/profile';
 import {
   CompiledPermissions,
   RbacAbilityFactory,
@@ -36,6 +42,9 @@ import {
 // Parameters
 
 const QUICK = process.argv.includes('--quick');
+const CPU_PROF = process.argv.includes('--cpu-prof');
+const PROFILE_SIZES: readonly number[] = [1_000, 10_000];
+const PROFILE_MS = 1_500;
 const SIZES = [10, 100, 1_000, 10_000] as const;
 const POOL_SIZE = 1024; // distinct requests per (size, check, case); a power of two
 const COMPILED_BATCH = 1_000; // checks per sample for the compiled implementations
@@ -50,9 +59,11 @@ const GOAL_P99_NS_AT_10K = 500;
 const GOAL_SPEEDUP_AT_1K = 200;
 
 const ROOT = path.resolve(__dirname, '..', '..');
-const RESULTS_FILE = QUICK
-  ? path.join(ROOT, 'bench', '.tmp', 'authz.quick.json')
-  : path.join(ROOT, 'bench', 'results', 'authz.json');
+const RESULTS_FILE = CPU_PROF
+  ? path.join(ROOT, 'bench', '.tmp', 'authz.cpu-prof.json')
+  : QUICK
+    ? path.join(ROOT, 'bench', '.tmp', 'authz.quick.json')
+    : path.join(ROOT, 'bench', 'results', 'authz.json');
 const README_FILE = path.join(ROOT, 'bench', 'README.md');
 
 type CheckKind = 'publish' | 'subscribe';
@@ -500,7 +511,41 @@ function updateReadme(table: string): void {
 
 // ---------------------------------------------------------------------------------------------------
 
-function main(): void {
+/**
+ * Profiles the compiled implementation on one pool (an extra run, not counted in the table): the V8
+ * sampling profiler through an in-process inspector session, every 50 µs, for {@link PROFILE_MS}.
+ */
+async function profileCompiled(
+  impl: Impl,
+  check: CheckKind,
+  permissions: number,
+  requests: readonly string[],
+): Promise<ProfileSummary> {
+  const pool = requests.map((r) => impl.prepare(check, r));
+  const session = new inspector.Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.setSamplingInterval', { interval: 50 });
+  await session.post('Profiler.start');
+  const end = process.hrtime.bigint() + BigInt(PROFILE_MS) * 1_000_000n;
+  let offset = 0;
+  while (process.hrtime.bigint() < end) {
+    sink += runBatch(impl, check, pool, offset, COMPILED_BATCH);
+    offset = (offset + COMPILED_BATCH) & (POOL_SIZE - 1);
+  }
+  const { profile } = await session.post('Profiler.stop');
+  session.disconnect();
+  const dir = path.join(ROOT, 'bench', '.tmp', 'profiles');
+  fs.mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, `authz-compiled-${check}-hit-${permissions}.cpuprofile`);
+  fs.writeFileSync(file, JSON.stringify(profile));
+  const summary = summarizeProfile(file);
+  console.log(`profile: compiled ${check} hit, ${permissions} permissions`);
+  printProfile(summary);
+  return summary;
+}
+
+async function main(): Promise<void> {
   const startedAt = new Date().toISOString();
   const t0 = process.hrtime.bigint();
   const cpus = os.cpus();
@@ -519,6 +564,7 @@ function main(): void {
   );
 
   const cells: Cell[] = [];
+  const profiles: Record<string, ProfileSummary> = {};
   const ruleStats: Record<
     number,
     { rules: number; inactive: number; writeRules: number; readRules: number; compileMs: number }
@@ -544,6 +590,8 @@ function main(): void {
     for (const check of CHECKS) {
       for (const kind of CASES) {
         const pool = buildPool(check, kind, rules, impls, random);
+        if (CPU_PROF && kind === 'hit' && PROFILE_SIZES.includes(n))
+          profiles[`compiled-${check}-hit-${n}`] = await profileCompiled(impls.compiled, check, n, pool);
         for (const name of IMPLS) {
           const cell = measure(name, impls[name], check, kind, n, pool);
           cells.push(cell);
@@ -569,7 +617,7 @@ function main(): void {
   const result = {
     benchmark: 'authz',
     scenario: 'issue 5, scenario 1: in-process authorization decisions',
-    command: `node bench/run-ts.js bench/authz/authz.bench.ts${QUICK ? ' --quick' : ''}`,
+    command: `node bench/run-ts.js bench/authz/authz.bench.ts${QUICK ? ' --quick' : ''}${CPU_PROF ? ' --cpu-prof' : ''}`,
     startedAt,
     durationSeconds: Math.round(durationS * 10) / 10,
     machine,
@@ -591,6 +639,7 @@ function main(): void {
     },
     goals: { p99NsAt10kPermissions: GOAL_P99_NS_AT_10K, speedupAt1kPermissions: GOAL_SPEEDUP_AT_1K },
     summary: medians,
+    profiles,
     raw: cells.map((c) => ({
       impl: c.impl,
       check: c.check,
@@ -605,10 +654,13 @@ function main(): void {
   fs.writeFileSync(RESULTS_FILE, JSON.stringify(result, null, 1) + '\n');
   console.log(`\n${table}\n`);
   console.log(`wrote ${path.relative(ROOT, RESULTS_FILE)}`);
-  if (!QUICK) {
+  if (!QUICK && !CPU_PROF) {
     updateReadme(table);
     console.log(`updated ${path.relative(ROOT, README_FILE)}`);
   }
 }
 
-main();
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
