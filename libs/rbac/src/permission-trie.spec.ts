@@ -3,7 +3,7 @@ import { PermissionTrie } from './permission-trie';
 describe('PermissionTrie', () => {
   const wide = (extra: string[]): PermissionTrie => {
     const trie = new PermissionTrie();
-    for (let i = 0; i < 20; i++) trie.insert(`x/k${i}`); // more than 8 siblings: hashed buckets
+    for (let i = 0; i < 20; i++) trie.insert(`x/k${i}`); // more than 8 siblings: hash table
     for (const f of extra) trie.insert(f);
     return trie;
   };
@@ -20,7 +20,18 @@ describe('PermissionTrie', () => {
     expect(trie.matchTopic('x/AaBB')).toBe(false);
   });
 
-  it('keeps every child when a node grows from the small array to hashed buckets', () => {
+  it('finds each of many siblings and nothing else as the hash table grows (similar labels)', () => {
+    const trie = new PermissionTrie();
+    const ids = Array.from({ length: 5000 }, (_, i) => `m${String(i).padStart(4, '0')}`);
+    for (const id of ids) trie.insert(`plant/${id}/temp`);
+    for (const id of ids) expect(trie.matchTopic(`plant/${id}/temp`)).toBe(true);
+    for (let i = 5000; i < 6000; i++) expect(trie.matchTopic(`plant/m${i}/temp`)).toBe(false);
+    expect(trie.matchTopic('plant/m000/temp')).toBe(false);
+    expect(trie.matchTopic('plant/m00000/temp')).toBe(false);
+    expect(trie.filterCount).toBe(5000);
+  });
+
+  it('keeps every child when a node grows from the small array to the hash table', () => {
     const trie = new PermissionTrie();
     const levels = Array.from({ length: 30 }, (_, i) => `l${i}`);
     for (const l of levels) {

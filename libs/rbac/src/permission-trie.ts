@@ -1,14 +1,22 @@
 /**
  * A trie node: its own literal level (`label`), its literal children (a small array compared in
- * place, or buckets by level hash once there are many), a `+` child, and flags for `#` below / a filter
- * ending here.
+ * place, or an open-addressing table keyed by level hash once there are many), a `+` child, and flags
+ * for `#` below / a filter ending here.
  */
 interface TrieNode {
   readonly label: string;
   /** literal children while there are at most {@link SMALL_FANOUT}; `null` once `wide` is used */
   small: TrieNode[] | null;
-  /** literal children by {@link levelHash} of their label (buckets hold hash collisions) */
-  wide: Map<number, TrieNode[]> | null;
+  /**
+   * literal children by {@link levelHash} of their label: open addressing with linear probing, a
+   * power-of-two length, at most half full (so a look-up always reaches an empty slot)
+   */
+  wide: (TrieNode | null)[] | null;
+  wideCount: number;
+  /** 32 − log2(`wide.length`): {@link slotOf} takes the top bits of a multiplicative hash */
+  wideShift: number;
+  /** {@link levelHash} of `label` */
+  readonly key: number;
   plus: TrieNode | null;
   /** a filter `<path to this node>/#` was inserted */
   hash: boolean;
@@ -16,7 +24,7 @@ interface TrieNode {
   end: boolean;
 }
 
-/** Up to this many literal children are compared one by one; beyond, they are bucketed by hash. */
+/** Up to this many literal children are compared one by one; beyond, they are looked up by hash. */
 const SMALL_FANOUT = 8;
 
 const SLASH = 47;
@@ -25,7 +33,17 @@ const HASH = 35;
 const DOLLAR = 36;
 
 function newNode(label: string): TrieNode {
-  return { label, small: null, wide: null, plus: null, hash: false, end: false };
+  return {
+    label,
+    small: null,
+    wide: null,
+    wideCount: 0,
+    wideShift: 32,
+    key: levelHash(label, 0, label.length),
+    plus: null,
+    hash: false,
+    end: false,
+  };
 }
 
 /** Polynomial hash of `s[from, to)`, kept within V8's small-integer range. Collisions are verified. */
@@ -63,12 +81,14 @@ function literalChild(node: TrieNode, s: string, pos: number): TrieNode | undefi
     if (c === SLASH) break;
     h = (Math.imul(h, 31) + c) | 0;
   }
-  const bucket = wide.get(h & 0x3fffffff);
-  if (bucket === undefined) return undefined;
-  for (let k = 0; k < bucket.length; k++) {
-    if (bucket[k].label.length === end - pos && levelIs(s, pos, bucket[k].label)) return bucket[k];
+  const key = h & 0x3fffffff;
+  const length = end - pos;
+  const mask = wide.length - 1;
+  for (let slot = slotOf(key, node.wideShift); ; slot = (slot + 1) & mask) {
+    const child = wide[slot];
+    if (child === null) return undefined;
+    if (child.key === key && child.label.length === length && levelIs(s, pos, child.label)) return child;
   }
-  return undefined;
 }
 
 function addLiteralChild(node: TrieNode, level: string): TrieNode {
@@ -81,19 +101,37 @@ function addLiteralChild(node: TrieNode, level: string): TrieNode {
       small.push(child);
       return child;
     }
-    node.wide = new Map();
-    for (const sibling of small) addToWide(node.wide, sibling);
+    resizeWide(node, small, SMALL_FANOUT * 4);
     node.small = null;
   }
-  addToWide(node.wide, child);
+  if ((node.wideCount + 1) * 2 > (node.wide as (TrieNode | null)[]).length) {
+    const old = node.wide as (TrieNode | null)[];
+    resizeWide(node, old, old.length * 2);
+  }
+  place(node, child);
   return child;
 }
 
-function addToWide(wide: Map<number, TrieNode[]>, child: TrieNode): void {
-  const h = levelHash(child.label, 0, child.label.length);
-  const bucket = wide.get(h);
-  if (bucket === undefined) wide.set(h, [child]);
-  else bucket.push(child);
+/** Fibonacci hashing: the top bits of `key × 2^32/φ` pick the first slot, spreading runs of similar keys. */
+function slotOf(key: number, shift: number): number {
+  return Math.imul(key, 0x9e3779b1) >>> shift;
+}
+
+/** Moves `children` into a new table of `size` slots (a power of two). */
+function resizeWide(node: TrieNode, children: readonly (TrieNode | null)[], size: number): void {
+  node.wide = new Array<TrieNode | null>(size).fill(null);
+  node.wideShift = 32 - Math.log2(size);
+  node.wideCount = 0;
+  for (const child of children) if (child !== null) place(node, child);
+}
+
+function place(node: TrieNode, child: TrieNode): void {
+  const table = node.wide as (TrieNode | null)[];
+  const mask = table.length - 1;
+  let slot = slotOf(child.key, node.wideShift);
+  while (table[slot] !== null) slot = (slot + 1) & mask;
+  table[slot] = child;
+  node.wideCount++;
 }
 
 /** Start of the level after the one starting at `pos`, or -1 if that was the last level. */
@@ -109,7 +147,7 @@ function nextLevel(s: string, pos: number): number {
  * A check follows the topic level by level; it branches only where a node has both a matching literal
  * child and a `+` child, and visits each trie node at most once, so its cost is bounded by the topic's
  * depth times those branchings, not by the number of filters. Levels are compared in place, character
- * by character (a wide node first picks a bucket by the level's hash, then compares): a check
+ * by character (a wide node first finds a slot by the level's hash, then compares): a check
  * allocates nothing.
  *
  * @internal not exported from the library; {@link CompiledPermissions} owns four of these.

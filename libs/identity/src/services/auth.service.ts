@@ -64,22 +64,16 @@ export class AuthService {
   /** Verifies a bearer token and that it is not revoked, not expired and its user enabled. */
   async authenticateBearer(token: string): Promise<AuthSession> {
     const { userId, tokenId } = await this.tokens.verifySignature(token);
-    const rows: {
-      username: string;
-      enabled: boolean;
-      permissions_version: number;
-      revoked_at: Date | null;
-      expires_at: Date;
-    }[] = await readQuery(
+    // Revocation, expiry and the user's state are decided in SQL, so only a usable token returns a row.
+    const rows: { username: string; permissions_version: number }[] = await readQuery(
       this.dataSource,
-      `SELECT u.username, u.enabled, u.permissions_version, t.revoked_at, t.expires_at
-           FROM tokens t JOIN users u ON u.id = t.user_id WHERE t.id = $1 AND t.user_id = $2`,
+      `SELECT u.username, u.permissions_version
+           FROM tokens t JOIN users u ON u.id = t.user_id
+          WHERE t.id = $1 AND t.user_id = $2 AND t.revoked_at IS NULL AND t.expires_at > now() AND u.enabled`,
       [tokenId, userId],
     );
     const row = rows[0];
-    if (!row || row.revoked_at !== null || row.expires_at.getTime() <= Date.now() || !row.enabled) {
-      throw new IdentityError('IDENTITY.INVALID_TOKEN', 'invalid or expired token');
-    }
+    if (!row) throw new IdentityError('IDENTITY.INVALID_TOKEN', 'invalid or expired token');
     return { userId, username: row.username, tokenId, permissionsVersion: row.permissions_version };
   }
 
