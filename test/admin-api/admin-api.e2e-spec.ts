@@ -1,3 +1,4 @@
+import { AuthService, type IdentityError, UserService } from '@gatehouse/identity';
 import { startTestAdminApi, type TestAdminApi } from '../support/admin-api';
 
 const bearer = (t: string) => ({ Authorization: `Bearer ${t}` });
@@ -222,6 +223,89 @@ describe('admin API (issue 2)', () => {
       const again = await t.login('frank', 'frank-secret-1');
       await t.http.delete(`/api/users/${u.id}`).set(bearer(admin)).expect(204);
       await t.http.get('/api/me').set(bearer(again)).expect(401);
+    });
+  });
+
+  describe('concurrent requests (token checks and user reads are coalesced per event-loop turn)', () => {
+    it('answers each of many simultaneous requests with its own user and its own token verdict', async () => {
+      const users: { id: string; username: string; token: string }[] = [];
+      for (let i = 0; i < 6; i++) {
+        const username = `conc-${i}`;
+        const u = await createUser({
+          username,
+          password: `${username}-secret-1`,
+          permissions: [{ context: 'http', resource: '/api/users/#', operation: 'read' }],
+        });
+        expect(u.status).toBe(201);
+        users.push({
+          id: u.body.id as string,
+          username,
+          token: await t.login(username, `${username}-secret-1`),
+        });
+      }
+      // users 4 and 5 lose their tokens: 4 logs out, 5 is disabled
+      await t.http.post('/api/logout').set(bearer(users[4].token)).expect(204);
+      await t.http.patch(`/api/users/${users[5].id}`).set(bearer(admin)).send({ enabled: false }).expect(200);
+      const missing = '00000000-0000-4000-8000-000000000000';
+      const requests = [];
+      for (let round = 0; round < 3; round++) {
+        for (const caller of users) {
+          // targets in an order unlike the database's (username) order, the unknown id among them
+          const targets = [
+            users[3],
+            { id: missing, username: '' },
+            users[0],
+            users[5],
+            users[2],
+            users[4],
+            users[1],
+          ];
+          for (const target of round % 2 === 0 ? targets : [...targets].reverse()) {
+            requests.push(
+              t.http
+                .get(`/api/users/${target.id}`)
+                .set(bearer(caller.token))
+                .then((res) => ({ caller, target, res })),
+            );
+          }
+        }
+      }
+      for (const { caller, target, res } of await Promise.all(requests)) {
+        const usable = caller !== users[4] && caller !== users[5];
+        const expected = !usable ? 401 : target.id === missing ? 404 : 200;
+        expect({ caller: caller.username, target: target.id, status: res.status }).toEqual({
+          caller: caller.username,
+          target: target.id,
+          status: expected,
+        });
+        if (expected === 200) expect(res.body).toMatchObject({ id: target.id, username: target.username });
+      }
+    });
+
+    it('gives each of the look-ups coalesced into one query its own answer', async () => {
+      const [a, b, c] = await Promise.all(
+        ['conc-a', 'conc-b', 'conc-c'].map(async (username) => {
+          const u = await createUser({ username, password: `${username}-secret-1` });
+          return {
+            id: u.body.id as string,
+            username,
+            token: await t.login(username, `${username}-secret-1`),
+          };
+        }),
+      );
+      await t.http.post('/api/logout').set(bearer(b.token)).expect(204);
+      const missing = '00000000-0000-4000-8000-000000000000';
+      // called in one turn of the event loop: one query each for the users and for the tokens
+      const users = t.api.app.get(UserService);
+      const views = await Promise.allSettled([c.id, missing, a.id, b.id, c.id].map((id) => users.get(id)));
+      expect(
+        views.map((v) => (v.status === 'fulfilled' ? v.value.username : (v.reason as IdentityError).code)),
+      ).toEqual(['conc-c', 'IDENTITY.USER_NOT_FOUND', 'conc-a', 'conc-b', 'conc-c']);
+      const auth = t.api.app.get(AuthService);
+      const sessions = await Promise.allSettled([c, b, a].map((u) => auth.authenticateBearer(u.token)));
+      expect(
+        sessions.map((v) => (v.status === 'fulfilled' ? v.value.username : (v.reason as IdentityError).code)),
+      ).toEqual(['conc-c', 'IDENTITY.INVALID_TOKEN', 'conc-a']);
     });
   });
 

@@ -4,3 +4,4 @@ export * from './naming.strategy';
 export * from './persistence.module';
 export * from './transaction';
 export { migrations } from './migrations';
+export * from './batched-lookup';

@@ -2,7 +2,7 @@ import { Inject, Injectable, Optional } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { AuthenticateRequestDto, AuthenticateResultDto } from '@gatehouse/contracts';
 import { DataSource } from 'typeorm';
-import { readQuery } from '@gatehouse/persistence';
+import { BatchedLookup, isCanonicalUuid, readQuery } from '@gatehouse/persistence';
 import { UserEntity } from '../entities';
 import { IdentityError } from '../identity.error';
 import { REGISTRATION_ATTEMPT_SINK, type RegistrationAttemptSink } from '../identity.options';
@@ -32,6 +32,12 @@ export interface LoginInput {
 
 const INVALID = 'invalid username or password';
 
+interface UsableToken {
+  user_id: string;
+  username: string;
+  permissions_version: number;
+}
+
 /** Login, bearer-token authentication and MQTT CONNECT authentication (SPEC 2.1, 3). */
 @Injectable()
 export class AuthService {
@@ -44,6 +50,22 @@ export class AuthService {
     private readonly certificates: CertificateService,
     @Optional() @Inject(REGISTRATION_ATTEMPT_SINK) private readonly registrations?: RegistrationAttemptSink,
   ) {}
+
+  /**
+   * The token check of every authenticated request, coalesced: the checks of the requests that arrive
+   * in the same turn of the event loop share one query. Revocation, expiry and the user's state are
+   * decided in SQL, so only a usable token returns a row.
+   */
+  private readonly usableTokens = new BatchedLookup<string, UsableToken>(async (ids) => {
+    const rows: (UsableToken & { id: string })[] = await readQuery(
+      this.dataSource,
+      `SELECT t.id, t.user_id, u.username, u.permissions_version
+           FROM tokens t JOIN users u ON u.id = t.user_id
+          WHERE t.id = ANY($1::uuid[]) AND t.revoked_at IS NULL AND t.expires_at > now() AND u.enabled`,
+      [ids],
+    );
+    return new Map(rows.map((r) => [r.id, r]));
+  });
 
   /**
    * Unknown user, wrong password and a user without the password grant answer the same error
@@ -64,16 +86,11 @@ export class AuthService {
   /** Verifies a bearer token and that it is not revoked, not expired and its user enabled. */
   async authenticateBearer(token: string): Promise<AuthSession> {
     const { userId, tokenId } = await this.tokens.verifySignature(token);
-    // Revocation, expiry and the user's state are decided in SQL, so only a usable token returns a row.
-    const rows: { username: string; permissions_version: number }[] = await readQuery(
-      this.dataSource,
-      `SELECT u.username, u.permissions_version
-           FROM tokens t JOIN users u ON u.id = t.user_id
-          WHERE t.id = $1 AND t.user_id = $2 AND t.revoked_at IS NULL AND t.expires_at > now() AND u.enabled`,
-      [tokenId, userId],
-    );
-    const row = rows[0];
-    if (!row) throw new IdentityError('IDENTITY.INVALID_TOKEN', 'invalid or expired token');
+    const row = isCanonicalUuid(tokenId) // a token id as issued (`randomUUID()`)
+      ? await this.usableTokens.load(tokenId)
+      : undefined;
+    if (!row || row.user_id !== userId)
+      throw new IdentityError('IDENTITY.INVALID_TOKEN', 'invalid or expired token');
     return { userId, username: row.username, tokenId, permissionsVersion: row.permissions_version };
   }
 

@@ -1,6 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { inTransaction, isPgError, PgErrorCodes, readQuery } from '@gatehouse/persistence';
+import {
+  BatchedLookup,
+  inTransaction,
+  isCanonicalUuid,
+  isPgError,
+  PgErrorCodes,
+  readQuery,
+} from '@gatehouse/persistence';
 import { DataSource, type EntityManager } from 'typeorm';
 import { UserEntity, type GrantType } from '../entities';
 import { IdentityError } from '../identity.error';
@@ -39,9 +46,21 @@ export class UserService {
     private readonly principals: PrincipalService,
   ) {}
 
+  /**
+   * Outside a transaction, the look-ups of one turn of the event loop share one query
+   * (`GET /api/users/{id}` under load); the views it returns are shared by callers of the same id.
+   */
+  private readonly byId = new BatchedLookup<string, UserView>(async (ids) => {
+    const users = await selectUserViews(this.dataSource, 'u.id = ANY($1::uuid[])', [ids]);
+    return new Map(users.map((u) => [u.id, u]));
+  });
+
   /** Inside a transaction pass its manager; outside, the read goes straight to the pool. */
   async get(id: string, manager?: EntityManager): Promise<UserView> {
-    const [user] = await selectUserViews(manager ?? this.dataSource, 'u.id = $1', [id]);
+    const user =
+      manager === undefined && isCanonicalUuid(id)
+        ? await this.byId.load(id)
+        : (await selectUserViews(manager ?? this.dataSource, 'u.id = $1', [id]))[0];
     if (!user) throw new IdentityError('IDENTITY.USER_NOT_FOUND', `user ${id} not found`);
     return user;
   }
