@@ -36,13 +36,14 @@ describe('TokenService.verifySignature', () => {
     await expect(tokens.verifySignature(token)).resolves.toEqual({ userId: 'user-1', tokenId });
   });
 
-  it('does not answer a token that differs in any character from memory', async () => {
+  it('does not answer a token with another signature from memory', async () => {
     const { token } = await tokens.issue('user-1', {});
     await tokens.verifySignature(token);
-    const last = token.at(-1) === 'A' ? 'B' : 'A';
-    await expect(tokens.verifySignature(token.slice(0, -1) + last)).rejects.toMatchObject({
-      code: 'IDENTITY.INVALID_TOKEN',
-    });
+    // change the first character of the signature (the last one may only carry padding bits)
+    const cut = token.lastIndexOf('.') + 1;
+    const other = token[cut] === 'A' ? 'B' : 'A';
+    const altered = token.slice(0, cut) + other + token.slice(cut + 1);
+    await expect(tokens.verifySignature(altered)).rejects.toMatchObject({ code: 'IDENTITY.INVALID_TOKEN' });
   });
 
   it('refuses a remembered token once it has expired', async () => {
