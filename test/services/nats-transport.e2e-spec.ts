@@ -4,69 +4,32 @@
  * BOTH gateways, which apply it to their live sessions within a second.
  * Runs only when TEST_NATS_URL is set (`.ci/run` sets it; see jest.config.js, project "services").
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { createTestDatabase, type TestDatabase } from '@gatehouse/testing';
-import { type AdminApiHandle, createAdminApi } from '../../apps/admin-api/src/bootstrap';
-import { type BrokerGateway, createBrokerGateway } from '../../apps/broker-gateway/src/bootstrap';
-import { AdminRestClient } from '../support/gateway/admin-rest-client';
+import type { BrokerGateway } from '../../apps/broker-gateway/src/bootstrap';
+import type { AdminRestClient } from '../support/gateway/admin-rest-client';
 import {
   closed,
   connackCode,
   connectClient,
-  type Endpoint,
   Inbox,
   receivedBeforeMarker,
   subscribeCodes,
 } from '../support/gateway/mqtt-helpers';
+import { type ScaleOutStack, startScaleOut, tcpOf as tcp } from '../support/gateway/scale-out';
 
 const NATS_URL = process.env.TEST_NATS_URL ?? 'nats://127.0.0.1:4222';
 
 describe('NATS transport: one admin-api, two gateways', () => {
-  let db: TestDatabase;
-  let admin: AdminApiHandle;
-  const gateways: BrokerGateway[] = [];
-  let dataDir: string;
+  let stack: ScaleOutStack;
+  let gateways: BrokerGateway[];
   let rest: AdminRestClient;
-  const tcp = (g: BrokerGateway): Endpoint => ({ kind: 'tcp', port: g.ports.mqtt });
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    dataDir = await mkdtemp(join(tmpdir(), 'gatehouse-nats-'));
-    admin = await createAdminApi(
-      {
-        HTTP_PORT: '0',
-        HTTP_HOST: '127.0.0.1',
-        DATA_DIR: db.options.dataDir,
-        ...(db.options.databaseUrl ? { DATABASE_URL: db.options.databaseUrl } : {}),
-        TRANSPORT_URL: NATS_URL,
-        ADMIN_PASSWORD: 'Admin-password-1',
-      },
-      { logger: ['error'] },
-    );
-    for (const id of ['gw-a', 'gw-b']) {
-      gateways.push(
-        await createBrokerGateway({
-          MQTT_HOST: '127.0.0.1',
-          MQTT_PORT: '0',
-          MQTT_WS_PORT: 'off',
-          MQTT_TLS_PORT: 'off',
-          TRANSPORT_URL: NATS_URL,
-          GATEWAY_ID: id,
-          DATA_DIR: join(dataDir, id),
-          LOG_LEVEL: 'error',
-        }),
-      );
-    }
-    rest = await AdminRestClient.login(admin.httpUrl, 'admin', 'Admin-password-1');
+    stack = await startScaleOut(NATS_URL, ['gw-a', 'gw-b']);
+    ({ gateways, rest } = stack);
   });
 
   afterAll(async () => {
-    for (const g of gateways) await g.close();
-    await admin?.close();
-    await db?.drop();
-    await rm(dataDir, { recursive: true, force: true });
+    await stack?.close();
   });
 
   it('authenticates CONNECTs on both gateways through NATS', async () => {

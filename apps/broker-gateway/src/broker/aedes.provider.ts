@@ -1,9 +1,10 @@
-import type { Provider } from '@nestjs/common';
+import { Logger, type Provider } from '@nestjs/common';
 import { Aedes } from 'aedes';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway.config';
 import { AEDES_BROKER, type AedesBroker } from './aedes.types';
 import { AuthenticateHook } from './hooks/authenticate.hook';
 import { PacketAuthorizationHook } from './hooks/packet-authorization.hook';
+import { redactRedisUrl, redisBrokerState } from './redis-broker-state';
 
 /** The aedes 1.x broker with the Gatehouse hooks (SPEC 3). Listeners are opened by {@link MqttListeners}. */
 export const aedesBrokerProvider: Provider = {
@@ -14,7 +15,13 @@ export const aedesBrokerProvider: Provider = {
     authn: AuthenticateHook,
     authz: PacketAuthorizationHook,
   ): Promise<AedesBroker> => {
+    const shared = config.redisUrl ? redisBrokerState(config.redisUrl) : {};
+    if (config.redisUrl)
+      new Logger('BrokerState').log(
+        `broker state in Redis at ${redactRedisUrl(config.redisUrl)} (shared by every gateway using it)`,
+      );
     const broker = await Aedes.createBroker({
+      ...shared,
       id: config.gatewayId,
       authenticate: authn.handle as never,
       authorizePublish: authz.authorizePublish as never,

@@ -14,6 +14,8 @@ export interface AedesClient extends Client {
 
 export interface AedesPersistenceLike {
   removeSubscriptions(client: { id: string }, subs: string[]): Promise<void>;
+  /** Closes the persistence's connections (called after the broker closed, Redis only). */
+  destroy(): Promise<void>;
 }
 
 export type AedesBroker = Aedes & { persistence: AedesPersistenceLike };

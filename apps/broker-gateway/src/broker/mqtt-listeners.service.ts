@@ -118,6 +118,8 @@ export class MqttListeners implements OnApplicationBootstrap, BeforeApplicationS
       .map((s) => new Promise<void>((r) => s.close(() => r())));
     this.wss?.close();
     await new Promise<void>((r) => this.broker.close(() => r()));
+    // aedes closes its message bus but not its persistence: Redis connections would stay open
+    if (this.config.redisUrl) await this.broker.persistence.destroy().catch(() => undefined);
     for (const s of this.sockets) s.destroy();
     await Promise.all(closing);
   }

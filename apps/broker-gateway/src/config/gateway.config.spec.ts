@@ -14,7 +14,11 @@ describe('loadGatewayConfig (SPEC 7)', () => {
       authQueueMax: 10_000,
       matcherIdleMax: 1000,
       listenBacklog: 4096,
+      redisUrl: null,
     });
+    expect(loadGatewayConfig({ REDIS_URL: 'redis://127.0.0.1:6379/2' }).redisUrl).toBe(
+      'redis://127.0.0.1:6379/2',
+    );
     expect(c.transport).toMatchObject({ kind: 'tcp', host: '127.0.0.1', port: 3001 });
     expect(c.dataDir).toMatch(/data$/);
   });
@@ -35,6 +39,8 @@ describe('loadGatewayConfig (SPEC 7)', () => {
     ['MQTT_AUTH_CACHE_TTL_SECONDS', { MQTT_AUTH_CACHE_TTL_SECONDS: '1e9' }],
     ['MQTT_AUTH_CONCURRENCY', { MQTT_AUTH_CONCURRENCY: '0' }],
     ['MQTT_LISTEN_BACKLOG', { MQTT_LISTEN_BACKLOG: '0' }],
+    ['REDIS_URL', { REDIS_URL: 'http://127.0.0.1:6379' }],
+    ['REDIS_URL', { REDIS_URL: 'not a url' }],
     ['MQTT_AUTH_QUEUE_MAX', { MQTT_AUTH_QUEUE_MAX: '-5' }],
     ['MQTT_MATCHER_IDLE_MAX', { MQTT_MATCHER_IDLE_MAX: 'many' }],
   ])('a wrong value stops the start naming %s', (variable, env) => {

@@ -52,6 +52,11 @@ export interface GatewayConfig {
   /** PEM bundle of further CAs accepted for client certificates, besides the Gatehouse CA (fetched from admin-api, ADR 0200). */
   tlsClientCaFile: string | null;
   dataDir: string;
+  /**
+   * `redis://` / `rediss://` URL: aedes persistence (sessions, subscriptions, retained messages, offline
+   * queues) and its message bus in Redis, shared by every gateway using it (ADR 0101); `null`: in memory.
+   */
+  redisUrl: string | null;
   transport: TransportEndpoint;
   /** Where the change-event listener binds (loopback TCP transport only) and the address announced to admin-api. */
   eventHost: string;
@@ -81,6 +86,23 @@ type Env = Record<string, string | undefined>;
 function text(env: Env, name: string): string | undefined {
   const raw = env[name];
   return raw === undefined || raw.trim() === '' ? undefined : raw.trim();
+}
+
+function redisUrl(env: Env, name: string): string | null {
+  const raw = text(env, name);
+  if (raw === undefined) return null;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new GatewayConfigError(name, 'must be a redis://host:port[/db] or rediss:// URL');
+  }
+  if ((url.protocol !== 'redis:' && url.protocol !== 'rediss:') || !url.hostname)
+    throw new GatewayConfigError(
+      name,
+      `must be a redis://host:port[/db] or rediss:// URL, got "${url.protocol}"`,
+    );
+  return raw;
 }
 
 function port(env: Env, name: string, fallback: number): number {
@@ -146,6 +168,7 @@ export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
     tlsFiles: certFile && keyFile ? { certFile: resolve(certFile), keyFile: resolve(keyFile) } : null,
     tlsClientCaFile: text(env, 'MQTT_TLS_CA_FILE') ? resolve(text(env, 'MQTT_TLS_CA_FILE') as string) : null,
     dataDir: dataDirRaw === 'memory://' ? dataDirRaw : resolve(dataDirRaw),
+    redisUrl: redisUrl(env, 'REDIS_URL'),
     transport,
     eventHost,
     eventPort: port(env, 'GATEWAY_EVENT_PORT', 0),

@@ -1,0 +1,72 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createTestDatabase, type TestDatabase } from '@gatehouse/testing';
+import { type AdminApiHandle, createAdminApi } from '../../../apps/admin-api/src/bootstrap';
+import { type BrokerGateway, createBrokerGateway } from '../../../apps/broker-gateway/src/bootstrap';
+import { AdminRestClient } from './admin-rest-client';
+import type { Endpoint } from './mqtt-helpers';
+import { ADMIN_PASSWORD, ADMIN_USERNAME } from './stack';
+
+/** One admin-api and several gateways (the scale-out suites in test/services). */
+export interface ScaleOutStack {
+  admin: AdminApiHandle;
+  gateways: BrokerGateway[];
+  rest: AdminRestClient;
+  close(): Promise<void>;
+}
+
+export const tcpOf = (g: BrokerGateway): Endpoint => ({ kind: 'tcp', port: g.ports.mqtt });
+
+/**
+ * admin-api on a fresh database and one gateway per id (TCP listener only, port 0).
+ * @param transportUrl - `nats://…`, or `tcp://127.0.0.1:0` (the gateways then use the port admin-api got)
+ * @param gatewayEnv - added to every gateway's environment (e.g. `REDIS_URL`)
+ */
+export async function startScaleOut(
+  transportUrl: string,
+  ids: string[],
+  gatewayEnv: Record<string, string> = {},
+): Promise<ScaleOutStack> {
+  const db: TestDatabase = await createTestDatabase();
+  const dataDir = await mkdtemp(join(tmpdir(), 'gatehouse-scale-out-'));
+  const admin = await createAdminApi(
+    {
+      HTTP_PORT: '0',
+      HTTP_HOST: '127.0.0.1',
+      DATA_DIR: db.options.dataDir,
+      ...(db.options.databaseUrl ? { DATABASE_URL: db.options.databaseUrl } : {}),
+      TRANSPORT_URL: transportUrl,
+      ADMIN_PASSWORD,
+    },
+    { logger: ['error'] },
+  );
+  const gateways: BrokerGateway[] = [];
+  for (const id of ids) {
+    gateways.push(
+      await createBrokerGateway({
+        MQTT_HOST: '127.0.0.1',
+        MQTT_PORT: '0',
+        MQTT_WS_PORT: 'off',
+        MQTT_TLS_PORT: 'off',
+        TRANSPORT_URL: admin.transportUrl,
+        GATEWAY_ID: id,
+        DATA_DIR: join(dataDir, id),
+        LOG_LEVEL: 'error',
+        ...gatewayEnv,
+      }),
+    );
+  }
+  const rest = await AdminRestClient.login(admin.httpUrl, ADMIN_USERNAME, ADMIN_PASSWORD);
+  return {
+    admin,
+    gateways,
+    rest,
+    close: async () => {
+      for (const g of gateways) await g.close();
+      await admin.close();
+      await db.drop();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
