@@ -102,17 +102,18 @@ async function main(): Promise<void> {
   try {
     db = await createBenchDatabase(NAME);
     admin = await startAdminApi(db, NAME);
-    seedInfo = await seedUsers(db, {
+    const seeded = await seedUsers(db, {
       count: USERS,
       prefix: 'user-',
       permissionsPerUser: 2,
       minimumAccessRole: true,
     });
+    seedInfo = seeded;
     log(
       NAME,
       `seeded ${fmtInt(USERS)} users (2 permissions and the minimum-access role each) in ${seedInfo.insertMs} ms`,
     );
-    const { ids } = { ids: await userIds(db) };
+    const ids = seeded.users.map((u) => u.id);
     const rest = await Rest.login(admin.httpUrl);
     const port = await freePort();
     bare = forkTs(path.join(ROOT, 'bench', 'admin-api', 'bare-nest.ts'), [String(port)], {
@@ -288,19 +289,6 @@ async function main(): Promise<void> {
   log(NAME, `wrote ${file}`);
   console.log(`\n${table}\n`);
   await updateReadme(NAME, 'Admin API (issue 5, scenario 5)', table);
-}
-
-async function userIds(db: BenchDatabase): Promise<string[]> {
-  const { Client } = await import('pg');
-  const c = new Client({ connectionString: db.url });
-  await c.connect();
-  try {
-    return (await c.query<{ id: string }>(`SELECT id FROM users WHERE username LIKE 'user-%'`)).rows.map(
-      (r) => r.id,
-    );
-  } finally {
-    await c.end();
-  }
 }
 
 function shuffle<T>(xs: T[], seed: number): T[] {

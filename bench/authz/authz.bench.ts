@@ -25,6 +25,8 @@ import inspector from 'node:inspector/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Ability, subject, type ForcedSubject, type MatchConditions } from '@casl/ability';
+import { CPU_PROF } from '../lib/common';
+import { PROFILE_DIR } from '../lib/processes';
 import { type ProfileSummary, printProfile, summarizeProfile } from '../lib/profile';
 import {
   CompiledPermissions,
@@ -42,7 +44,6 @@ import {
 // Parameters
 
 const QUICK = process.argv.includes('--quick');
-const CPU_PROF = process.argv.includes('--cpu-prof');
 const PROFILE_SIZES: readonly number[] = [1_000, 10_000];
 const PROFILE_MS = 1_500;
 const SIZES = [10, 100, 1_000, 10_000] as const;
@@ -535,9 +536,8 @@ async function profileCompiled(
   }
   const { profile } = await session.post('Profiler.stop');
   session.disconnect();
-  const dir = path.join(ROOT, 'bench', '.tmp', 'profiles');
-  fs.mkdirSync(dir, { recursive: true });
-  const file = path.join(dir, `authz-compiled-${check}-hit-${permissions}.cpuprofile`);
+  fs.mkdirSync(PROFILE_DIR, { recursive: true });
+  const file = path.join(PROFILE_DIR, `authz-compiled-${check}-hit-${permissions}.cpuprofile`);
   fs.writeFileSync(file, JSON.stringify(profile));
   const summary = summarizeProfile(file);
   console.log(`profile: compiled ${check} hit, ${permissions} permissions`);

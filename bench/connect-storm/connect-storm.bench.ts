@@ -19,13 +19,9 @@
 import 'reflect-metadata'; // @peculiar/x509 (tsyringe) needs it loaded first
 import { webcrypto } from 'node:crypto';
 import { Pkcs10CertificateRequestGenerator, cryptoProvider } from '@peculiar/x509';
-import { Client } from 'pg';
-import path from 'node:path';
 import {
   CPU_PROF,
   QUICK,
-  ROOT,
-  freePort,
   fmtInt,
   fmtMs,
   loadAverage,
@@ -49,7 +45,7 @@ import {
   stopGatehouse,
 } from '../lib/gatehouse';
 import { type Cred, LoadWorker, type StormResult } from '../lib/load';
-import { type Spawned, beginRun, forkTs, profileStart, profileStop, rssOf, stop } from '../lib/processes';
+import { beginRun, profileStart, profileStop, rssOf, startBareAedes, stop } from '../lib/processes';
 import { type ProfileSummary, printProfile, summarizeProfile } from '../lib/profile';
 import { SEED_PASSWORD, seedUsers } from '../lib/seed';
 
@@ -103,17 +99,9 @@ function creds(users: number, perUser: number, tag: string): Cred[] {
  */
 async function issueCertificates(
   rest: Rest,
-  db: BenchDatabase,
+  rows: readonly { id: string; username: string }[],
 ): Promise<{ creds: (tag: string) => Cred[]; issueMs: number }> {
   cryptoProvider.set(webcrypto as never);
-  const c = new Client({ connectionString: db.url });
-  await c.connect();
-  const rows = (
-    await c.query<{ id: string; username: string }>(
-      `SELECT id, username FROM users WHERE username LIKE 'storm-%'`,
-    )
-  ).rows;
-  await c.end();
   const t = Date.now();
   const issued: { username: string; key: string; cert: string }[] = [];
   let next = 0;
@@ -180,22 +168,6 @@ async function storm(
     ),
   );
   return { startMs: Math.min(...answers.map((a) => a.startMs)), results: answers.flatMap((a) => a.results) };
-}
-
-/**
- * Bare aedes (bench/lib/workers/bare-aedes.ts) in its own process, for the reference rows, with the
- * gateway's listen backlog (`MQTT_LISTEN_BACKLOG` default) so that the rows compare the brokers, not
- * the kernel's accept queue.
- */
-async function startBareAedes(): Promise<{ url: string; proc: Spawned }> {
-  const port = await freePort();
-  const args = [String(port), String(AEDES_BACKLOG)];
-  const proc = forkTs(path.join(ROOT, 'bench', 'lib', 'workers', 'bare-aedes.ts'), args, {
-    label: 'aedes',
-    echo: false,
-  });
-  await proc.waitFor(/listening on mqtt/, 30_000);
-  return { url: `mqtt://127.0.0.1:${port}`, proc };
 }
 
 let gatewayUrl = '';
@@ -411,7 +383,7 @@ async function main(): Promise<void> {
     }
     if (certificates === 'not run: ') {
       const rest = await Rest.login(admin.httpUrl);
-      const issued = await issueCertificates(rest, db);
+      const issued = await issueCertificates(rest, seeded.users);
       log(NAME, `issued ${fmtInt(USERS)} client certificates in ${issued.issueMs} ms`);
       certificates = `${fmtInt(USERS)} certificates (EC P-256) issued with POST /api/users/{id}/certificates in ${round(issued.issueMs / 1000, 1)} s, TLS listener (rows "client certificates")`;
       await run(
@@ -435,7 +407,9 @@ async function main(): Promise<void> {
     await stopGatehouse({ gateway, admin });
     gateway = undefined;
     admin = undefined;
-    const aedes = await startBareAedes();
+    // the gateway's listen backlog (MQTT_LISTEN_BACKLOG default): the rows compare the brokers, not the
+    // kernel's accept queue
+    const aedes = await startBareAedes({ backlog: AEDES_BACKLOG });
     try {
       const target = { url: aedes.url, pid: aedes.proc.child.pid };
       const sizes = BIG > 0 ? [USERS, BIG] : [USERS];

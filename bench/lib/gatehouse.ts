@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Client } from 'pg';
-import { CPU_PROF, TMP, log } from './common';
+import { TMP, log } from './common';
 import { type Spawned, spawnNode, stop } from './processes';
 
 export const ADMIN_USERNAME = 'admin';
@@ -140,8 +140,6 @@ export async function stopGatehouse(parts: {
       .drop()
       .catch((e: Error) => log('cleanup', `could not drop ${parts.db?.name}: ${e.message}`));
 }
-
-export { CPU_PROF };
 
 // ---------------------------------------------------------------------------------------------------
 // Admin REST API, as an operator uses it

@@ -6,7 +6,7 @@
 import { type ChildProcess, fork, spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { type Machine, QUICK, ROOT, TMP, loadAverage, log, machine, nowNs } from './common';
+import { type Machine, QUICK, ROOT, TMP, freePort, loadAverage, log, machine, nowNs } from './common';
 
 const children = new Set<ChildProcess>();
 
@@ -17,7 +17,7 @@ function register(child: ChildProcess): ChildProcess {
 }
 
 /** Kills every child still running (SIGKILL): used on failure and interruption. */
-export function killAll(): void {
+function killAll(): void {
   for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
 }
 
@@ -120,12 +120,12 @@ function track(child: ChildProcess, label: string, echo: boolean): Spawned {
   };
 }
 
+/** Preloaded into a child the benchmark profiles or inspects (`-r`). */
+const PROFILER_PRELOAD = path.join(ROOT, 'bench', 'lib', 'workers', 'cpu-profiler.cjs');
+
 /** Runs a JavaScript entry point (e.g. dist/apps/…/main.js) with plain node. */
 export function spawnNode(entry: string, opts: SpawnOptions): Spawned {
-  const nodeArgs = [
-    ...(opts.nodeArgs ?? []),
-    ...(opts.inspectable ? ['-r', path.join(ROOT, 'bench', 'lib', 'workers', 'cpu-profiler.cjs')] : []),
-  ];
+  const nodeArgs = [...(opts.nodeArgs ?? []), ...(opts.inspectable ? ['-r', PROFILER_PRELOAD] : [])];
   const child = spawn(process.execPath, [...nodeArgs, entry], {
     cwd: ROOT,
     env: { ...process.env, ...opts.env },
@@ -185,6 +185,25 @@ export function request<T>(
     child.on('message', onMessage);
     child.send(msg);
   });
+}
+
+/**
+ * The baseline broker: bare aedes (bench/lib/workers/bare-aedes.ts, no hooks, accepts anyone) in its own
+ * process on a free loopback port, inspectable (profiles, memory).
+ * @param backlog - its listen backlog (Node's default when absent)
+ */
+export async function startBareAedes(
+  opts: { backlog?: number; nodeArgs?: string[] } = {},
+): Promise<{ url: string; proc: Spawned }> {
+  const port = await freePort();
+  const args = [String(port), ...(opts.backlog === undefined ? [] : [String(opts.backlog)])];
+  const proc = forkTs(path.join(ROOT, 'bench', 'lib', 'workers', 'bare-aedes.ts'), args, {
+    label: 'aedes',
+    echo: false,
+    nodeArgs: [...(opts.nodeArgs ?? []), '-r', PROFILER_PRELOAD],
+  });
+  await proc.waitFor(/listening on mqtt/, 30_000);
+  return { url: `mqtt://127.0.0.1:${port}`, proc };
 }
 
 // ---------------------------------------------------------------------------------------------------

@@ -24,19 +24,17 @@ export interface SeedOptions {
 export async function seedUsers(
   db: BenchDatabase,
   opts: SeedOptions,
-): Promise<{ ids: string[]; hashMs: number; insertMs: number }> {
-  const h0 = Date.now();
+): Promise<{ users: { id: string; username: string }[]; insertMs: number }> {
   const hash = await argon2.hash(SEED_PASSWORD, ARGON2_PARAMS);
-  const hashMs = Date.now() - h0;
   const c = new Client({ connectionString: db.url });
   await c.connect();
   const t0 = Date.now();
   try {
     await c.query('BEGIN');
-    const { rows } = await c.query<{ id: string }>(
+    const { rows } = await c.query<{ id: string; username: string }>(
       `INSERT INTO users (username, password_hash)
          SELECT $1 || g, $2 FROM generate_series(0, $3::int - 1) g
-       RETURNING id`,
+       RETURNING id, username`,
       [opts.prefix, hash, opts.count],
     );
     if (opts.permissionsPerUser > 0) {
@@ -59,7 +57,7 @@ export async function seedUsers(
     }
     await c.query('COMMIT');
     await c.query('ANALYZE');
-    return { ids: rows.map((r) => r.id), hashMs, insertMs: Date.now() - t0 };
+    return { users: rows, insertMs: Date.now() - t0 };
   } catch (err) {
     await c.query('ROLLBACK').catch(() => undefined);
     throw err;

@@ -7,13 +7,10 @@
  *   npm run bench:memory -- --quick      smoke run (1,000 clients of 100 users)
  *   … -- --clients=N                     another client count (a multiple of the user count)
  */
-import path from 'node:path';
 import {
   QUICK,
-  ROOT,
   arg,
   fmtInt,
-  freePort,
   loadAverage,
   log,
   measuredLine,
@@ -33,7 +30,7 @@ import {
   stopGatehouse,
 } from '../lib/gatehouse';
 import { type Cred, LoadWorker } from '../lib/load';
-import { type Spawned, beginRun, forkTs, memoryOf, rssOf, stop } from '../lib/processes';
+import { type Spawned, beginRun, memoryOf, rssOf, startBareAedes, stop } from '../lib/processes';
 import { SEED_PASSWORD, seedUsers } from '../lib/seed';
 
 const NAME = 'memory';
@@ -153,17 +150,11 @@ async function main(): Promise<void> {
     db = undefined;
 
     // (a) bare aedes, same clients (no authentication)
-    const port = await freePort();
-    const aedes = forkTs(path.join(ROOT, 'bench', 'lib', 'workers', 'bare-aedes.ts'), [String(port)], {
-      label: 'aedes',
-      echo: false,
-      nodeArgs: ['--expose-gc', '-r', path.join(ROOT, 'bench', 'lib', 'workers', 'cpu-profiler.cjs')],
-    });
+    const aedes = await startBareAedes({ nodeArgs: ['--expose-gc'] });
     try {
-      await aedes.waitFor(/listening on mqtt/, 30_000);
-      rows.push(await measure('bare aedes', aedes, `mqtt://127.0.0.1:${port}`, workers, 'ae'));
+      rows.push(await measure('bare aedes', aedes.proc, aedes.url, workers, 'ae'));
     } finally {
-      await stop(aedes.child);
+      await stop(aedes.proc.child);
     }
   } finally {
     for (const w of workers) await w.exit();

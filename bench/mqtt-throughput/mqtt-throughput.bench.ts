@@ -20,7 +20,6 @@ import {
   ROOT,
   fmtInt,
   fmtRatio,
-  freePort,
   loadAverage,
   log,
   machine,
@@ -44,7 +43,7 @@ import {
 } from '../lib/gatehouse';
 import { type Cred, LoadWorker } from '../lib/load';
 import { type Mosquitto, mosquittoUnavailable, startMosquitto } from '../lib/mosquitto';
-import { type Spawned, beginRun, forkTs, profileStart, profileStop, stop } from '../lib/processes';
+import { type Spawned, beginRun, profileStart, profileStop, startBareAedes, stop } from '../lib/processes';
 import { type ProfileSummary, printProfile, summarizeProfile } from '../lib/profile';
 import { mosquittoAcls, permissions } from '../lib/rules';
 
@@ -129,16 +128,10 @@ interface BrokerUnderTest {
 const grants = [{ context: 'mqtt' as const, resource: 'bench/+/data', operation: 'readWrite' as const }];
 
 async function startAedes(): Promise<BrokerUnderTest> {
-  const port = await freePort();
-  const proc = forkTs(path.join(ROOT, 'bench', 'lib', 'workers', 'bare-aedes.ts'), [String(port)], {
-    label: 'aedes',
-    echo: false,
-    nodeArgs: ['-r', path.join(ROOT, 'bench', 'lib', 'workers', 'cpu-profiler.cjs')],
-  });
-  await proc.waitFor(/listening on mqtt/, 30_000);
+  const { url, proc } = await startBareAedes();
   return {
     id: 'aedes',
-    url: `mqtt://127.0.0.1:${port}`,
+    url,
     creds: (clientId) => ({ username: USERNAME, password: PASSWORD, clientId }),
     inspectable: proc,
     describe: { process: 'node bench/run-ts.js bench/lib/workers/bare-aedes.ts', hooks: 'none' },

@@ -12,6 +12,7 @@ import {
   connectClient,
   Inbox,
   receivedBeforeMarker,
+  sleepUntil,
   subscribeCodes,
 } from '../support/gateway/mqtt-helpers';
 import { type ScaleOutStack, startScaleOut, tcpOf as tcp } from '../support/gateway/scale-out';
@@ -72,8 +73,7 @@ describe('NATS transport: one admin-api, two gateways', () => {
     await rest.updateUser(reader.id, { roles: [] });
     // One second after the API answered, nothing more is delivered on either gateway; the marker
     // (a topic the reader may still read) proves the connection is open and delivering.
-    const wait = answeredAt + 1000 - Date.now();
-    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    await sleepUntil(answeredAt + 1000);
     for (let i = 0; i < 2; i++) {
       inboxes[i].messages.length = 0;
       await pubs[i].publishAsync('plant/line1/temp', 'after', { qos: 1 });

@@ -9,7 +9,13 @@ import { randomBytes } from 'node:crypto';
 import type { MqttClient } from 'mqtt';
 import type { BrokerGateway } from '../../apps/broker-gateway/src/bootstrap';
 import type { AdminRestClient } from '../support/gateway/admin-rest-client';
-import { connectClient, Inbox, receivedBeforeMarker, subscribeCodes } from '../support/gateway/mqtt-helpers';
+import {
+  connectClient,
+  Inbox,
+  receivedBeforeMarker,
+  sleepUntil,
+  subscribeCodes,
+} from '../support/gateway/mqtt-helpers';
 import { type ScaleOutStack, startScaleOut, tcpOf } from '../support/gateway/scale-out';
 
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -87,8 +93,7 @@ describe('REDIS_URL: two gateways share broker state', () => {
     await rest.updateUser(reader.id, {
       permissions: [{ context: 'mqtt', resource: `${root}/marker/#`, operation: 'read' }],
     });
-    const wait = answeredAt + 1000 - Date.now();
-    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    await sleepUntil(answeredAt + 1000);
     inbox.messages.length = 0;
     await pub.publishAsync(`${root}/alarms/a1`, 'after', { qos: 1 });
     // the marker travels the same path (gateway A → Redis → gateway B) after the alarm

@@ -212,3 +212,9 @@ export async function receivedBeforeMarker(
   const idx = inbox.messages.findIndex((m) => m.topic === markerTopic && m.payload === marker);
   return inbox.messages.slice(0, idx).map((m) => m.topic);
 }
+
+/** Resolves at `atMs` (a `Date.now()` value), at once when that has passed. */
+export async function sleepUntil(atMs: number): Promise<void> {
+  const wait = atMs - Date.now();
+  if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+}

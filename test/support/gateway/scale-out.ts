@@ -6,7 +6,7 @@ import { type AdminApiHandle, createAdminApi } from '../../../apps/admin-api/src
 import { type BrokerGateway, createBrokerGateway } from '../../../apps/broker-gateway/src/bootstrap';
 import { AdminRestClient } from './admin-rest-client';
 import type { Endpoint } from './mqtt-helpers';
-import { ADMIN_PASSWORD, ADMIN_USERNAME } from './stack';
+import { ADMIN_PASSWORD, ADMIN_USERNAME, adminEnvFor, gatewayEnvFor } from './stack';
 
 /** One admin-api and several gateways (the scale-out suites in test/services). */
 export interface ScaleOutStack {
@@ -30,43 +30,23 @@ export async function startScaleOut(
 ): Promise<ScaleOutStack> {
   const db: TestDatabase = await createTestDatabase();
   const dataDir = await mkdtemp(join(tmpdir(), 'gatehouse-scale-out-'));
-  const admin = await createAdminApi(
-    {
-      HTTP_PORT: '0',
-      HTTP_HOST: '127.0.0.1',
-      DATA_DIR: db.options.dataDir,
-      ...(db.options.databaseUrl ? { DATABASE_URL: db.options.databaseUrl } : {}),
-      TRANSPORT_URL: transportUrl,
-      ADMIN_PASSWORD,
-    },
-    { logger: ['error'] },
-  );
+  const admin = await createAdminApi(adminEnvFor(db, transportUrl), { logger: ['error'] });
   const gateways: BrokerGateway[] = [];
-  for (const id of ids) {
-    gateways.push(
-      await createBrokerGateway({
-        MQTT_HOST: '127.0.0.1',
-        MQTT_PORT: '0',
-        MQTT_WS_PORT: 'off',
-        MQTT_TLS_PORT: 'off',
-        TRANSPORT_URL: admin.transportUrl,
-        GATEWAY_ID: id,
-        DATA_DIR: join(dataDir, id),
-        LOG_LEVEL: 'error',
-        ...gatewayEnv,
-      }),
-    );
+  const close = async (): Promise<void> => {
+    for (const g of gateways) await g.close();
+    await admin.close();
+    await db.drop();
+    await rm(dataDir, { recursive: true, force: true });
+  };
+  try {
+    for (const id of ids) {
+      const env = { MQTT_WS_PORT: 'off', MQTT_TLS_PORT: 'off', GATEWAY_ID: id, ...gatewayEnv };
+      gateways.push(await createBrokerGateway(gatewayEnvFor(admin, join(dataDir, id), env)));
+    }
+  } catch (err) {
+    await close();
+    throw err;
   }
   const rest = await AdminRestClient.login(admin.httpUrl, ADMIN_USERNAME, ADMIN_PASSWORD);
-  return {
-    admin,
-    gateways,
-    rest,
-    close: async () => {
-      for (const g of gateways) await g.close();
-      await admin.close();
-      await db.drop();
-      await rm(dataDir, { recursive: true, force: true });
-    },
-  };
+  return { admin, gateways, rest, close };
 }

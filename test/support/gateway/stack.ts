@@ -33,32 +33,45 @@ export interface StackOptions {
   gatewayEnv?: Record<string, string>;
 }
 
-export async function startGatewayStack(opts: StackOptions = {}): Promise<GatewayStack> {
-  const dataDir = await mkdtemp(join(tmpdir(), 'gatehouse-gw-e2e-'));
-  const db: TestDatabase = await createTestDatabase();
-  const adminEnv: Record<string, string> = {
+/** admin-api's environment for the test stacks: free ports, the test database, the fixed admin. */
+export function adminEnvFor(db: TestDatabase, transportUrl: string): Record<string, string> {
+  return {
     HTTP_PORT: '0',
     HTTP_HOST: '127.0.0.1',
     DATA_DIR: db.options.dataDir ?? 'memory://',
     ...(db.options.databaseUrl ? { DATABASE_URL: db.options.databaseUrl } : {}),
-    TRANSPORT_URL: 'tcp://127.0.0.1:0',
+    TRANSPORT_URL: transportUrl,
     ADMIN_USERNAME,
     ADMIN_PASSWORD,
     LOG_LEVEL: 'warn',
   };
-  const admin = await createAdminApi(adminEnv, { logger: ['error'] });
+}
+
+/** A gateway's environment for the test stacks: every listener on a free port unless `extra` says otherwise. */
+export function gatewayEnvFor(
+  admin: AdminApiHandle,
+  dataDir: string,
+  extra: Record<string, string> = {},
+): Record<string, string> {
+  return {
+    MQTT_HOST: '127.0.0.1',
+    MQTT_PORT: '0',
+    MQTT_WS_PORT: '0',
+    MQTT_TLS_PORT: '0',
+    TRANSPORT_URL: admin.transportUrl,
+    DATA_DIR: dataDir,
+    LOG_LEVEL: process.env.GATEWAY_TEST_LOG_LEVEL ?? 'error',
+    ...extra,
+  };
+}
+
+export async function startGatewayStack(opts: StackOptions = {}): Promise<GatewayStack> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'gatehouse-gw-e2e-'));
+  const db: TestDatabase = await createTestDatabase();
+  const admin = await createAdminApi(adminEnvFor(db, 'tcp://127.0.0.1:0'), { logger: ['error'] });
   let gateway: BrokerGateway;
   try {
-    gateway = await createBrokerGateway({
-      MQTT_HOST: '127.0.0.1',
-      MQTT_PORT: '0',
-      MQTT_WS_PORT: '0',
-      MQTT_TLS_PORT: '0',
-      TRANSPORT_URL: admin.transportUrl,
-      DATA_DIR: dataDir,
-      LOG_LEVEL: process.env.GATEWAY_TEST_LOG_LEVEL ?? 'error',
-      ...opts.gatewayEnv,
-    });
+    gateway = await createBrokerGateway(gatewayEnvFor(admin, dataDir, opts.gatewayEnv));
   } catch (err) {
     await admin.close();
     await db.drop();

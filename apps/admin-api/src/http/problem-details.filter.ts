@@ -73,17 +73,9 @@ function render(err: unknown): Rendered {
   if (err instanceof Problem) {
     return { status: err.getStatus(), code: err.code, detail: err.message, ...err.extra };
   }
-  if (err instanceof IdentityError) {
+  if (err instanceof IdentityError || err instanceof ClientRegistryError) {
     return {
-      status: IDENTITY_STATUS[err.code],
-      code: err.code,
-      detail: err.message,
-      retryAfterSeconds: err.retryAfterSeconds,
-    };
-  }
-  if (err instanceof ClientRegistryError) {
-    return {
-      status: REGISTRY_STATUS[err.code],
+      status: err instanceof IdentityError ? IDENTITY_STATUS[err.code] : REGISTRY_STATUS[err.code],
       code: err.code,
       detail: err.message,
       retryAfterSeconds: err.retryAfterSeconds,

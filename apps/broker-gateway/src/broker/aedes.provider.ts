@@ -15,11 +15,13 @@ export const aedesBrokerProvider: Provider = {
     authn: AuthenticateHook,
     authz: PacketAuthorizationHook,
   ): Promise<AedesBroker> => {
-    const shared = config.redisUrl ? redisBrokerState(config.redisUrl) : {};
-    if (config.redisUrl)
+    let shared = {};
+    if (config.redisUrl) {
+      shared = redisBrokerState(config.redisUrl);
       new Logger('BrokerState').log(
         `broker state in Redis at ${redactRedisUrl(config.redisUrl)} (shared by every gateway using it)`,
       );
+    }
     const broker = await Aedes.createBroker({
       ...shared,
       id: config.gatewayId,

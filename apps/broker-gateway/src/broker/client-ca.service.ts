@@ -11,34 +11,29 @@ import { IdentityClient } from '../transport/identity-client.service';
 export class ClientCaService implements OnApplicationShutdown {
   private readonly logger = new Logger('ClientCa');
   private timer?: NodeJS.Timeout;
-  private certificates: string[] | null = null;
 
   constructor(
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
     private readonly identity: IdentityClient,
   ) {}
 
-  /** The Gatehouse CA certificates, or null while admin-api has not answered yet. */
-  get current(): string[] | null {
-    return this.certificates;
-  }
-
   /**
    * Fetches once (awaited); on failure keeps trying in the background and calls `onLoaded` when it
    * succeeds, so the listener can update its secure context.
    */
   async start(onLoaded: (certificates: string[]) => void): Promise<string[] | null> {
-    if (await this.fetch()) return this.certificates;
+    const first = await this.fetch();
+    if (first) return first;
     this.logger.warn(
       'admin-api did not answer with the Gatehouse CA yet: client certificates are not accepted until it does',
     );
     this.timer = setInterval(() => {
-      void this.fetch().then((ok) => {
-        if (!ok || !this.certificates) return;
+      void this.fetch().then((certificates) => {
+        if (!certificates || !this.timer) return; // not yet, or an earlier retry already delivered
         clearInterval(this.timer);
         this.timer = undefined;
         this.logger.log('Gatehouse CA received: client certificates are accepted');
-        onLoaded(this.certificates);
+        onLoaded(certificates);
       });
     }, this.config.registrationIntervalMs);
     this.timer.unref();
@@ -49,14 +44,13 @@ export class ClientCaService implements OnApplicationShutdown {
     if (this.timer) clearInterval(this.timer);
   }
 
-  private async fetch(): Promise<boolean> {
+  /** The Gatehouse CA certificates, or null when admin-api did not answer with any. */
+  private async fetch(): Promise<string[] | null> {
     try {
       const certs = await this.identity.caCertificates();
-      if (certs.length === 0) return false;
-      this.certificates = certs;
-      return true;
+      return certs.length === 0 ? null : certs;
     } catch {
-      return false;
+      return null;
     }
   }
 }

@@ -191,5 +191,3 @@ export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
     logLevel,
   };
 }
-
-export { nestLogLevels } from '@gatehouse/contracts';

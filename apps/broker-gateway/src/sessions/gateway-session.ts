@@ -1,5 +1,5 @@
 import type { PrincipalDto } from '@gatehouse/contracts';
-import { CompiledPermissions } from '@gatehouse/rbac';
+import type { CompiledPermissions } from '@gatehouse/rbac';
 import type { AedesClient } from '../broker/aedes.types';
 import type { MatcherLease, MatcherPool } from './matcher-pool.service';
 
@@ -15,8 +15,8 @@ export interface SessionCredential {
 /**
  * One MQTT connection's authorization state: the principal's compiled permissions (SPEC 3, "each
  * session holds its principal's compiled permissions"). Every hook reads it synchronously; a change
- * event swaps {@link permissions} for the new principal's matcher. With a {@link MatcherPool} the
- * matcher is shared with the other sessions of the principal (ADR 0100); {@link release} gives it back.
+ * event swaps {@link permissions} for the new principal's matcher, which the {@link MatcherPool} shares
+ * with the other sessions of the principal (ADR 0100); {@link release} gives it back.
  */
 export class GatewaySession {
   permissions: CompiledPermissions;
@@ -33,23 +33,12 @@ export class GatewaySession {
     readonly clientId: string,
     readonly credential: SessionCredential,
     principal: PrincipalDto,
-    private readonly pool?: MatcherPool,
+    private readonly pool: MatcherPool,
   ) {
     this.lease = this.acquire(principal);
     this.permissions = this.lease.permissions;
     this.publishPrefix = principal.mqttPublishPrefix ?? '';
     this.version = principal.permissionsVersion;
-  }
-
-  /**
-   * Compiles the principal's `mqtt` rules with its `${username}` / `${clientId}` values.
-   * @throws RbacError when a rule is invalid (fail closed: the caller refuses or ends the session)
-   */
-  static compile(principal: PrincipalDto, clientId: string): CompiledPermissions {
-    return CompiledPermissions.compile(
-      principal.permissions.filter((p) => p.context === 'mqtt'),
-      { username: principal.username, clientId },
-    );
   }
 
   /**
@@ -73,12 +62,7 @@ export class GatewaySession {
   }
 
   private acquire(principal: PrincipalDto): MatcherLease {
-    if (this.pool) return this.pool.acquire(principal, this.clientId);
-    return {
-      permissions: GatewaySession.compile(principal, this.clientId),
-      shared: false,
-      release: () => {},
-    };
+    return this.pool.acquire(principal, this.clientId);
   }
 
   /** The topic a PUBLISH of `topic` lands on: the publish prefix first (SPEC 1.3). */

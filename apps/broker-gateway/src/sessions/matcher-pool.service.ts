@@ -34,6 +34,8 @@ export class MatcherPool {
   private readonly live = new Map<string, Entry>();
   /** Entries with no session, oldest first. */
   private readonly idle = new Map<string, Entry>();
+  /** The idle keys of each user, so that a change event drops them without scanning {@link idle}. */
+  private readonly idleByUser = new Map<string, Set<string>>();
   /** What acquire derives from a principal object; the verification cache hands out the same object per user. */
   private readonly analysed = new WeakMap<PrincipalDto, Analysis>();
   private compiles = 0;
@@ -52,7 +54,7 @@ export class MatcherPool {
     let entry = this.live.get(key);
     if (!entry) {
       entry = this.idle.get(key);
-      if (entry) this.idle.delete(key);
+      if (entry) this.dropIdle(entry);
     }
     if (entry && !sameRules(entry, principal.username, rules)) {
       // Same version, other rules: never share across that; compile privately.
@@ -76,7 +78,8 @@ export class MatcherPool {
 
   /** Drops the idle matchers of a user (any change event): they would only match an outdated principal. */
   evictUser(userId: string): void {
-    for (const [key, e] of this.idle) if (e.userId === userId) this.idle.delete(key);
+    for (const key of this.idleByUser.get(userId) ?? []) this.idle.delete(key);
+    this.idleByUser.delete(userId);
   }
 
   /** Counters for tests and diagnostics. */
@@ -113,12 +116,21 @@ export class MatcherPool {
 
   private keepIdle(entry: Entry): void {
     if (this.config.matcherIdleMax === 0) return;
-    this.idle.delete(entry.key);
+    this.dropIdle(entry); // re-inserted last: most recently used
     this.idle.set(entry.key, entry);
+    let keys = this.idleByUser.get(entry.userId);
+    if (!keys) this.idleByUser.set(entry.userId, (keys = new Set()));
+    keys.add(entry.key);
     while (this.idle.size > this.config.matcherIdleMax) {
-      const oldest = this.idle.keys().next().value as string;
-      this.idle.delete(oldest);
+      this.dropIdle(this.idle.values().next().value as Entry);
     }
+  }
+
+  private dropIdle(entry: Entry): void {
+    if (!this.idle.delete(entry.key)) return;
+    const keys = this.idleByUser.get(entry.userId);
+    keys?.delete(entry.key);
+    if (keys?.size === 0) this.idleByUser.delete(entry.userId);
   }
 
   private compile(

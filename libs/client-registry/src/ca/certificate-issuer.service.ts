@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { CertificateService, UserService } from '@gatehouse/identity';
+import { CertificateService } from '@gatehouse/identity';
 import { CertificateAuthority, type IssuedCertificate } from './certificate-authority.service';
 import { parseAndVerifyCsr } from './csr';
 
@@ -14,13 +14,12 @@ export interface IssuedForUser extends IssuedCertificate {
 @Injectable()
 export class CertificateIssuer {
   constructor(
-    private readonly users: UserService,
     private readonly certificates: CertificateService,
     private readonly ca: CertificateAuthority,
   ) {}
 
-  async issueForUser(userId: string, csrPem: string): Promise<IssuedForUser> {
-    const user = await this.users.get(userId);
+  /** @param user - the user the certificate is for, as the caller loaded it (CN = its username) */
+  async issueForUser(user: { id: string; username: string }, csrPem: string): Promise<IssuedForUser> {
     const csr = await parseAndVerifyCsr(csrPem, user.username);
     const issued = await this.ca.issue(csr, user.username);
     await this.certificates.recordNow(user.id, issued);

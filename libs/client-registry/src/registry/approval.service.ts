@@ -7,7 +7,7 @@ import {
   UserService,
   type UserView,
 } from '@gatehouse/identity';
-import { inTransaction } from '@gatehouse/persistence';
+import { inTransaction, isCanonicalUuid } from '@gatehouse/persistence';
 import { DataSource, type EntityManager } from 'typeorm';
 import { parseAndVerifyCsr } from '../ca/csr';
 import { CertificateAuthority } from '../ca/certificate-authority.service';
@@ -26,8 +26,6 @@ export interface GrantResult {
   request: RegistrationRequestView;
   user: UserView;
 }
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * The administrator side of the client registry (SPEC 4): list requests, grant (creates the user with
@@ -71,7 +69,7 @@ export class ApprovalService {
 
   async get(id: string): Promise<RegistrationRequestView> {
     await sweepRequests(this.dataSource.manager, this.options.grantGraceSeconds);
-    const row = UUID.test(id)
+    const row = isCanonicalUuid(id.toLowerCase())
       ? await this.dataSource.getRepository(RegistrationRequestEntity).findOne({ where: { id } })
       : null;
     if (!row)
@@ -125,7 +123,7 @@ export class ApprovalService {
 
   /** Inside a transaction: the request, locked, and still pending and unexpired. */
   private async lockPending(m: EntityManager, id: string): Promise<RegistrationRequestEntity> {
-    if (!UUID.test(id))
+    if (!isCanonicalUuid(id.toLowerCase()))
       throw new ClientRegistryError('REGISTRY.REQUEST_NOT_FOUND', `registration request ${id} not found`);
     const r = await m
       .getRepository(RegistrationRequestEntity)
@@ -158,7 +156,7 @@ function decodeCursor(cursor: string): [string, string] {
     if (
       typeof p.a === 'string' &&
       typeof p.i === 'string' &&
-      UUID.test(p.i) &&
+      isCanonicalUuid(p.i.toLowerCase()) &&
       !Number.isNaN(Date.parse(p.a))
     )
       return [p.a, p.i];

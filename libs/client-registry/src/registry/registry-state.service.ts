@@ -1,13 +1,8 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { ClientRegistryError } from '../client-registry.error';
-import {
-  CLIENT_REGISTRY_OPTIONS,
-  type ClientRegistryOptions,
-  DEFAULT_UNLOCK_MS,
-  MAX_UNLOCK_MS,
-} from '../client-registry.options';
+import { DEFAULT_UNLOCK_MS, MAX_UNLOCK_MS } from '../client-registry.options';
 
 export interface RegistryStateView {
   state: 'locked' | 'unlocked';
@@ -18,10 +13,7 @@ export interface RegistryStateView {
 /** Locked (default) or unlocked until a time (SPEC 4); kept in the database, so it survives a restart. */
 @Injectable()
 export class RegistryStateService {
-  constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
-    @Inject(CLIENT_REGISTRY_OPTIONS) readonly options: ClientRegistryOptions,
-  ) {}
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
   async get(): Promise<RegistryStateView> {
     const rows: { unlocked_until: Date | null }[] = await this.dataSource.query(

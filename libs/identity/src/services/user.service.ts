@@ -260,9 +260,12 @@ async function selectUserViews(
             COALESCE((SELECT json_agg(json_build_object('fingerprint', c.fingerprint, 'serial', c.serial, 'notBefore', c.not_before,
                                                         'notAfter', c.not_after, 'revokedAt', c.revoked_at) ORDER BY c.created_at)
                         FROM user_certificates c WHERE c.user_id = u.id), '[]') AS certificates
-       FROM users u WHERE ${where} ORDER BY u.username${limit === undefined ? '' : ` LIMIT ${Math.trunc(limit)}`}`;
+       FROM users u WHERE ${where} ORDER BY u.username${limit === undefined ? '' : ` LIMIT $${params.length + 1}`}`;
+  // the limit is a parameter: one statement text per filter shape, whatever the page size (readQuery
+  // names a bounded number of statement texts)
+  const values = limit === undefined ? params : [...params, Math.trunc(limit)];
   const rows: UserViewRow[] =
-    on instanceof DataSource ? await readQuery(on, sql, params) : await on.query(sql, params);
+    on instanceof DataSource ? await readQuery(on, sql, values) : await on.query(sql, values);
   return rows.map((r) => ({
     id: r.id,
     username: r.username,

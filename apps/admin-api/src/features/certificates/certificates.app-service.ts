@@ -17,9 +17,9 @@ export class CertificatesAppService {
   ) {}
 
   async issue(session: AuthSession, userId: string, csr: string): Promise<IssuedForUser> {
-    await this.users.get(userId);
+    const user = await this.users.get(userId);
     await this.escalation.assertMayControl(session, userId);
-    return this.issuer.issueForUser(userId, csr);
+    return this.issuer.issueForUser(user, csr);
   }
 
   async revoke(userId: string, fingerprint: string): Promise<void> {

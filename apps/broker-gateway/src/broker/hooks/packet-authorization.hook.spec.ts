@@ -62,6 +62,7 @@ describe('PacketAuthorizationHook (SPEC 1.4, 3)', () => {
   let hook: PacketAuthorizationHook;
   let applier: PrincipalChangeApplier;
   let client: FakeClient;
+  let pool: MatcherPool;
   const asClient = (c: FakeClient): AedesClient => c as unknown as AedesClient;
 
   beforeAll(() => Logger.overrideLogger(false));
@@ -69,11 +70,12 @@ describe('PacketAuthorizationHook (SPEC 1.4, 3)', () => {
   beforeEach(() => {
     registry = new SessionRegistry();
     hook = new PacketAuthorizationHook(registry);
+    pool = new MatcherPool(loadGatewayConfig({}));
     applier = new PrincipalChangeApplier(
       registry,
       new VerificationCache(loadGatewayConfig({})),
       new ChangeClock(),
-      new MatcherPool(loadGatewayConfig({})),
+      pool,
     );
     client = new FakeClient();
     registry.add(
@@ -84,6 +86,7 @@ describe('PacketAuthorizationHook (SPEC 1.4, 3)', () => {
         'c1',
         { method: 'password' },
         principal(),
+        pool,
       ),
     );
   });
@@ -119,6 +122,7 @@ describe('PacketAuthorizationHook (SPEC 1.4, 3)', () => {
         'c2',
         { method: 'password' },
         principal({ mqttPublishPrefix: 'sensors/' }),
+        pool,
       ),
     );
     const r = publishResult(c, 'a/temp');
@@ -130,7 +134,7 @@ describe('PacketAuthorizationHook (SPEC 1.4, 3)', () => {
   it('PUBLISH: $SYS/ is never writable', () => {
     const c = new FakeClient();
     const p = principal({ permissions: [{ context: 'mqtt', resource: '$SYS/#', operation: 'readWrite' }] });
-    registry.add(new GatewaySession(asClient(c), 'u3', 'dev1', 'c3', { method: 'password' }, p));
+    registry.add(new GatewaySession(asClient(c), 'u3', 'dev1', 'c3', { method: 'password' }, p, pool));
     expect(publishResult(c, '$SYS/x').err).toBeInstanceOf(Error);
   });
 
@@ -196,6 +200,7 @@ describe('PacketAuthorizationHook (SPEC 1.4, 3)', () => {
         'c4',
         { method: 'token', tokenId: 't1' },
         principal(),
+        pool,
       ),
     );
     applier.apply({ userId: principal().userId, kind: 'token-revoked', tokenId: 't2' });
