@@ -390,5 +390,46 @@ describe('client registry, REST flow (SPEC 4)', () => {
         .set(auth())
         .expect(404);
     });
+
+    it('DELETE of a certificate needs every permission of its owner (ADR 0004): 403, and it stays valid', async () => {
+      const owner = (
+        await t.http
+          .post('/api/users')
+          .set(auth())
+          .send({
+            username: 'gateway-8',
+            password: PASSWORD,
+            permissions: [{ context: 'mqtt', resource: 'plant/#', operation: 'readWrite' }],
+          })
+          .expect(201)
+      ).body;
+      const key = await opensslCsr(dir, 'gateway-8');
+      const issued = await t.http
+        .post(`/api/users/${owner.id}/certificates`)
+        .set(auth())
+        .send({ csr: key.csr })
+        .expect(201);
+      await t.http
+        .post('/api/users')
+        .set(auth())
+        .send({
+          username: 'cert-operator',
+          password: PASSWORD,
+          permissions: [{ context: 'http', resource: '/api/users/#', operation: 'readWrite' }],
+        })
+        .expect(201);
+      const operator = await t.login('cert-operator', PASSWORD);
+      const refused = await t.http
+        .delete(`/api/users/${owner.id}/certificates/${issued.body.fingerprint}`)
+        .set({ authorization: `Bearer ${operator}` })
+        .expect(403);
+      expect(refused.body).toMatchObject({ code: 'AUTH.ESCALATION' });
+      const after = (await t.http.get(`/api/users/${owner.id}`).set(auth()).expect(200)).body;
+      expect(after.certificates[0].revokedAt).toBeNull();
+      await t.http
+        .delete(`/api/users/${owner.id}/certificates/${issued.body.fingerprint}`)
+        .set(auth())
+        .expect(204);
+    });
   });
 });

@@ -4,8 +4,9 @@ import { type AuthSession, CertificateService, UserService } from '@gatehouse/id
 import { EscalationGuard } from '../shared/escalation.service';
 
 /**
- * SPEC 2.3 certificate routes. Issuing a certificate hands out a credential of the user, so (like a
- * password change, ADR 0004) the caller must hold every effective permission of that user.
+ * SPEC 2.3 certificate routes. Issuing a certificate hands out a credential of the user, and revoking
+ * one cuts it off, so (like a password change or a token revocation, ADR 0004) the caller must hold
+ * every effective permission of that user.
  */
 @Injectable()
 export class CertificatesAppService {
@@ -22,8 +23,9 @@ export class CertificatesAppService {
     return this.issuer.issueForUser(user, csr);
   }
 
-  async revoke(userId: string, fingerprint: string): Promise<void> {
+  async revoke(session: AuthSession, userId: string, fingerprint: string): Promise<void> {
     await this.users.get(userId);
+    await this.escalation.assertMayControl(session, userId);
     await this.certificates.revoke(userId, fingerprint);
   }
 }

@@ -36,7 +36,11 @@ export class CertificatesController {
   @Delete(':id/certificates/:fingerprint')
   @HttpPermission()
   @HttpCode(204)
-  async revoke(@Param('id', uuid) id: string, @Param('fingerprint') fingerprint: string): Promise<void> {
-    await this.certificates.revoke(id, fingerprint);
+  async revoke(
+    @CurrentSession() s: AuthSession,
+    @Param('id', uuid) id: string,
+    @Param('fingerprint') fingerprint: string,
+  ): Promise<void> {
+    await this.certificates.revoke(s, id, fingerprint);
   }
 }
