@@ -65,3 +65,33 @@ describe('LoginLimiter (SPEC 2.1, ADR 0003; memory store)', () => {
     expect(await l.retryAfter('eve', '10.0.0.1@10.0.0.2')).toBe(0);
   });
 });
+
+describe('LoginLimiter: reporting and an unreachable Redis', () => {
+  it('tells once when a failure fills a limit', async () => {
+    const events: unknown[] = [];
+    const l = new LoginLimiter(
+      { ...defaultLoginLimits, perUsernameAndAddress: 2 },
+      new RateLimitStore({ redisUrl: null, keyPrefix: 'spec-report:' }),
+      (e) => events.push(e),
+    );
+    for (let i = 0; i < 3; i++) await l.recordFailure('frank', '10.0.0.1', true);
+    expect(events).toEqual([
+      expect.objectContaining({ limit: 'username-and-address', username: 'frank', address: '10.0.0.1' }),
+    ]);
+  });
+
+  it('counts in memory while Redis is unreachable, without throwing into the login', async () => {
+    const errors: string[] = [];
+    const store = new RateLimitStore({ redisUrl: 'redis://127.0.0.1:1', keyPrefix: 'spec-down:' }, (m) =>
+      errors.push(m),
+    );
+    expect(store.shared).toBe(true);
+    expect(await store.ready(300)).toBe(false);
+    const l = new LoginLimiter({ ...defaultLoginLimits, perUsernameAndAddress: 2 }, store);
+    for (let i = 0; i < 2; i++) await l.recordFailure('gina', '10.0.0.1', true);
+    expect(await l.retryAfter('gina', '10.0.0.1')).toBeGreaterThan(0);
+    expect(await l.retryAfter('gina', '10.0.0.2')).toBe(0);
+    await store.close();
+    expect(errors.join('\n')).toMatch(/rate-limit store \(Redis\)/);
+  });
+});

@@ -25,6 +25,15 @@ export const defaultLoginLimits: LoginLimitOptions = {
   knownAddressSeconds: 30 * 86_400,
 };
 
+/** Which limit a failure just filled (for a log line: the moment an attack becomes visible). */
+export interface LoginLimitReached {
+  limit: 'username-and-address' | 'username' | 'address';
+  username: string;
+  address: string;
+  /** How long that limit now refuses. */
+  seconds: number;
+}
+
 export interface LoginAttemptContext {
   /**
    * The caller already proved these exact credentials recently (the gateway's verification cache): the
@@ -53,6 +62,7 @@ export class LoginLimiter {
   constructor(
     private readonly limits: LoginLimitOptions,
     store: RateLimitStore,
+    private readonly onLimitReached: (event: LoginLimitReached) => void = () => undefined,
   ) {
     this.pair = store.limiter('login:pair:', limits.perUsernameAndAddress, limits.windowSeconds);
     this.user = store.limiter('login:user:', limits.perUsername, limits.windowSeconds);
@@ -88,11 +98,18 @@ export class LoginLimiter {
   /** Counts a failure; `existingUser` says whether the username exists (only those count per address). */
   async recordFailure(username: string, address: string | undefined, existingUser: boolean): Promise<void> {
     const addr = address ?? 'unknown';
-    await Promise.all([
+    const [pair, user, perAddress] = await Promise.all([
       this.pair.penalty(pairOf(username, addr)),
       this.user.penalty(userOf(username)),
-      existingUser ? this.address.penalty(addr) : Promise.resolve(),
+      existingUser ? this.address.penalty(addr) : Promise.resolve(null),
     ]);
+    const reached = (limit: LoginLimitReached['limit'], res: RateLimiterRes | null, max: number): void => {
+      if (res?.consumedPoints === max)
+        this.onLimitReached({ limit, username, address: addr, seconds: blockedFor(res, max) });
+    };
+    reached('username-and-address', pair, this.limits.perUsernameAndAddress);
+    reached('username', user, this.limits.perUsername);
+    reached('address', perAddress, this.limits.perAddress);
   }
 
   /**

@@ -16,7 +16,11 @@ export class LoginThrottle implements OnModuleInit, OnApplicationShutdown {
 
   constructor(@Inject(IDENTITY_OPTIONS) options: IdentityOptions) {
     this.store = new RateLimitStore(options.rateLimitStore, (m) => this.logger.warn(m));
-    this.limiter = new LoginLimiter(options.loginLimits, this.store);
+    this.limiter = new LoginLimiter(options.loginLimits, this.store, (e) =>
+      this.logger.warn(
+        `failed logins limit per ${e.limit} reached: username ${JSON.stringify(e.username)} from ${e.address}; refused for ${e.seconds} s`,
+      ),
+    );
   }
 
   async onModuleInit(): Promise<void> {

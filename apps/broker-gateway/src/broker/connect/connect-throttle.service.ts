@@ -23,7 +23,11 @@ export class ConnectThrottle implements OnModuleInit, OnApplicationShutdown {
       { redisUrl: config.redisUrl, keyPrefix: config.rateLimitRedisPrefix },
       (m) => this.logger.warn(m),
     );
-    this.limiter = new LoginLimiter(config.connectLimits, this.store);
+    this.limiter = new LoginLimiter(config.connectLimits, this.store, (e) =>
+      this.logger.warn(
+        `failed CONNECTs limit per ${e.limit} reached: username ${JSON.stringify(e.username)} from ${e.address}; refused for ${e.seconds} s`,
+      ),
+    );
   }
 
   async onModuleInit(): Promise<void> {
