@@ -15,6 +15,7 @@ const sharedEnv = (): Record<string, string> => ({
   REDIS_URL,
   RATE_LIMIT_REDIS_PREFIX: `test-${randomBytes(6).toString('hex')}:`,
   LOGIN_FAILURES_PER_USERNAME: '12',
+  LOGIN_FAILURES_PER_ADDRESS: '20',
 });
 
 describe('REDIS_URL: two admin-api instances share the failed-login counters', () => {
@@ -72,6 +73,17 @@ describe('REDIS_URL: a gateway reads the counters admin-api keeps', () => {
       );
     expect(await connackFrom('127.0.0.7', port, { username: 'counted-once', password: PASSWORD })).toBe(5);
     expect(await connackFrom('127.0.0.8', port, { username: 'counted-once', password: PASSWORD })).toBe(0);
+  });
+
+  it('an address over its ceiling (shared counter): a fresh username is refused, cached credentials get in', async () => {
+    const victims = ['rs-0', 'rs-1', 'rs-2', 'rs-3', 'rs-4', 'rs-fresh', 'rs-cached'];
+    for (const v of victims) await stack.rest.createUser({ username: v, password: PASSWORD });
+    expect(await connackFrom('127.0.0.12', port, { username: 'rs-cached', password: PASSWORD })).toBe(0);
+    for (const v of victims.slice(0, 5))
+      for (let j = 0; j < 4; j++)
+        expect((await loginFrom('127.0.0.11', stack.admin.httpUrl, v, `Common-pass-${j}`)).status).toBe(401);
+    expect(await connackFrom('127.0.0.11', port, { username: 'rs-fresh', password: PASSWORD })).toBe(5);
+    expect(await connackFrom('127.0.0.11', port, { username: 'rs-cached', password: PASSWORD })).toBe(0);
   });
 
   it('failed HTTP logins block the pair on MQTT, decided by the gateway itself (admin-api stopped)', async () => {
