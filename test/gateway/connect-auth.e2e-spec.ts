@@ -38,7 +38,7 @@ describe('broker gateway: CONNECT (SPEC 3)', () => {
   };
 
   beforeAll(async () => {
-    stack = await startGatewayStack({ gatewayEnv: { MQTT_CONNECT_MAX_FAILURES_PER_USERNAME: '3' } });
+    stack = await startGatewayStack({ gatewayEnv: { LOGIN_FAILURES_PER_USERNAME: '3' } });
     e = { kind: 'tcp', port: stack.gateway.ports.mqtt };
     witness = await connectClient(e, { username: ADMIN_USERNAME, password: ADMIN_PASSWORD });
     witnessInbox = new Inbox(witness);

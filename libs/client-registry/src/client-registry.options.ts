@@ -1,3 +1,5 @@
+import type { RateLimitStoreOptions } from '@gatehouse/contracts';
+
 /** The Gatehouse CA (SPEC 4 "Certificates"). */
 export interface CertificateAuthorityOptions {
   /** Operator-supplied CA certificate and key (PEM); both or neither. Otherwise a CA is created on first start. */
@@ -25,6 +27,8 @@ export interface ClientRegistryOptions {
   /** Registration attempts (REST and MQTT) per client IP within the window. */
   registerLimitPerIp: number;
   registerLimitWindowSeconds: number;
+  /** Where that counter lives: Redis (`REDIS_URL`, shared by every admin-api) or memory. */
+  rateLimitStore: RateLimitStoreOptions;
   /** No new request is recorded while this many are pending (a flood cannot fill the database). */
   maxPendingRequests: number;
   ca: CertificateAuthorityOptions;

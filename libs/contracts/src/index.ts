@@ -7,4 +7,5 @@ export * from './validate-message';
 export * from './transport';
 export * from './log-levels';
 export * from './registry.dto';
-export * from './failure-limiter';
+export * from './rate-limit-store';
+export * from './login-limiter';

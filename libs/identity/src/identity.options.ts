@@ -1,4 +1,8 @@
-import type { PrincipalChangedEventDto } from '@gatehouse/contracts';
+import type {
+  LoginLimitOptions,
+  PrincipalChangedEventDto,
+  RateLimitStoreOptions,
+} from '@gatehouse/contracts';
 
 /** Connectware's PASSWORD_POLICY shape: minimum length and minimum counts of character classes. */
 export interface PasswordPolicyOptions {
@@ -9,14 +13,6 @@ export interface PasswordPolicyOptions {
   symbol?: number;
 }
 
-export interface LoginLimitOptions {
-  /** Failures allowed per username within the window (SPEC 2.1: 10 per 15 minutes). */
-  maxFailuresPerUsername: number;
-  /** Failures allowed per client IP within the window (many usernames from one address). */
-  maxFailuresPerIp: number;
-  windowSeconds: number;
-}
-
 export interface IdentityOptions {
   passwordPolicy: PasswordPolicyOptions;
   adminUsername: string;
@@ -24,7 +20,10 @@ export interface IdentityOptions {
   adminPassword?: string;
   /** Lifetime of a login token without `expireTimeInHours`. */
   sessionTokenHours: number;
+  /** Failed-login limits (SPEC 2.1, ADR 0003). */
   loginLimits: LoginLimitOptions;
+  /** Where their counters live: Redis (`REDIS_URL`, shared with the gateways) or memory. */
+  rateLimitStore: RateLimitStoreOptions;
   /** Issuer claim of the JWTs. */
   tokenIssuer: string;
 }
@@ -55,9 +54,3 @@ export interface RegistrationAttemptSink {
   recordMqttAttempt(attempt: RegistrationAttempt): Promise<boolean>;
 }
 export const REGISTRATION_ATTEMPT_SINK = Symbol('REGISTRATION_ATTEMPT_SINK');
-
-export const defaultLoginLimits: LoginLimitOptions = {
-  maxFailuresPerUsername: 10,
-  maxFailuresPerIp: 100,
-  windowSeconds: 900,
-};

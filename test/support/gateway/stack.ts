@@ -31,6 +31,8 @@ export interface GatewayStack {
 
 export interface StackOptions {
   gatewayEnv?: Record<string, string>;
+  /** Added to admin-api's environment (e.g. the failed-login limits). */
+  adminEnv?: Record<string, string>;
 }
 
 /** admin-api's environment for the test stacks: free ports, the test database, the fixed admin. */
@@ -68,7 +70,10 @@ export function gatewayEnvFor(
 export async function startGatewayStack(opts: StackOptions = {}): Promise<GatewayStack> {
   const dataDir = await mkdtemp(join(tmpdir(), 'gatehouse-gw-e2e-'));
   const db: TestDatabase = await createTestDatabase();
-  const admin = await createAdminApi(adminEnvFor(db, 'tcp://127.0.0.1:0'), { logger: ['error'] });
+  const admin = await createAdminApi(
+    { ...adminEnvFor(db, 'tcp://127.0.0.1:0'), ...opts.adminEnv },
+    { logger: ['error'] },
+  );
   let gateway: BrokerGateway;
   try {
     gateway = await createBrokerGateway(gatewayEnvFor(admin, dataDir, opts.gatewayEnv));

@@ -1,3 +1,4 @@
+import 'reflect-metadata';
 import { ConfigError, loadAdminApiConfig } from './admin-api.config';
 
 describe('loadAdminApiConfig', () => {
@@ -20,9 +21,40 @@ describe('loadAdminApiConfig', () => {
     [{ ADMIN_USERNAME: 'a b' }, 'ADMIN_USERNAME'],
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
     [{ TRANSPORT_URL: 'http://x' }, 'TRANSPORT_URL'],
+    [{ REDIS_URL: 'http://127.0.0.1:6379' }, 'REDIS_URL'],
+    [{ REDIS_URL: 'not a url' }, 'REDIS_URL'],
+    [{ RATE_LIMIT_REDIS_PREFIX: 'a b' }, 'RATE_LIMIT_REDIS_PREFIX'],
+    [{ LOGIN_FAILURES_PER_USERNAME_AND_ADDRESS: '0' }, 'LOGIN_FAILURES_PER_USERNAME_AND_ADDRESS'],
+    [{ LOGIN_FAILURES_PER_USERNAME: 'many' }, 'LOGIN_FAILURES_PER_USERNAME'],
+    [{ LOGIN_FAILURES_PER_ADDRESS: '-1' }, 'LOGIN_FAILURES_PER_ADDRESS'],
+    [{ LOGIN_FAILURE_WINDOW_SECONDS: '86401' }, 'LOGIN_FAILURE_WINDOW_SECONDS'],
+    [{ LOGIN_KNOWN_ADDRESS_DAYS: '0' }, 'LOGIN_KNOWN_ADDRESS_DAYS'],
   ])('%j stops the start naming %s', (env, variable) => {
     expect(() => loadAdminApiConfig(env)).toThrow(ConfigError);
     expect(() => loadAdminApiConfig(env)).toThrow(new RegExp(`^${variable}:`));
+  });
+
+  it('has the SPEC 2.1 failed-login limits by default, counters in memory; reads REDIS_URL and the limits', () => {
+    const d = loadAdminApiConfig({});
+    expect(d.identity.loginLimits).toEqual({
+      perUsernameAndAddress: 10,
+      perUsername: 100,
+      perAddress: 100,
+      windowSeconds: 900,
+      knownAddressSeconds: 30 * 86_400,
+    });
+    expect(d.redisUrl).toBeNull();
+    expect(d.identity.rateLimitStore).toEqual({ redisUrl: null, keyPrefix: 'gatehouse:' });
+    const c = loadAdminApiConfig({
+      REDIS_URL: 'redis://127.0.0.1:6379/3',
+      RATE_LIMIT_REDIS_PREFIX: 'site-a:',
+      LOGIN_FAILURES_PER_USERNAME_AND_ADDRESS: '5',
+      LOGIN_FAILURES_PER_ADDRESS: '1000',
+    });
+    expect(c.identity.rateLimitStore).toEqual({ redisUrl: 'redis://127.0.0.1:6379/3', keyPrefix: 'site-a:' });
+    expect(c.clientRegistry.rateLimitStore).toEqual(c.identity.rateLimitStore);
+    expect(c.identity.loginLimits.perUsernameAndAddress).toBe(5);
+    expect(c.identity.loginLimits.perAddress).toBe(1000);
   });
 
   it('reads PASSWORD_POLICY in the Connectware shape', () => {

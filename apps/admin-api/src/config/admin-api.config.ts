@@ -1,8 +1,14 @@
 import { resolve } from 'node:path';
 import type { ClientRegistryOptions } from '@gatehouse/client-registry';
-import { defaultLoginLimits, type IdentityOptions, type PasswordPolicyOptions } from '@gatehouse/identity';
+import type { IdentityOptions, PasswordPolicyOptions } from '@gatehouse/identity';
 import type { DatabaseOptions } from '@gatehouse/persistence';
-import { isLogLevel, LOG_LEVELS } from '@gatehouse/contracts';
+import {
+  defaultLoginLimits,
+  isLogLevel,
+  LOG_LEVELS,
+  type LoginLimitOptions,
+  type RateLimitStoreOptions,
+} from '@gatehouse/contracts';
 
 /** A configuration value that is wrong: the start stops with a message naming the variable. */
 export class ConfigError extends Error {
@@ -21,6 +27,8 @@ export interface AdminApiConfig {
   dataDir: string;
   database: DatabaseOptions;
   transportUrl: string | undefined;
+  /** `REDIS_URL`: the rate-limit counters (failed logins, registrations) shared with every instance. */
+  redisUrl: string | null;
   identity: IdentityOptions;
   clientRegistry: ClientRegistryOptions;
   logLevel: string;
@@ -52,10 +60,53 @@ function parseInteger(
   return Number(raw);
 }
 
+/** `REDIS_URL`: `redis://host:port[/db]` or `rediss://`; unset → null. */
+export function parseRedisUrl(env: Record<string, string | undefined>, name: string): string | null {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return null;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(name, 'must be a redis://host:port[/db] or rediss:// URL');
+  }
+  if ((url.protocol !== 'redis:' && url.protocol !== 'rediss:') || !url.hostname)
+    throw new ConfigError(name, `must be a redis://host:port[/db] or rediss:// URL, got "${url.protocol}"`);
+  return raw;
+}
+
+/** `RATE_LIMIT_REDIS_PREFIX`: every instance that shares the counters uses the same prefix. */
+function parseRateLimitStore(env: Record<string, string | undefined>): RateLimitStoreOptions {
+  const keyPrefix = env.RATE_LIMIT_REDIS_PREFIX || 'gatehouse:';
+  if (!/^[A-Za-z0-9_.:-]{1,64}$/.test(keyPrefix))
+    throw new ConfigError('RATE_LIMIT_REDIS_PREFIX', 'must be 1..64 characters of A-Z a-z 0-9 _ . : -');
+  return { redisUrl: parseRedisUrl(env, 'REDIS_URL'), keyPrefix };
+}
+
+/** Failed-login limits (SPEC 2.1, ADR 0003); the gateways read the same variables. */
+function parseLoginLimits(env: Record<string, string | undefined>): LoginLimitOptions {
+  const d = defaultLoginLimits;
+  return {
+    perUsernameAndAddress: parseInteger(
+      env,
+      'LOGIN_FAILURES_PER_USERNAME_AND_ADDRESS',
+      d.perUsernameAndAddress,
+      1,
+      1_000_000,
+    ),
+    perUsername: parseInteger(env, 'LOGIN_FAILURES_PER_USERNAME', d.perUsername, 1, 1_000_000),
+    perAddress: parseInteger(env, 'LOGIN_FAILURES_PER_ADDRESS', d.perAddress, 1, 1_000_000),
+    windowSeconds: parseInteger(env, 'LOGIN_FAILURE_WINDOW_SECONDS', d.windowSeconds, 1, 86_400),
+    knownAddressSeconds:
+      parseInteger(env, 'LOGIN_KNOWN_ADDRESS_DAYS', d.knownAddressSeconds / 86_400, 1, 3650) * 86_400,
+  };
+}
+
 /** Client registry and Gatehouse CA settings (SPEC 4); every name is checked and named on error. */
 function parseClientRegistry(
   env: Record<string, string | undefined>,
   dataDir: string,
+  rateLimitStore: RateLimitStoreOptions,
 ): ClientRegistryOptions {
   const certFile = env.CA_CERT_FILE || undefined;
   const keyFile = env.CA_KEY_FILE || undefined;
@@ -75,6 +126,7 @@ function parseClientRegistry(
     registerLimitPerIp: parseInteger(env, 'CLIENT_REGISTRY_RATE_LIMIT_PER_IP', 60, 1, 1_000_000),
     registerLimitWindowSeconds: parseInteger(env, 'CLIENT_REGISTRY_RATE_LIMIT_WINDOW_SECONDS', 60, 1, 86_400),
     maxPendingRequests: parseInteger(env, 'CLIENT_REGISTRY_MAX_PENDING', 1000, 1, 1_000_000),
+    rateLimitStore,
     ca: {
       ...(certFile && keyFile ? { certFile: resolve(certFile), keyFile: resolve(keyFile) } : {}),
       ...(keyPassphrase ? { keyPassphrase } : {}),
@@ -133,20 +185,23 @@ export function loadAdminApiConfig(env: Record<string, string | undefined> = pro
   if (transportUrl && !/^(tcp|nats):\/\//.test(transportUrl)) {
     throw new ConfigError('TRANSPORT_URL', 'must be tcp://host:port or nats://host:port');
   }
+  const rateLimitStore = parseRateLimitStore(env);
   return {
     httpPort: parsePort(env, 'HTTP_PORT', 3000),
     httpHost: env.HTTP_HOST || '0.0.0.0',
     dataDir,
     database: { databaseUrl, dataDir },
     transportUrl,
+    redisUrl: rateLimitStore.redisUrl,
     logLevel,
-    clientRegistry: parseClientRegistry(env, dataDir),
+    clientRegistry: parseClientRegistry(env, dataDir, rateLimitStore),
     identity: {
       passwordPolicy: parsePolicy(env.PASSWORD_POLICY),
       adminUsername,
       adminPassword: env.ADMIN_PASSWORD || undefined,
       sessionTokenHours: 12,
-      loginLimits: defaultLoginLimits,
+      loginLimits: parseLoginLimits(env),
+      rateLimitStore,
       tokenIssuer: 'gatehouse',
     },
   };

@@ -1,3 +1,4 @@
+import 'reflect-metadata';
 import { ConfigError, loadAdminApiConfig } from './admin-api.config';
 
 describe('client registry and CA configuration (SPEC 4, 7)', () => {

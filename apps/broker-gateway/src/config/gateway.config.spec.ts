@@ -20,6 +20,9 @@ describe('loadGatewayConfig (SPEC 7)', () => {
       'redis://127.0.0.1:6379/2',
     );
     expect(c.transport).toMatchObject({ kind: 'tcp', host: '127.0.0.1', port: 3001 });
+    // The same failed-login limits and variables as admin-api (SPEC 2.1).
+    expect(c.connectLimits).toMatchObject({ perUsernameAndAddress: 10, perUsername: 100, perAddress: 100 });
+    expect(c.rateLimitRedisPrefix).toBe('gatehouse:');
     expect(c.dataDir).toMatch(/data$/);
   });
 
@@ -43,6 +46,9 @@ describe('loadGatewayConfig (SPEC 7)', () => {
     ['REDIS_URL', { REDIS_URL: 'not a url' }],
     ['MQTT_AUTH_QUEUE_MAX', { MQTT_AUTH_QUEUE_MAX: '-5' }],
     ['MQTT_MATCHER_IDLE_MAX', { MQTT_MATCHER_IDLE_MAX: 'many' }],
+    ['LOGIN_FAILURES_PER_USERNAME_AND_ADDRESS', { LOGIN_FAILURES_PER_USERNAME_AND_ADDRESS: '0' }],
+    ['LOGIN_FAILURES_PER_ADDRESS', { LOGIN_FAILURES_PER_ADDRESS: 'lots' }],
+    ['RATE_LIMIT_REDIS_PREFIX', { RATE_LIMIT_REDIS_PREFIX: 'a b' }],
   ])('a wrong value stops the start naming %s', (variable, env) => {
     let err: unknown;
     try {

@@ -6,6 +6,8 @@ import {
   parseTransportUrl,
   isLogLevel,
   LOG_LEVELS,
+  defaultLoginLimits,
+  type LoginLimitOptions,
 } from '@gatehouse/contracts';
 
 /** A configuration value that is wrong: the start stops with a message naming the variable (SPEC 7). */
@@ -22,14 +24,6 @@ export class GatewayConfigError extends Error {
 export interface TlsFilesConfig {
   certFile: string;
   keyFile: string;
-}
-
-export interface ConnectLimitsConfig {
-  /** Failed CONNECTs allowed per username within the window (same budget as HTTP logins, SPEC 2.1). */
-  maxFailuresPerUsername: number;
-  /** Failed CONNECTs allowed per client IP within the window. */
-  maxFailuresPerIp: number;
-  windowSeconds: number;
 }
 
 export interface GatewayConfig {
@@ -75,7 +69,10 @@ export interface GatewayConfig {
   authQueueMax: number;
   /** Shared compiled matchers kept while no session uses them (reconnects reuse them; ADR 0100). */
   matcherIdleMax: number;
-  connectLimits: ConnectLimitsConfig;
+  /** Failed-login limits, the same variables and budget as admin-api's (SPEC 2.1, ADR 0003). */
+  connectLimits: LoginLimitOptions;
+  /** `RATE_LIMIT_REDIS_PREFIX`: the prefix of admin-api's counters in Redis (with `REDIS_URL`). */
+  rateLimitRedisPrefix: string;
   logLevel: string;
 }
 
@@ -86,6 +83,35 @@ type Env = Record<string, string | undefined>;
 function text(env: Env, name: string): string | undefined {
   const raw = env[name];
   return raw === undefined || raw.trim() === '' ? undefined : raw.trim();
+}
+
+/** The failed-login limits: the same names and defaults as admin-api (SPEC 2.1, ADR 0003). */
+function loginLimits(env: Env): LoginLimitOptions {
+  const d = defaultLoginLimits;
+  return {
+    perUsernameAndAddress: integer(
+      env,
+      'LOGIN_FAILURES_PER_USERNAME_AND_ADDRESS',
+      d.perUsernameAndAddress,
+      1,
+      1_000_000,
+    ),
+    perUsername: integer(env, 'LOGIN_FAILURES_PER_USERNAME', d.perUsername, 1, 1_000_000),
+    perAddress: integer(env, 'LOGIN_FAILURES_PER_ADDRESS', d.perAddress, 1, 1_000_000),
+    windowSeconds: integer(env, 'LOGIN_FAILURE_WINDOW_SECONDS', d.windowSeconds, 1, 86_400),
+    knownAddressSeconds:
+      integer(env, 'LOGIN_KNOWN_ADDRESS_DAYS', d.knownAddressSeconds / 86_400, 1, 3650) * 86_400,
+  };
+}
+
+function rateLimitPrefix(env: Env): string {
+  const prefix = text(env, 'RATE_LIMIT_REDIS_PREFIX') ?? 'gatehouse:';
+  if (!/^[A-Za-z0-9_.:-]{1,64}$/.test(prefix))
+    throw new GatewayConfigError(
+      'RATE_LIMIT_REDIS_PREFIX',
+      'must be 1..64 characters of A-Z a-z 0-9 _ . : -',
+    );
+  return prefix;
 }
 
 function redisUrl(env: Env, name: string): string | null {
@@ -183,11 +209,8 @@ export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
     listenBacklog: integer(env, 'MQTT_LISTEN_BACKLOG', 4096, 1, 65_535),
     authQueueMax: integer(env, 'MQTT_AUTH_QUEUE_MAX', 10_000, 0, 1_000_000),
     matcherIdleMax: integer(env, 'MQTT_MATCHER_IDLE_MAX', 1000, 0, 1_000_000),
-    connectLimits: {
-      maxFailuresPerUsername: integer(env, 'MQTT_CONNECT_MAX_FAILURES_PER_USERNAME', 10, 1, 1_000_000),
-      maxFailuresPerIp: integer(env, 'MQTT_CONNECT_MAX_FAILURES_PER_IP', 100, 1, 1_000_000),
-      windowSeconds: integer(env, 'MQTT_CONNECT_FAILURE_WINDOW_SECONDS', 900, 1, 86_400),
-    },
+    connectLimits: loginLimits(env),
+    rateLimitRedisPrefix: rateLimitPrefix(env),
     logLevel,
   };
 }

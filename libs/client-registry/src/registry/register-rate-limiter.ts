@@ -1,23 +1,36 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { RateLimitStore } from '@gatehouse/contracts';
+import { RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import { ClientRegistryError } from '../client-registry.error';
 import { CLIENT_REGISTRY_OPTIONS, type ClientRegistryOptions } from '../client-registry.options';
 
-const MAX_TRACKED = 100_000;
-
 /**
- * Registration attempts (REST calls and recorded MQTT CONNECTs) per client IP in a fixed window: the
- * public register route costs an argon2 hash, so it is limited before any work is done. In memory,
- * per instance (like the login limits, ADR 0003).
+ * Registration attempts (REST calls and recorded MQTT CONNECTs) per client IP in a fixed window
+ * (`rate-limiter-flexible`): the public register route costs an argon2 hash, so it is limited before any
+ * work is done. In Redis when `REDIS_URL` is set (shared by every admin-api), else in memory (ADR 0003).
  */
 @Injectable()
-export class RegisterRateLimiter {
-  private readonly windows = new Map<string, { count: number; startedAt: number }>();
+export class RegisterRateLimiter implements OnApplicationShutdown {
+  private readonly logger = new Logger('RegisterRateLimiter');
+  private readonly store: RateLimitStore;
+  private readonly limiter: RateLimiterAbstract;
 
-  constructor(@Inject(CLIENT_REGISTRY_OPTIONS) private readonly options: ClientRegistryOptions) {}
+  constructor(@Inject(CLIENT_REGISTRY_OPTIONS) options: ClientRegistryOptions) {
+    this.store = new RateLimitStore(options.rateLimitStore, (m) => this.logger.warn(m));
+    this.limiter = this.store.limiter(
+      'register:ip:',
+      options.registerLimitPerIp,
+      options.registerLimitWindowSeconds,
+    );
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.store.close();
+  }
 
   /** Counts one attempt; throws REGISTRY.RATE_LIMITED (with Retry-After) past the limit. */
-  hit(ip: string | undefined, now = Date.now()): void {
-    const retryAfter = this.tryHit(ip, now);
+  async hit(ip: string | undefined): Promise<void> {
+    const retryAfter = await this.tryHit(ip);
     if (retryAfter > 0)
       throw new ClientRegistryError(
         'REGISTRY.RATE_LIMITED',
@@ -27,22 +40,13 @@ export class RegisterRateLimiter {
   }
 
   /** Counts one attempt; answers 0 when allowed, else the seconds until the window ends. */
-  tryHit(ip: string | undefined, now = Date.now()): number {
-    const key = ip ?? 'unknown';
-    const windowMs = this.options.registerLimitWindowSeconds * 1000;
-    let w = this.windows.get(key);
-    if (w && now - w.startedAt >= windowMs) {
-      this.windows.delete(key);
-      w = undefined;
+  async tryHit(ip: string | undefined): Promise<number> {
+    try {
+      await this.limiter.consume(ip ?? 'unknown');
+      return 0;
+    } catch (err) {
+      if (err instanceof RateLimiterRes) return Math.max(1, Math.ceil(err.msBeforeNext / 1000));
+      throw err;
     }
-    if (!w) {
-      if (this.windows.size >= MAX_TRACKED) this.windows.delete(this.windows.keys().next().value as string);
-      w = { count: 0, startedAt: now };
-      this.windows.set(key, w);
-    }
-    if (w.count >= this.options.registerLimitPerIp)
-      return Math.max(1, Math.ceil((w.startedAt + windowMs - now) / 1000));
-    w.count++;
-    return 0;
   }
 }

@@ -68,7 +68,7 @@ export class RegistrationService implements RegistrationAttemptSink {
   ) {}
 
   async register(input: RegisterInput): Promise<RegisterOutcome> {
-    this.limiter.hit(input.ip);
+    await this.limiter.hit(input.ip);
     if (input.password === undefined && input.csr === undefined) {
       throw new ClientRegistryError(
         'REGISTRY.INVALID_REQUEST',
@@ -145,7 +145,7 @@ export class RegistrationService implements RegistrationAttemptSink {
       a.password.length > 256
     )
       return false;
-    if (this.limiter.tryHit(a.remoteAddress) > 0) return false;
+    if ((await this.limiter.tryHit(a.remoteAddress)) > 0) return false;
     const m = this.dataSource.manager;
     await sweepRequests(m, this.options.grantGraceSeconds);
     const pending = await latestWithHash(m, a.username, 'pending');

@@ -69,16 +69,17 @@ export class AuthService {
 
   /**
    * Unknown user, wrong password and a user without the password grant answer the same error
-   * after the same argon2 work (no enumeration). Failures count per username and per IP.
+   * after the same argon2 work (no enumeration). Failures count per (username, address), per username
+   * and, against existing usernames only, per address (ADR 0003).
    */
   async login(input: LoginInput): Promise<IssuedToken> {
-    this.throttle.assertAllowed(input.username, input.ip);
-    const user = await this.verifyPassword(input.username, input.password);
+    await this.throttle.assertAllowed(input.username, input.ip);
+    const { user, exists } = await this.verifyPasswordOf(input.username, input.password);
     if (!user || !user.enabled) {
-      this.throttle.recordFailure(input.username, input.ip);
+      await this.throttle.recordFailure(input.username, input.ip, exists);
       throw new IdentityError('IDENTITY.INVALID_CREDENTIALS', INVALID);
     }
-    this.throttle.recordSuccess(input.username);
+    await this.throttle.recordSuccess(input.username, input.ip);
     await this.dataSource.getRepository(UserEntity).update({ id: user.id }, { lastLoginAt: new Date() });
     return this.tokens.issue(user.id, { expireTimeInHours: input.expireTimeInHours, label: input.label });
   }
@@ -109,11 +110,8 @@ export class AuthService {
    * pending registration request (SPEC 4, MQTT flow) and answered `pending-registration`.
    */
   async authenticateMqtt(req: AuthenticateRequestDto): Promise<AuthenticateResultDto> {
-    try {
-      this.throttle.assertAllowed(req.username, req.remoteAddress);
-    } catch {
+    if ((await this.throttle.retryAfter(req.username, req.remoteAddress)) > 0)
       return { outcome: 'rate-limited' };
-    }
     const password = req.password ?? '';
     let userId: string | undefined;
     let method: 'password' | 'token' | 'certificate' = 'password';
@@ -125,7 +123,7 @@ export class AuthService {
         userId = cert.userId;
         method = 'certificate';
       } else if (!req.password) {
-        this.throttle.recordFailure(req.username, req.remoteAddress);
+        await this.throttle.recordFailure(req.username, req.remoteAddress, false);
         return { outcome: 'bad-credentials' };
       }
     }
@@ -146,7 +144,7 @@ export class AuthService {
       if (!user) {
         if (!exists && password && (await this.recordRegistrationAttempt(req, password)))
           return { outcome: 'pending-registration' };
-        this.throttle.recordFailure(req.username, req.remoteAddress);
+        await this.throttle.recordFailure(req.username, req.remoteAddress, exists);
         return { outcome: 'bad-credentials' };
       }
       userId = user.id;
@@ -154,7 +152,7 @@ export class AuthService {
     const principal = await this.principals.principal(userId);
     if (!principal) return { outcome: 'bad-credentials' };
     if (!principal.enabled) return { outcome: 'not-authorized' };
-    this.throttle.recordSuccess(req.username);
+    await this.throttle.recordSuccess(req.username, req.remoteAddress);
     return {
       outcome: 'ok',
       principal,
@@ -176,12 +174,10 @@ export class AuthService {
     });
   }
 
-  /** The user if the password is right and the user may use a password; null otherwise. */
-  private async verifyPassword(username: string, password: string): Promise<UserEntity | null> {
-    return (await this.verifyPasswordOf(username, password)).user;
-  }
-
-  /** Like {@link verifyPassword}, and whether the username exists at all (after the same argon2 work). */
+  /**
+   * The user if the password is right and the user may use a password (null otherwise), and whether the
+   * username exists at all (after the same argon2 work, so that the answer does not tell).
+   */
   private async verifyPasswordOf(
     username: string,
     password: string,

@@ -1,23 +1,55 @@
-import { Inject, Injectable } from '@nestjs/common';
-import { FailureLimiter } from '@gatehouse/contracts';
+import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { LoginLimiter, RateLimitStore } from '@gatehouse/contracts';
 import { IdentityError } from '../identity.error';
 import { IDENTITY_OPTIONS, type IdentityOptions } from '../identity.options';
 
 /**
- * Failed-login limits per username and per client IP in a fixed window (SPEC 2.1, ADR 0003). A
- * lock-out lasts at most until the window that started with the first failure ends, so the limit
- * cannot keep a legitimate user out for longer than the window. In memory, per instance.
+ * Failed-login limits of admin-api (SPEC 2.1, ADR 0003): per (username, client address), per username
+ * and per address ({@link LoginLimiter}), for HTTP logins and the MQTT CONNECTs the gateways forward.
+ * In Redis when `REDIS_URL` is set (shared by every admin-api and gateway using it), else in memory.
  */
 @Injectable()
-export class LoginThrottle extends FailureLimiter {
+export class LoginThrottle implements OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger('LoginThrottle');
+  private readonly store: RateLimitStore;
+  private readonly limiter: LoginLimiter;
+
   constructor(@Inject(IDENTITY_OPTIONS) options: IdentityOptions) {
-    super(options.loginLimits);
+    this.store = new RateLimitStore(options.rateLimitStore, (m) => this.logger.warn(m));
+    this.limiter = new LoginLimiter(options.loginLimits, this.store, (e) =>
+      this.logger.warn(
+        `failed logins limit per ${e.limit} reached: username ${JSON.stringify(e.username)} from ${e.address}; refused for ${e.seconds} s`,
+      ),
+    );
   }
 
-  /** Throws IDENTITY.RATE_LIMITED with Retry-After when either key is over its limit. */
-  assertAllowed(username: string, ip: string | undefined, now = Date.now()): void {
-    const retryAfter = this.retryAfter(username, ip, now);
+  async onModuleInit(): Promise<void> {
+    if (!(await this.store.ready()))
+      this.logger.warn('Redis not ready: failed logins are counted in memory until it is');
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.store.close();
+  }
+
+  /** Seconds until `username` may try again from `ip`; 0 when it may now. */
+  retryAfter(username: string, ip: string | undefined): Promise<number> {
+    return this.limiter.retryAfter(username, ip);
+  }
+
+  /** Throws IDENTITY.RATE_LIMITED with Retry-After when a limit applies to this attempt. */
+  async assertAllowed(username: string, ip: string | undefined): Promise<void> {
+    const retryAfter = await this.retryAfter(username, ip);
     if (retryAfter > 0)
       throw new IdentityError('IDENTITY.RATE_LIMITED', 'too many failed logins; try again later', retryAfter);
+  }
+
+  /** `existingUser`: only failures against usernames that exist count toward the per-address ceiling. */
+  recordFailure(username: string, ip: string | undefined, existingUser: boolean): Promise<void> {
+    return this.limiter.recordFailure(username, ip, existingUser);
+  }
+
+  recordSuccess(username: string, ip: string | undefined): Promise<void> {
+    return this.limiter.recordSuccess(username, ip);
   }
 }

@@ -1,7 +1,6 @@
 import 'reflect-metadata';
 import type { AuthenticateResultDto } from '@gatehouse/contracts';
 import { loadGatewayConfig } from '../../config/gateway.config';
-import { ConnectThrottle } from './connect-throttle.service';
 import { VerificationCache } from './verification-cache.service';
 
 const ok = (userId: string): AuthenticateResultDto => ({
@@ -56,40 +55,5 @@ describe('VerificationCache (ADR 0100)', () => {
     expect(cache.enabled).toBe(false);
     cache.set('a', ok('u1'));
     expect(cache.size).toBe(0);
-  });
-});
-
-describe('ConnectThrottle (SPEC 3: failed CONNECTs limited per username and per IP)', () => {
-  const throttle = (): ConnectThrottle =>
-    new ConnectThrottle(
-      loadGatewayConfig({
-        MQTT_CONNECT_MAX_FAILURES_PER_USERNAME: '3',
-        MQTT_CONNECT_MAX_FAILURES_PER_IP: '5',
-        MQTT_CONNECT_FAILURE_WINDOW_SECONDS: '60',
-      }),
-    );
-
-  it('blocks a username after the limit, until the window that started with the first failure ends', () => {
-    const t = throttle();
-    for (let i = 0; i < 3; i++) t.recordFailure('dev', undefined, 1000 * i);
-    expect(t.retryAfter('dev', undefined, 3000)).toBe(57);
-    expect(t.retryAfter('other', undefined, 3000)).toBe(0);
-    expect(t.retryAfter('dev', undefined, 60_000)).toBe(0);
-  });
-
-  it('blocks an IP that tries many usernames', () => {
-    const t = throttle();
-    for (let i = 0; i < 5; i++) t.recordFailure(`user${i}`, '10.0.0.1', 0);
-    expect(t.retryAfter('fresh', '10.0.0.1', 1)).toBeGreaterThan(0);
-    expect(t.retryAfter('fresh', '10.0.0.2', 1)).toBe(0);
-  });
-
-  it('a success clears the username counter', () => {
-    const t = throttle();
-    t.recordFailure('dev', undefined, 0);
-    t.recordFailure('dev', undefined, 0);
-    t.recordSuccess('dev');
-    t.recordFailure('dev', undefined, 0);
-    expect(t.retryAfter('dev', undefined, 1)).toBe(0);
   });
 });

@@ -103,6 +103,7 @@ describe('AuthenticateHook: admission queue and single-flight (ADR 0100)', () =>
     const c2 = client('c2');
     const a = connect(c1, 'dev1');
     const b = connect(c2, 'dev1');
+    await flush(); // the failed-CONNECT limits are checked first (asynchronous, ADR 0003)
     expect(pending).toHaveLength(1);
     pending[0].answer(ok('dev1'));
     await Promise.all([a.done, b.done]);
@@ -114,6 +115,7 @@ describe('AuthenticateHook: admission queue and single-flight (ADR 0100)', () =>
   it('does not coalesce a different password, and does not reuse a refusal', async () => {
     const a = connect(client('c1'), 'dev1', 'right');
     const b = connect(client('c2'), 'dev1', 'wrong');
+    await flush();
     pending[0].answer(ok('dev1'));
     await a.done;
     await flush();
@@ -133,6 +135,7 @@ describe('AuthenticateHook: admission queue and single-flight (ADR 0100)', () =>
     const a = connect(client('a'), 'dev-a');
     const gone = client('gone');
     const b = connect(gone, 'dev-bb');
+    await flush();
     gone.closed = true;
     pending[0].answer(ok('dev-a'));
     await Promise.all([a.done, b.done]);
