@@ -122,7 +122,7 @@ export class UserService {
   async update(id: string, patch: UpdateUserInput, expected: ExpectedVersion): Promise<UserView> {
     if (patch.password !== undefined) this.policy.check(patch.password);
     const passwordHash = patch.password !== undefined ? await this.hasher.hash(patch.password) : undefined;
-    const changes = { permissions: false, disabled: false, credentials: false };
+    const changes = { permissions: false, disabled: false, credentials: false, grants: false };
     const view = await inTransaction(this.dataSource, async (m) => {
       const current = await this.get(id, m);
       const res: [unknown[], number] = await m.query(
@@ -152,11 +152,17 @@ export class UserService {
         changes.credentials = true;
         await this.revokeAllTokens(m, id);
       }
+      if (patch.grantTypes !== undefined && !sameGrants(current.grantTypes, patch.grantTypes)) {
+        changes.grants = true;
+        await this.revokeTokensOfRemovedGrants(m, id, current.grantTypes, patch.grantTypes);
+      }
       if (changes.permissions) await this.principals.bumpVersions(m, [id]);
       return this.get(id, m);
     });
     if (changes.disabled) await this.principals.notify([id], 'disabled');
     else if (changes.credentials) await this.principals.notify([id], 'credentials-changed');
+    if (changes.grants && !changes.disabled)
+      await this.principals.notify([id], 'grants-changed', { grantTypes: view.grantTypes });
     if (changes.permissions && !changes.disabled) await this.principals.notify([id], 'permissions');
     return view;
   }
@@ -192,6 +198,28 @@ export class UserService {
     await m.query(`UPDATE tokens SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL`, [userId]);
   }
 
+  /**
+   * ADR 0011: removing `password` revokes the login tokens (they are products of a password login),
+   * removing `token` revokes the labelled tokens: a grant added back later does not revive them.
+   */
+  private async revokeTokensOfRemovedGrants(
+    m: EntityManager,
+    userId: string,
+    before: readonly GrantType[],
+    after: readonly GrantType[],
+  ): Promise<void> {
+    const removed = (method: GrantType['method']): boolean =>
+      before.some((g) => g.method === method) && !after.some((g) => g.method === method);
+    const kinds: string[] = [];
+    if (removed('password')) kinds.push('label IS NULL');
+    if (removed('token')) kinds.push('label IS NOT NULL');
+    if (kinds.length === 0) return;
+    await m.query(
+      `UPDATE tokens SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL AND (${kinds.join(' OR ')})`,
+      [userId],
+    );
+  }
+
   private async replaceRoles(m: EntityManager, userId: string, roleIds: readonly string[]): Promise<void> {
     const unique = [...new Set(roleIds)];
     if (unique.length > 0) {
@@ -210,6 +238,11 @@ export class UserService {
       ]);
     }
   }
+}
+
+function sameGrants(a: readonly GrantType[], b: readonly GrantType[]): boolean {
+  const key = (g: GrantType): string => `${g.method}:${g.isRequired}`;
+  return sameSet(a.map(key), b.map(key)) && a.length === b.length;
 }
 
 function sameSet(a: readonly string[], b: readonly string[]): boolean {
