@@ -158,6 +158,23 @@ describe('grant types on every way in (ADR 0011)', () => {
     expect(await connackCode(tcp, { username: 'grant-removal', password: PASSWORD })).toBe(0);
   });
 
+  it('an MQTT session on a login token ends when the password grant goes (the login token is revoked with it), a labelled-token session stays', async () => {
+    const id = await createUser('login-token-session', [g('password'), g('token')]);
+    const loginToken = await tokenOf('login-token-session');
+    const labelled = await tokenOf('login-token-session', 'device');
+    const byLoginToken = track(
+      await connectClient(tcp, { username: 'login-token-session', password: loginToken }),
+    );
+    const byLabelled = track(
+      await connectClient(tcp, { username: 'login-token-session', password: labelled }),
+    );
+    const ends = endsWithin(byLoginToken, 1000);
+    await setGrants(id, [g('token')]);
+    expect(await ends).toBe(true);
+    expect(byLabelled.connected).toBe(true);
+    expect(await connackCode(tcp, { username: 'login-token-session', password: loginToken })).toBe(4);
+  });
+
   it('certificate AND password both isRequired: certificate alone or password alone → CONNACK 5, both → 0, a wrong password with the certificate → 4; HTTP login → 401 [ASVS 6.3.3]', async () => {
     const id = await createUser('two-factor-device', [g('password')]);
     const { key, cert } = await certificateFor(id, 'two-factor-device');

@@ -76,6 +76,13 @@ export class AuthenticateResultDto {
   @IsIn(GRANT_METHODS, { each: true })
   methods?: GrantMethod[];
 
+  /** Grants the credential itself needs besides `methods` (a login token: `password`, ADR 0011). */
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(3)
+  @IsIn(GRANT_METHODS, { each: true })
+  dependsOn?: GrantMethod[];
+
   /** When the credential stops being valid (token `exp`, certificate `notAfter`), ms since the epoch. */
   @IsOptional()
   @IsInt()

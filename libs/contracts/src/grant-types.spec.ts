@@ -43,6 +43,14 @@ describe('grant types (ADR 0011)', () => {
     expect(sessionKeepsGrants([g('password'), g('token')], ['password']).ok).toBe(true);
   });
 
+  it('a session on a login token also ends when the password grant goes (dependsOn)', () => {
+    expect(sessionKeepsGrants([g('token')], ['token'], ['password'])).toMatchObject({
+      ok: false,
+      reason: 'grant type password removed',
+    });
+    expect(sessionKeepsGrants([g('token'), g('password')], ['token'], ['password']).ok).toBe(true);
+  });
+
   it('property: admitted ⇔ some proven method is held and every required one is proven', () => {
     const method = fc.constantFrom(...GRANT_METHODS);
     fc.assert(

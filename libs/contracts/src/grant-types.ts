@@ -50,14 +50,16 @@ export function admitGrants(
 
 /**
  * Whether a live session that logged in by `methods` survives a change of the user's grant types
- * (ASVS 7.4.3): every method it used is still held, and it would still be admitted.
+ * (ASVS 7.4.3): every method it used is still held, and it would still be admitted. `dependsOn`:
+ * grants its credential itself needs (a login token needs `password`, ADR 0011).
  */
 export function sessionKeepsGrants(
   grants: readonly { method: string; isRequired: boolean }[],
   methods: readonly GrantMethod[],
+  dependsOn: readonly GrantMethod[] = [],
 ): GrantDecision {
   const held = new Set(grants.map((g) => g.method));
-  const lost = methods.filter((m) => !held.has(m));
+  const lost = [...new Set([...methods, ...dependsOn])].filter((m) => !held.has(m));
   if (lost.length > 0) return { ok: false, methods: [], reason: `grant type ${lost.join(' and ')} removed` };
   return admitGrants(grants, methods);
 }

@@ -10,6 +10,8 @@ export interface SessionCredential {
   method: AuthMethod;
   /** Every method the CONNECT proved (ADR 0011): removing one of these grant types ends the session. */
   methods?: readonly GrantMethod[];
+  /** Grants the credential itself needs (a login token: `password`): removing one ends the session. */
+  dependsOn?: readonly GrantMethod[];
   tokenId?: string;
   certificateFingerprint?: string;
   /** When the credential expires (token `exp`, certificate `notAfter`), ms since the epoch: the session ends then. */
@@ -26,6 +28,7 @@ export function credentialOf(
   return {
     method,
     methods: result.methods && result.methods.length > 0 ? result.methods : [method],
+    ...(result.dependsOn && result.dependsOn.length > 0 ? { dependsOn: result.dependsOn } : {}),
     ...(result.tokenId ? { tokenId: result.tokenId } : {}),
     ...(fingerprint ? { certificateFingerprint: fingerprint } : {}),
     ...(result.expiresAt !== undefined ? { expiresAt: result.expiresAt } : {}),

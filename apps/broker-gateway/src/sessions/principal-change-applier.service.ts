@@ -97,7 +97,11 @@ export class PrincipalChangeApplier {
       this.end(session, 'grant types changed without the grant types'); // fail closed
       return;
     }
-    const decision = sessionKeepsGrants(grantTypes, methodsOf(session.credential));
+    const decision = sessionKeepsGrants(
+      grantTypes,
+      methodsOf(session.credential),
+      session.credential.dependsOn,
+    );
     if (!decision.ok) this.end(session, `grant types changed: ${decision.reason}`);
   }
 

@@ -170,6 +170,7 @@ export class AuthService {
     let userId: string | undefined;
     let grantTypes: readonly GrantType[] = [];
     let tokenId: string | undefined;
+    let tokenKind: GrantMethod | undefined;
     const expiries: number[] = [];
     if (req.certificateFingerprint) {
       const cert = await this.certificates.findActive(req.username, req.certificateFingerprint);
@@ -192,6 +193,7 @@ export class AuthService {
         userId = token.userId;
         grantTypes = token.row.grant_types;
         tokenId = token.tokenId;
+        tokenKind = token.kind;
         proven.push('token');
         expiries.push(new Date(token.row.expires_at).getTime());
       } else {
@@ -224,6 +226,7 @@ export class AuthService {
       principal,
       method,
       methods: grants.methods,
+      ...(tokenKind && tokenKind !== 'token' ? { dependsOn: [tokenKind] } : {}),
       ...(tokenId ? { tokenId } : {}),
       ...(grants.methods.includes('certificate')
         ? { certificateFingerprint: req.certificateFingerprint?.toLowerCase() }

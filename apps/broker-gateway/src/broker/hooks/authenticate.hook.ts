@@ -123,7 +123,9 @@ export class AuthenticateHook {
       }
       if (!current) throw new ConnackError(ConnackCode.BAD_USERNAME_OR_PASSWORD, 'user deleted');
       if (!current.enabled) throw new ConnackError(ConnackCode.NOT_AUTHORIZED, 'user disabled');
-      const grants = current.grantTypes && sessionKeepsGrants(current.grantTypes, methodsOf(credential));
+      const grants =
+        current.grantTypes &&
+        sessionKeepsGrants(current.grantTypes, methodsOf(credential), credential.dependsOn);
       if (grants && !grants.ok)
         throw new ConnackError(ConnackCode.NOT_AUTHORIZED, grants.reason ?? 'grant types');
     } else if (!fromCache) {
