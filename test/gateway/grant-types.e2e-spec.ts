@@ -122,6 +122,17 @@ describe('grant types on every way in (ADR 0011)', () => {
     expect((await login('label-grant', 'ci')).status).toBe(200);
   });
 
+  it('password isRequired beside token: login tokens work on HTTP; a labelled token (it proves token only) is refused 403; a token as the MQTT password → CONNACK 5', async () => {
+    await createUser('password-required', [g('password', true), g('token')]);
+    const loginToken = await tokenOf('password-required');
+    expect((await http('GET', '/api/me', loginToken)).status).toBe(200);
+    const labelled = await login('password-required', 'ci');
+    expect(labelled.status).toBe(403);
+    expect(labelled.body.code).toBe('IDENTITY.GRANT_REQUIRED');
+    expect(await connackCode(tcp, { username: 'password-required', password: loginToken })).toBe(5);
+    expect(await connackCode(tcp, { username: 'password-required', password: PASSWORD })).toBe(0);
+  });
+
   it('a user without the password grant cannot log in with a password (HTTP 401, MQTT CONNACK 5)', async () => {
     const id = await createUser('token-only', [g('password'), g('token')]);
     const labelled = await tokenOf('token-only', 'device');

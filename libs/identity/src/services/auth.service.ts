@@ -98,10 +98,12 @@ export class AuthService {
       throw new IdentityError('IDENTITY.INVALID_CREDENTIALS', INVALID);
     }
     this.throttle.recordSuccess(input.username);
-    if (input.label !== undefined && !user.grantTypes.some((g) => g.method === 'token'))
+    // A labelled token is a `token` credential (ADR 0011): never hand out one the grant types refuse.
+    const labelled = input.label !== undefined ? admitGrants(user.grantTypes, ['token']) : undefined;
+    if (labelled && !labelled.ok)
       throw new IdentityError(
         'IDENTITY.GRANT_REQUIRED',
-        'a labelled token needs the token grant type, which this user does not hold',
+        `the user's grant types do not admit a labelled token: ${labelled.reason}`,
       );
     await this.dataSource.getRepository(UserEntity).update({ id: user.id }, { lastLoginAt: new Date() });
     return this.tokens.issue(user.id, { expireTimeInHours: input.expireTimeInHours, label: input.label });
