@@ -3,10 +3,13 @@
  * that token at once (not after the gateway's 60 s verification cache), and a session that logged in
  * with an expiring token is closed when the token expires.
  */
+import { readFile } from 'node:fs/promises';
 import type { MqttClient } from 'mqtt';
+import { DataSource } from 'typeorm';
 import { TokenService, UserService } from '@gatehouse/identity';
 import { type GatewayStack, startGatewayStack } from '../support/gateway/stack';
 import { type Endpoint, closed, connackCode, connectClient } from '../support/gateway/mqtt-helpers';
+import { opensslCsr, removeDir, tempDir } from '../client-registry/openssl';
 
 jest.setTimeout(30_000);
 
@@ -78,6 +81,40 @@ describe('broker gateway: sessions end with their token (ASVS 7.4.1, 7.3.2)', ()
   afterAll(async () => {
     await stack?.close();
   }, 30_000);
+
+  it('an mTLS session is closed at the notAfter registered for its certificate (ASVS 7.3.2)', async () => {
+    const dir = await tempDir('gatehouse-expiry-');
+    try {
+      const userId = await tokenUser('expiring-cert');
+      const device = await opensslCsr(dir, 'expiring-cert');
+      const adminToken = await stack.rest.loginAs('admin', 'Admin-password-1');
+      const issued = await http('POST', `/api/users/${userId}/certificates`, adminToken, { csr: device.csr });
+      expect(issued.status).toBe(201);
+      // the registered validity ends in 2 s (the CA issues for days; the row is what the gateway is told)
+      const notAfter = new Date(Date.now() + 2000);
+      await stack.admin.app
+        .get(DataSource)
+        .query(`UPDATE user_certificates SET not_after = $2 WHERE fingerprint = $1`, [
+          issued.body.fingerprint,
+          notAfter,
+        ]);
+      const tls: Endpoint = {
+        kind: 'tls',
+        port: stack.gateway.ports.tls as number,
+        ca: await readFile(`${stack.dataDir}/tls/broker-gateway.crt`),
+      };
+      const key = await readFile(device.keyFile);
+      const cert = Buffer.from(issued.body.certificate as string);
+      const mtls = track(await connectClient(tls, { key, cert }));
+      await closed(mtls, 4000);
+      const lateBy = Date.now() - notAfter.getTime();
+      expect(lateBy).toBeGreaterThanOrEqual(-50);
+      expect(lateBy).toBeLessThan(1000);
+      expect(await connackCode(tls, { key, cert })).toBe(4);
+    } finally {
+      await removeDir(dir);
+    }
+  });
 
   it('POST /api/logout ends the MQTT session that logged in with that token within 1 s; a new CONNECT with it gets CONNACK 4 (inside the cache window); other sessions stay', async () => {
     await tokenUser('logout-device');
