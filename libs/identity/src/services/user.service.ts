@@ -22,6 +22,7 @@ import type {
 import { decodeCursor, encodeCursor, escapeLike } from '../paging';
 import { PasswordHasher } from './password-hasher.service';
 import { PasswordPolicyService } from './password-policy.service';
+import { revokeTokensOfRemovedGrants, sameGrants } from './grant-changes';
 import { replacePermissions, samePermissions } from './permission-store';
 import { PrincipalService } from './principal.service';
 import { versionConflict } from './role.service';
@@ -154,7 +155,7 @@ export class UserService {
       }
       if (patch.grantTypes !== undefined && !sameGrants(current.grantTypes, patch.grantTypes)) {
         changes.grants = true;
-        await this.revokeTokensOfRemovedGrants(m, id, current.grantTypes, patch.grantTypes);
+        await revokeTokensOfRemovedGrants(m, id, current.grantTypes, patch.grantTypes);
       }
       if (changes.permissions) await this.principals.bumpVersions(m, [id]);
       return this.get(id, m);
@@ -198,28 +199,6 @@ export class UserService {
     await m.query(`UPDATE tokens SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL`, [userId]);
   }
 
-  /**
-   * ADR 0011: removing `password` revokes the login tokens (they are products of a password login),
-   * removing `token` revokes the labelled tokens: a grant added back later does not revive them.
-   */
-  private async revokeTokensOfRemovedGrants(
-    m: EntityManager,
-    userId: string,
-    before: readonly GrantType[],
-    after: readonly GrantType[],
-  ): Promise<void> {
-    const removed = (method: GrantType['method']): boolean =>
-      before.some((g) => g.method === method) && !after.some((g) => g.method === method);
-    const kinds: string[] = [];
-    if (removed('password')) kinds.push('label IS NULL');
-    if (removed('token')) kinds.push('label IS NOT NULL');
-    if (kinds.length === 0) return;
-    await m.query(
-      `UPDATE tokens SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL AND (${kinds.join(' OR ')})`,
-      [userId],
-    );
-  }
-
   private async replaceRoles(m: EntityManager, userId: string, roleIds: readonly string[]): Promise<void> {
     const unique = [...new Set(roleIds)];
     if (unique.length > 0) {
@@ -238,11 +217,6 @@ export class UserService {
       ]);
     }
   }
-}
-
-function sameGrants(a: readonly GrantType[], b: readonly GrantType[]): boolean {
-  const key = (g: GrantType): string => `${g.method}:${g.isRequired}`;
-  return sameSet(a.map(key), b.map(key)) && a.length === b.length;
 }
 
 function sameSet(a: readonly string[], b: readonly string[]): boolean {
