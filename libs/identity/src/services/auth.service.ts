@@ -109,7 +109,6 @@ export class AuthService {
     return this.tokens.issue(user.id, { expireTimeInHours: input.expireTimeInHours, label: input.label });
   }
 
-  /** Verifies a bearer token and that it is not revoked, not expired and its user enabled. */
   /**
    * Verifies a bearer token and that it is not revoked, not expired, its user enabled, and that the
    * user's grant types admit it (ADR 0011: a login token proves `password`, a labelled one `token`).
