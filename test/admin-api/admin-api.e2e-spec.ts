@@ -170,6 +170,11 @@ describe('admin API (issue 2)', () => {
         username: name,
         password: `${name}-secret-1`,
         permissions: [{ context: 'http', resource: '/api/users', operation: 'read' }],
+        // the token grant lets the user make labelled tokens (ADR 0011)
+        grantTypes: [
+          { method: 'password', isRequired: false },
+          { method: 'token', isRequired: false },
+        ],
       });
       expect(u.status).toBe(201);
       return { id: u.body.id as string, token: await t.login(name, `${name}-secret-1`) };

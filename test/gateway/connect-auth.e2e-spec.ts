@@ -77,7 +77,14 @@ describe('broker gateway: CONNECT (SPEC 3)', () => {
   });
 
   it('a token issued to the user works as the MQTT password; revoking it disconnects that session only', async () => {
-    const user = await stack.rest.createUser({ username: 'token-device', password: PASSWORD });
+    const user = await stack.rest.createUser({
+      username: 'token-device',
+      password: PASSWORD,
+      grantTypes: [
+        { method: 'password', isRequired: false },
+        { method: 'token', isRequired: false }, // a token as the MQTT password needs it (ADR 0011)
+      ],
+    });
     const token = await stack.rest.loginAs('token-device', PASSWORD, 'mqtt');
     const byToken = track(await connectClient(e, { username: 'token-device', password: token }));
     const byPassword = track(await connectClient(e, { username: 'token-device', password: PASSWORD }));

@@ -1,5 +1,16 @@
 import { Type } from 'class-transformer';
-import { IsIn, IsOptional, IsString, MaxLength, ValidateNested } from 'class-validator';
+import {
+  ArrayMaxSize,
+  IsArray,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  MaxLength,
+  Min,
+  ValidateNested,
+} from 'class-validator';
+import { GRANT_METHODS, type GrantMethod } from './grant-types';
 import { PrincipalDto } from './principal.dto';
 
 export class AuthenticateRequestDto {
@@ -57,6 +68,32 @@ export class AuthenticateResultDto {
   @IsOptional()
   @IsString()
   certificateFingerprint?: string;
+
+  /** Every method the CONNECT proved (ADR 0011): removing one of them ends the session. */
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(3)
+  @IsIn(GRANT_METHODS, { each: true })
+  methods?: GrantMethod[];
+
+  /** Grants the credential itself needs besides `methods` (a login token: `password`, ADR 0011). */
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(3)
+  @IsIn(GRANT_METHODS, { each: true })
+  dependsOn?: GrantMethod[];
+
+  /** When the credential stops being valid (token `exp`, certificate `notAfter`), ms since the epoch. */
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  expiresAt?: number;
+
+  /** Why a CONNECT was refused, for the gateway's log line (never a secret). */
+  @IsOptional()
+  @IsString()
+  @MaxLength(256)
+  reason?: string;
 }
 
 export class ResolvePrincipalRequestDto {

@@ -1,5 +1,16 @@
 import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, Max, Min, ValidateNested } from 'class-validator';
+import {
+  ArrayMaxSize,
+  IsArray,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  Max,
+  Min,
+  ValidateNested,
+} from 'class-validator';
+import { GrantTypeMessageDto } from './grant-types';
 import { PrincipalDto } from './principal.dto';
 
 export const PRINCIPAL_CHANGE_KINDS = [
@@ -14,6 +25,8 @@ export const PRINCIPAL_CHANGE_KINDS = [
   'token-revoked',
   /** One certificate revoked: disconnect sessions that logged in with it. */
   'certificate-revoked',
+  /** Grant types changed: disconnect sessions whose way in they no longer admit (`grantTypes`, ADR 0011). */
+  'grants-changed',
 ] as const;
 export type PrincipalChangeKind = (typeof PRINCIPAL_CHANGE_KINDS)[number];
 
@@ -37,6 +50,14 @@ export class PrincipalChangedEventDto {
   @IsOptional()
   @IsString()
   certificateFingerprint?: string;
+
+  /** Present for kind `grants-changed`: the user's grant types now. */
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(8)
+  @ValidateNested({ each: true })
+  @Type(() => GrantTypeMessageDto)
+  grantTypes?: GrantTypeMessageDto[];
 }
 
 export class GatewayRegistrationDto {

@@ -9,3 +9,4 @@ export * from './log-levels';
 export * from './registry.dto';
 export * from './rate-limit-store';
 export * from './login-limiter';
+export * from './grant-types';

@@ -1,5 +1,6 @@
 import { Type } from 'class-transformer';
 import {
+  ArrayMaxSize,
   IsArray,
   IsBoolean,
   IsInt,
@@ -9,6 +10,7 @@ import {
   Min,
   ValidateNested,
 } from 'class-validator';
+import { GrantTypeMessageDto } from './grant-types';
 import { PermissionRuleDto } from './permission.dto';
 
 /** Everything a gateway needs to authorize a session's packets without further I/O. */
@@ -36,4 +38,12 @@ export class PrincipalDto {
   @IsInt()
   @Min(0)
   permissionsVersion!: number;
+
+  /** The user's grant types (ADR 0011): a gateway re-checks its sessions against them. */
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(8)
+  @ValidateNested({ each: true })
+  @Type(() => GrantTypeMessageDto)
+  grantTypes?: GrantTypeMessageDto[];
 }

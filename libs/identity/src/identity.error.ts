@@ -16,7 +16,8 @@ export type IdentityErrorCode =
   | 'IDENTITY.UNKNOWN_ROLE'
   | 'IDENTITY.INVALID_CURSOR'
   | 'IDENTITY.LAST_ADMIN'
-  | 'IDENTITY.CERTIFICATE_NOT_FOUND';
+  | 'IDENTITY.CERTIFICATE_NOT_FOUND'
+  | 'IDENTITY.GRANT_REQUIRED';
 
 /** An error raised by the identity lib, with a stable code. Never carries a secret. */
 export class IdentityError extends Error {

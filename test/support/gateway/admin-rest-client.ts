@@ -59,6 +59,7 @@ export class AdminRestClient {
     roles?: string[];
     permissions?: PermissionBody[];
     mqttPublishPrefix?: string;
+    grantTypes?: { method: 'password' | 'token' | 'certificate'; isRequired: boolean }[];
   }): Promise<UserView> {
     return (await this.call(
       'POST',

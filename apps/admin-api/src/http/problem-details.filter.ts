@@ -30,6 +30,7 @@ const IDENTITY_STATUS: Record<IdentityErrorCode, HttpStatus> = {
   'IDENTITY.INVALID_CURSOR': HttpStatus.BAD_REQUEST,
   'IDENTITY.LAST_ADMIN': HttpStatus.CONFLICT,
   'IDENTITY.CERTIFICATE_NOT_FOUND': HttpStatus.NOT_FOUND,
+  'IDENTITY.GRANT_REQUIRED': HttpStatus.FORBIDDEN,
 };
 
 const REGISTRY_STATUS: Record<ClientRegistryErrorCode, HttpStatus> = {

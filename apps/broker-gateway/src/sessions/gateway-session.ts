@@ -1,4 +1,4 @@
-import type { PrincipalDto } from '@gatehouse/contracts';
+import type { AuthenticateResultDto, GrantMethod, PrincipalDto } from '@gatehouse/contracts';
 import type { CompiledPermissions } from '@gatehouse/rbac';
 import type { AedesClient } from '../broker/aedes.types';
 import type { MatcherLease, MatcherPool } from './matcher-pool.service';
@@ -8,8 +8,31 @@ export type AuthMethod = 'password' | 'token' | 'certificate';
 /** How a session authenticated: revoking that credential ends it (SPEC 3, live changes). */
 export interface SessionCredential {
   method: AuthMethod;
+  /** Every method the CONNECT proved (ADR 0011): removing one of these grant types ends the session. */
+  methods?: readonly GrantMethod[];
+  /** Grants the credential itself needs (a login token: `password`): removing one ends the session. */
+  dependsOn?: readonly GrantMethod[];
   tokenId?: string;
   certificateFingerprint?: string;
+  /** When the credential expires (token `exp`, certificate `notAfter`), ms since the epoch: the session ends then. */
+  expiresAt?: number;
+}
+
+/** The credential of a session admin-api (or the cache) admitted. */
+export function credentialOf(
+  result: AuthenticateResultDto,
+  certificateFingerprint: string | undefined,
+): SessionCredential {
+  const method = result.method ?? (certificateFingerprint ? 'certificate' : 'password');
+  const fingerprint = result.certificateFingerprint ?? certificateFingerprint;
+  return {
+    method,
+    methods: result.methods && result.methods.length > 0 ? result.methods : [method],
+    ...(result.dependsOn && result.dependsOn.length > 0 ? { dependsOn: result.dependsOn } : {}),
+    ...(result.tokenId ? { tokenId: result.tokenId } : {}),
+    ...(fingerprint ? { certificateFingerprint: fingerprint } : {}),
+    ...(result.expiresAt !== undefined ? { expiresAt: result.expiresAt } : {}),
+  };
 }
 
 /**
@@ -25,6 +48,7 @@ export class GatewaySession {
   /** Set once the gateway decided to end the session: from then on nothing is authorized (not even the will). */
   revoked = false;
   private lease: MatcherLease;
+  private expiryTimer: NodeJS.Timeout | undefined;
 
   constructor(
     readonly client: AedesClient,
@@ -56,9 +80,16 @@ export class GatewaySession {
     return true;
   }
 
-  /** Gives the matcher back to the pool (the session ended). Idempotent. */
+  /** Gives the matcher back to the pool (the session ended) and clears the expiry timer. Idempotent. */
   release(): void {
     this.lease.release();
+    this.setExpiryTimer(undefined);
+  }
+
+  /** The timer that ends the session when its credential expires (one at a time). */
+  setExpiryTimer(timer: NodeJS.Timeout | undefined): void {
+    if (this.expiryTimer) clearTimeout(this.expiryTimer);
+    this.expiryTimer = timer;
   }
 
   private acquire(principal: PrincipalDto): MatcherLease {
@@ -69,4 +100,9 @@ export class GatewaySession {
   effectiveTopic(topic: string): string {
     return this.publishPrefix + topic;
   }
+}
+
+/** The methods a session logged in by (ADR 0011). */
+export function methodsOf(credential: SessionCredential): readonly GrantMethod[] {
+  return credential.methods ?? [credential.method];
 }

@@ -1,8 +1,8 @@
 import { Injectable, Logger } from '@nestjs/common';
-import type { PrincipalChangedEventDto, PrincipalDto } from '@gatehouse/contracts';
+import { type PrincipalChangedEventDto, type PrincipalDto, sessionKeepsGrants } from '@gatehouse/contracts';
 import { VerificationCache } from '../broker/connect/verification-cache.service';
 import { ChangeClock } from './change-clock';
-import type { GatewaySession } from './gateway-session';
+import { type GatewaySession, methodsOf } from './gateway-session';
 import { MatcherPool } from './matcher-pool.service';
 import { SessionRegistry } from './session-registry.service';
 
@@ -11,7 +11,8 @@ import { SessionRegistry } from './session-registry.service';
  * per principal when it is shared: the first session compiles, the others get the same one),
  * removes subscriptions the new permissions no longer cover (from the broker, and from the persistence
  * of a `clean = false` session so they do not come back on reconnect), and disconnects the sessions a
- * disable, delete or credential revocation ends. Sessions of other users are not touched.
+ * disable, delete, credential revocation or grant-type change (ADR 0011) ends. Sessions of other users
+ * are not touched.
  */
 @Injectable()
 export class PrincipalChangeApplier {
@@ -70,6 +71,9 @@ export class PrincipalChangeApplier {
           }
         }
         return;
+      case 'grants-changed':
+        for (const s of sessions) this.applyGrants(s, event.grantTypes);
+        return;
       default: {
         const never: never = event.kind;
         this.logger.warn(`unknown change kind ${JSON.stringify(never)}`);
@@ -87,10 +91,28 @@ export class PrincipalChangeApplier {
     else this.apply({ userId, kind: 'permissions', principal });
   }
 
+  /** ADR 0011, ASVS 7.4.3: a session whose way in the new grant types no longer admit ends. */
+  private applyGrants(session: GatewaySession, grantTypes: PrincipalDto['grantTypes']): void {
+    if (!grantTypes) {
+      this.end(session, 'grant types changed without the grant types'); // fail closed
+      return;
+    }
+    const decision = sessionKeepsGrants(
+      grantTypes,
+      methodsOf(session.credential),
+      session.credential.dependsOn,
+    );
+    if (!decision.ok) this.end(session, `grant types changed: ${decision.reason}`);
+  }
+
   private applyPrincipal(session: GatewaySession, principal: PrincipalDto): void {
     if (!principal.enabled) {
       this.end(session, 'user disabled');
       return;
+    }
+    if (principal.grantTypes) {
+      this.applyGrants(session, principal.grantTypes);
+      if (session.revoked) return;
     }
     try {
       if (!session.update(principal)) return;

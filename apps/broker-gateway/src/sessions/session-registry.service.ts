@@ -1,18 +1,23 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import type { AedesClient } from '../broker/aedes.types';
 import type { GatewaySession } from './gateway-session';
+
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /**
  * The live sessions of this gateway, by aedes client (what the hooks get) and by user id (what change
  * events name). Keyed by the client object, not the client id: a takeover with the same client id is a
- * different session. Removing a session releases its (possibly shared) matcher.
+ * different session. Removing a session releases its (possibly shared) matcher and its expiry timer.
  */
 @Injectable()
 export class SessionRegistry {
+  private readonly logger = new Logger('MqttSession');
   private readonly byClient = new Map<AedesClient, GatewaySession>();
   private readonly byUser = new Map<string, Set<GatewaySession>>();
 
+  /** Adds a live session; one that logged in with an expiring credential is closed when it expires (ASVS 7.3.2). */
   add(session: GatewaySession): void {
+    this.armExpiry(session);
     this.byClient.set(session.client, session);
     let set = this.byUser.get(session.userId);
     if (!set) {
@@ -36,6 +41,29 @@ export class SessionRegistry {
       set.delete(session);
       if (set.size === 0) this.byUser.delete(session.userId);
     }
+  }
+
+  private armExpiry(session: GatewaySession): void {
+    const at = session.credential.expiresAt;
+    if (at === undefined) return;
+    const wait = at - Date.now();
+    // setTimeout holds at most 2^31-1 ms (~24.8 days): a longer credential re-arms on the way.
+    const timer =
+      wait > MAX_TIMER_MS
+        ? setTimeout(() => this.armExpiry(session), MAX_TIMER_MS)
+        : setTimeout(() => this.expire(session), Math.max(0, wait));
+    timer.unref();
+    session.setExpiryTimer(timer);
+  }
+
+  private expire(session: GatewaySession): void {
+    if (this.byClient.get(session.client) !== session || session.revoked) return;
+    session.revoked = true;
+    this.logger.log(
+      `disconnecting client ${JSON.stringify(session.clientId)} of user ${JSON.stringify(session.username)}: its ${session.credential.method} expired`,
+    );
+    this.remove(session.client);
+    session.client.close();
   }
 
   sessionsOf(userId: string): GatewaySession[] {

@@ -1,9 +1,14 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { AuthenticateRequestDto, AuthenticateResultDto } from '@gatehouse/contracts';
+import {
+  admitGrants,
+  type AuthenticateRequestDto,
+  type AuthenticateResultDto,
+  type GrantMethod,
+} from '@gatehouse/contracts';
 import { DataSource } from 'typeorm';
 import { BatchedLookup, isCanonicalUuid, readQuery } from '@gatehouse/persistence';
-import { UserEntity } from '../entities';
+import { type GrantType, UserEntity } from '../entities';
 import { IdentityError } from '../identity.error';
 import { REGISTRATION_ATTEMPT_SINK, type RegistrationAttemptSink } from '../identity.options';
 import type { PermissionInput } from '../identity.types';
@@ -36,6 +41,19 @@ interface UsableToken {
   user_id: string;
   username: string;
   permissions_version: number;
+  /** A labelled (long-lived API) token; otherwise the session token of a password login. */
+  labelled: boolean;
+  grant_types: GrantType[];
+  expires_at: Date;
+}
+
+/** A token that may be used: signature, row, expiry, user enabled, and the grant of its kind held. */
+interface VerifiedUsableToken {
+  userId: string;
+  tokenId: string;
+  row: UsableToken;
+  /** ADR 0011: what using this token on HTTP proves (`token` for a labelled one, else `password`). */
+  kind: GrantMethod;
 }
 
 /** Login, bearer-token authentication and MQTT CONNECT authentication (SPEC 2.1, 3). */
@@ -59,7 +77,8 @@ export class AuthService {
   private readonly usableTokens = new BatchedLookup<string, UsableToken>(async (ids) => {
     const rows: (UsableToken & { id: string })[] = await readQuery(
       this.dataSource,
-      `SELECT t.id, t.user_id, u.username, u.permissions_version
+      `SELECT t.id, t.user_id, u.username, u.permissions_version, t.label IS NOT NULL AS labelled,
+                u.grant_types, t.expires_at
            FROM tokens t JOIN users u ON u.id = t.user_id
           WHERE t.id = ANY($1::uuid[]) AND t.revoked_at IS NULL AND t.expires_at > now() AND u.enabled`,
       [ids],
@@ -74,29 +93,59 @@ export class AuthService {
    */
   async login(input: LoginInput): Promise<IssuedToken> {
     await this.throttle.assertAllowed(input.username, input.ip);
-    const { user, exists } = await this.verifyPasswordOf(input.username, input.password);
+    const { user, exists } = await this.verifyPassword(input.username, input.password);
     if (!user || !user.enabled) {
       await this.throttle.recordFailure(input.username, input.ip, exists);
       throw new IdentityError('IDENTITY.INVALID_CREDENTIALS', INVALID);
     }
     await this.throttle.recordSuccess(input.username, input.ip);
+    // A labelled token is a `token` credential (ADR 0011): never hand out one the grant types refuse.
+    const labelled = input.label !== undefined ? admitGrants(user.grantTypes, ['token']) : undefined;
+    if (labelled && !labelled.ok)
+      throw new IdentityError(
+        'IDENTITY.GRANT_REQUIRED',
+        `the user's grant types do not admit a labelled token: ${labelled.reason}`,
+      );
     await this.dataSource.getRepository(UserEntity).update({ id: user.id }, { lastLoginAt: new Date() });
     return this.tokens.issue(user.id, { expireTimeInHours: input.expireTimeInHours, label: input.label });
   }
 
-  /** Verifies a bearer token and that it is not revoked, not expired and its user enabled. */
+  /**
+   * Verifies a bearer token and that it is not revoked, not expired, its user enabled, and that the
+   * user's grant types admit it (ADR 0011: a login token proves `password`, a labelled one `token`).
+   */
   async authenticateBearer(token: string): Promise<AuthSession> {
+    const { userId, tokenId, row, kind } = await this.usableToken(token);
+    const grants = admitGrants(row.grant_types, [kind]);
+    if (!grants.ok)
+      throw new IdentityError(
+        'IDENTITY.INVALID_TOKEN',
+        `token not admitted by the user's grant types: ${grants.reason}`,
+      );
+    return { userId, username: row.username, tokenId, permissionsVersion: row.permissions_version };
+  }
+
+  private async usableToken(token: string): Promise<VerifiedUsableToken> {
     const { userId, tokenId } = await this.tokens.verifySignature(token);
     const row = isCanonicalUuid(tokenId) // a token id as issued (`randomUUID()`)
       ? await this.usableTokens.load(tokenId)
       : undefined;
     if (!row || row.user_id !== userId)
       throw new IdentityError('IDENTITY.INVALID_TOKEN', 'invalid or expired token');
-    return { userId, username: row.username, tokenId, permissionsVersion: row.permissions_version };
+    const kind: GrantMethod = row.labelled ? 'token' : 'password';
+    // A token of a kind whose grant was removed is dead, wherever it is used (ADR 0011).
+    if (!row.grant_types.some((g) => g.method === kind))
+      throw new IdentityError('IDENTITY.INVALID_TOKEN', `the user no longer holds the ${kind} grant type`);
+    return { userId, tokenId, row, kind };
   }
 
+  /**
+   * Revokes the caller's token and tells the gateways (ASVS 7.4.1): MQTT sessions that logged in with
+   * it end at once, and the gateways drop their cached verifications of the user.
+   */
   async logout(session: AuthSession): Promise<void> {
-    await this.tokens.revoke(session.userId, session.tokenId);
+    if (await this.tokens.revoke(session.userId, session.tokenId))
+      await this.principals.notify([session.userId], 'token-revoked', { tokenId: session.tokenId });
   }
 
   async effectiveRules(userId: string): Promise<PermissionInput[]> {
@@ -105,63 +154,94 @@ export class AuthService {
 
   /**
    * MQTT CONNECT (SPEC 3): a client certificate the TLS listener verified (registered on the user, not
-   * revoked, user holds the `certificate` grant), or username and password (or a token issued to that
-   * user as the password). An unknown username while the client registry is unlocked is recorded as a
-   * pending registration request (SPEC 4, MQTT flow) and answered `pending-registration`.
+   * revoked), and/or username and password (or a token issued to that user as the password). The
+   * methods proven must satisfy the user's grant types (ADR 0011): at least one held, every
+   * `isRequired` one presented, else `not-authorized` (CONNACK 5) with the reason. The answer names
+   * every method proven and when the credential expires, so the gateway ends the session then.
+   * An unknown username while the client registry is unlocked is recorded as a pending registration
+   * request (SPEC 4, MQTT flow) and answered `pending-registration`.
    */
   async authenticateMqtt(req: AuthenticateRequestDto): Promise<AuthenticateResultDto> {
     if ((await this.throttle.retryAfter(req.username, req.remoteAddress)) > 0)
       return { outcome: 'rate-limited' };
     const password = req.password ?? '';
+    const proven: GrantMethod[] = [];
     let userId: string | undefined;
-    let method: 'password' | 'token' | 'certificate' = 'password';
+    let grantTypes: readonly GrantType[] = [];
     let tokenId: string | undefined;
+    let tokenKind: GrantMethod | undefined;
+    const expiries: number[] = [];
     if (req.certificateFingerprint) {
       const cert = await this.certificates.findActive(req.username, req.certificateFingerprint);
-      if (cert && !cert.hasCertificateGrant) return { outcome: 'not-authorized' };
       if (cert) {
         userId = cert.userId;
-        method = 'certificate';
+        grantTypes = cert.grantTypes;
+        proven.push('certificate');
+        expiries.push(cert.notAfter.getTime());
       } else if (!req.password) {
         await this.throttle.recordFailure(req.username, req.remoteAddress, false);
         return { outcome: 'bad-credentials' };
       }
     }
-    if (!userId && TokenService.looksLikeToken(password)) {
-      try {
-        const session = await this.authenticateBearer(password);
-        if (session.username === req.username) {
-          userId = session.userId;
-          method = 'token';
-          tokenId = session.tokenId;
+    // With a certificate, a password is checked only when the user requires a second factor (ADR 0011).
+    if (password && (!userId || requiresSecondFactor(grantTypes))) {
+      const token = TokenService.looksLikeToken(password)
+        ? await this.mqttToken(req.username, password)
+        : null;
+      if (token && (!userId || token.userId === userId)) {
+        userId = token.userId;
+        grantTypes = token.row.grant_types;
+        tokenId = token.tokenId;
+        tokenKind = token.kind;
+        proven.push('token');
+        expiries.push(new Date(token.row.expires_at).getTime());
+      } else {
+        const { user, exists } = await this.verifyPasswordOf(req.username, password);
+        if (!user || (userId && user.id !== userId)) {
+          if (!userId && !exists && (await this.recordRegistrationAttempt(req, password)))
+            return { outcome: 'pending-registration' };
+          await this.throttle.recordFailure(req.username, req.remoteAddress, exists);
+          return { outcome: 'bad-credentials' };
         }
-      } catch {
-        /* not a valid token: try it as a password */
+        userId = user.id;
+        grantTypes = user.grantTypes;
+        proven.push('password');
       }
     }
-    if (!userId) {
-      const { user, exists } = await this.verifyPasswordOf(req.username, password);
-      if (!user) {
-        if (!exists && password && (await this.recordRegistrationAttempt(req, password)))
-          return { outcome: 'pending-registration' };
-        await this.throttle.recordFailure(req.username, req.remoteAddress, exists);
-        return { outcome: 'bad-credentials' };
-      }
-      userId = user.id;
-    }
+    if (!userId) return { outcome: 'bad-credentials' };
     const principal = await this.principals.principal(userId);
     if (!principal) return { outcome: 'bad-credentials' };
-    if (!principal.enabled) return { outcome: 'not-authorized' };
+    if (!principal.enabled) return { outcome: 'not-authorized', reason: 'user disabled' };
+    const grants = admitGrants(grantTypes, proven);
+    if (!grants.ok) return { outcome: 'not-authorized', ...(grants.reason ? { reason: grants.reason } : {}) };
     await this.throttle.recordSuccess(req.username, req.remoteAddress);
+    const method: GrantMethod = grants.methods.includes('token')
+      ? 'token'
+      : grants.methods.includes('password')
+        ? 'password'
+        : 'certificate';
     return {
       outcome: 'ok',
       principal,
       method,
+      methods: grants.methods,
+      ...(tokenKind && tokenKind !== 'token' ? { dependsOn: [tokenKind] } : {}),
       ...(tokenId ? { tokenId } : {}),
-      ...(method === 'certificate'
+      ...(grants.methods.includes('certificate')
         ? { certificateFingerprint: req.certificateFingerprint?.toLowerCase() }
         : {}),
+      ...(expiries.length > 0 ? { expiresAt: Math.min(...expiries) } : {}),
     };
+  }
+
+  /** A usable token of `username` presented as the MQTT password, or null (then it is tried as a password). */
+  private async mqttToken(username: string, token: string): Promise<VerifiedUsableToken | null> {
+    try {
+      const t = await this.usableToken(token);
+      return t.row.username === username ? t : null;
+    } catch {
+      return null;
+    }
   }
 
   private async recordRegistrationAttempt(req: AuthenticateRequestDto, password: string): Promise<boolean> {
@@ -175,9 +255,18 @@ export class AuthService {
   }
 
   /**
-   * The user if the password is right and the user may use a password (null otherwise), and whether the
-   * username exists at all (after the same argon2 work, so that the answer does not tell).
+   * The user if the password is right and the user's grant types admit a password login (ADR 0011:
+   * the `password` grant held, no other grant required), null otherwise; and whether the username exists.
    */
+  private async verifyPassword(
+    username: string,
+    password: string,
+  ): Promise<{ user: UserEntity | null; exists: boolean }> {
+    const { user, exists } = await this.verifyPasswordOf(username, password);
+    return { user: user && admitGrants(user.grantTypes, ['password']).ok ? user : null, exists };
+  }
+
+  /** The user if the password is right (grant types not checked), and whether the username exists at all (after the same argon2 work). */
   private async verifyPasswordOf(
     username: string,
     password: string,
@@ -190,7 +279,11 @@ export class AuthService {
       .getOne();
     const ok = await this.hasher.verify(user?.passwordHash, password);
     if (!user || !ok) return { user: null, exists: !!user };
-    if (!user.grantTypes.some((g) => g.method === 'password')) return { user: null, exists: true };
     return { user, exists: true };
   }
+}
+
+/** The user requires a factor besides the certificate (ADR 0011: certificate and password, or token). */
+function requiresSecondFactor(grants: readonly GrantType[]): boolean {
+  return grants.some((g) => g.isRequired && g.method !== 'certificate');
 }

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { inTransaction } from '@gatehouse/persistence';
 import { DataSource, type EntityManager } from 'typeorm';
-import { UserCertificateEntity, UserEntity } from '../entities';
+import { type GrantType, UserCertificateEntity, UserEntity } from '../entities';
 import { IdentityError } from '../identity.error';
 import { PrincipalService } from './principal.service';
 
@@ -18,6 +18,9 @@ export interface CertificateRecord {
 export interface ActiveCertificate {
   userId: string;
   hasCertificateGrant: boolean;
+  /** The user's grant types (ADR 0011: a required second factor is checked by the caller). */
+  grantTypes: GrantType[];
+  notAfter: Date;
 }
 
 const FINGERPRINT = /^[0-9a-f]{64}$/;
@@ -76,18 +79,21 @@ export class CertificateService {
   async findActive(username: string, fingerprint: string): Promise<ActiveCertificate | null> {
     const fp = fingerprint.toLowerCase();
     if (!FINGERPRINT.test(fp)) return null;
-    const rows: { user_id: string; grant_types: { method: string }[] }[] = await this.dataSource.query(
-      `SELECT u.id AS user_id, u.grant_types
+    const rows: { user_id: string; grant_types: GrantType[]; not_after: Date }[] =
+      await this.dataSource.query(
+        `SELECT u.id AS user_id, u.grant_types, c.not_after
          FROM user_certificates c JOIN users u ON u.id = c.user_id
         WHERE c.fingerprint = $1 AND u.username = $2 AND c.revoked_at IS NULL
           AND c.not_before <= now() AND c.not_after > now()`,
-      [fp, username],
-    );
+        [fp, username],
+      );
     const row = rows[0];
     if (!row) return null;
     return {
       userId: row.user_id,
       hasCertificateGrant: row.grant_types.some((g) => g.method === 'certificate'),
+      grantTypes: row.grant_types,
+      notAfter: new Date(row.not_after),
     };
   }
 }

@@ -74,8 +74,9 @@ export class PrincipalService {
       enabled: boolean;
       mqtt_publish_prefix: string | null;
       permissions_version: number;
+      grant_types: { method: 'password' | 'token' | 'certificate'; isRequired: boolean }[];
     }[] = await manager.query(
-      `SELECT id, username, enabled, mqtt_publish_prefix, permissions_version FROM users WHERE id = $1`,
+      `SELECT id, username, enabled, mqtt_publish_prefix, permissions_version, grant_types FROM users WHERE id = $1`,
       [userId],
     );
     const u = rows[0];
@@ -87,6 +88,7 @@ export class PrincipalService {
       permissions: await this.effectiveRules(userId, manager),
       mqttPublishPrefix: u.mqtt_publish_prefix,
       permissionsVersion: u.permissions_version,
+      grantTypes: u.grant_types.map((g) => ({ method: g.method, isRequired: g.isRequired })),
     };
   }
 

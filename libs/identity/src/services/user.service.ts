@@ -22,6 +22,7 @@ import type {
 import { decodeCursor, encodeCursor, escapeLike } from '../paging';
 import { PasswordHasher } from './password-hasher.service';
 import { PasswordPolicyService } from './password-policy.service';
+import { revokeTokensOfRemovedGrants, sameGrants } from './grant-changes';
 import { replacePermissions, samePermissions } from './permission-store';
 import { PrincipalService } from './principal.service';
 import { versionConflict } from './role.service';
@@ -122,7 +123,7 @@ export class UserService {
   async update(id: string, patch: UpdateUserInput, expected: ExpectedVersion): Promise<UserView> {
     if (patch.password !== undefined) this.policy.check(patch.password);
     const passwordHash = patch.password !== undefined ? await this.hasher.hash(patch.password) : undefined;
-    const changes = { permissions: false, disabled: false, credentials: false };
+    const changes = { permissions: false, disabled: false, credentials: false, grants: false };
     const view = await inTransaction(this.dataSource, async (m) => {
       const current = await this.get(id, m);
       const res: [unknown[], number] = await m.query(
@@ -152,11 +153,17 @@ export class UserService {
         changes.credentials = true;
         await this.revokeAllTokens(m, id);
       }
+      if (patch.grantTypes !== undefined && !sameGrants(current.grantTypes, patch.grantTypes)) {
+        changes.grants = true;
+        await revokeTokensOfRemovedGrants(m, id, current.grantTypes, patch.grantTypes);
+      }
       if (changes.permissions) await this.principals.bumpVersions(m, [id]);
       return this.get(id, m);
     });
     if (changes.disabled) await this.principals.notify([id], 'disabled');
     else if (changes.credentials) await this.principals.notify([id], 'credentials-changed');
+    if (changes.grants && !changes.disabled)
+      await this.principals.notify([id], 'grants-changed', { grantTypes: view.grantTypes });
     if (changes.permissions && !changes.disabled) await this.principals.notify([id], 'permissions');
     return view;
   }

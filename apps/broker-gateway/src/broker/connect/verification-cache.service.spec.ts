@@ -31,6 +31,14 @@ describe('VerificationCache (ADR 0100)', () => {
     expect(cache.size).toBe(0);
   });
 
+  it("never answers past the credential's own expiry (a token whose exp falls inside the TTL)", () => {
+    const cache = make({ MQTT_AUTH_CACHE_TTL_SECONDS: '60' });
+    cache.set('k', { ...ok('u1'), method: 'token', tokenId: 't1', expiresAt: 10_000 }, 0);
+    expect(cache.get('k', 9_999)).toBeDefined();
+    expect(cache.get('k', 10_000)).toBeUndefined();
+    expect(cache.size).toBe(0);
+  });
+
   it('drops every entry of a user on a change event, and nothing else', () => {
     const cache = make();
     cache.set('a', ok('u1'));

@@ -47,7 +47,8 @@ export class VerificationCache {
   get(key: string, now = Date.now()): AuthenticateResultDto | undefined {
     const e = this.entries.get(key);
     if (!e) return undefined;
-    if (e.expiresAt <= now) {
+    // Nor past the credential's own expiry (a token's `exp` inside the TTL, ASVS 7.3.2).
+    if (e.expiresAt <= now || (e.result.expiresAt !== undefined && e.result.expiresAt <= now)) {
       this.delete(key);
       return undefined;
     }

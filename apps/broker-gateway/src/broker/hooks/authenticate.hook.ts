@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
-import type { AuthenticateResultDto, PrincipalDto } from '@gatehouse/contracts';
+import { type AuthenticateResultDto, type PrincipalDto, sessionKeepsGrants } from '@gatehouse/contracts';
 import { ChangeClock } from '../../sessions/change-clock';
-import { GatewaySession, type SessionCredential } from '../../sessions/gateway-session';
+import { GatewaySession, credentialOf, methodsOf } from '../../sessions/gateway-session';
 import { MatcherPool } from '../../sessions/matcher-pool.service';
 import { SessionRegistry } from '../../sessions/session-registry.service';
 import { IdentityClient } from '../../transport/identity-client.service';
@@ -110,6 +110,7 @@ export class AuthenticateHook {
       }
     }
     const principal = await this.outcome(result, username, ip);
+    const credential = credentialOf(result, cert?.fingerprint);
     // A change event for this user may have arrived while admin-api was answering: resolve again.
     let current: PrincipalDto | null = principal;
     if (!fromCache && this.clock.changedSince(principal.userId, startedAt)) {
@@ -122,18 +123,16 @@ export class AuthenticateHook {
       }
       if (!current) throw new ConnackError(ConnackCode.BAD_USERNAME_OR_PASSWORD, 'user deleted');
       if (!current.enabled) throw new ConnackError(ConnackCode.NOT_AUTHORIZED, 'user disabled');
+      const grants =
+        current.grantTypes &&
+        sessionKeepsGrants(current.grantTypes, methodsOf(credential), credential.dependsOn);
+      if (grants && !grants.ok)
+        throw new ConnackError(ConnackCode.NOT_AUTHORIZED, grants.reason ?? 'grant types');
     } else if (!fromCache) {
       this.cache.set(cacheKey, result);
     }
     if (client.closed) return;
 
-    const credential: SessionCredential = {
-      method: result.method ?? (cert ? 'certificate' : 'password'),
-      ...(result.tokenId ? { tokenId: result.tokenId } : {}),
-      ...((result.certificateFingerprint ?? cert?.fingerprint)
-        ? { certificateFingerprint: result.certificateFingerprint ?? cert?.fingerprint }
-        : {}),
-    };
     let session: GatewaySession;
     try {
       session = new GatewaySession(
@@ -186,7 +185,10 @@ export class AuthenticateHook {
         throw new ConnackError(ConnackCode.BAD_USERNAME_OR_PASSWORD, 'bad username or password');
       case 'not-authorized':
         await this.throttle.recordFailure(username, ip);
-        throw new ConnackError(ConnackCode.NOT_AUTHORIZED, 'not authorized');
+        throw new ConnackError(
+          ConnackCode.NOT_AUTHORIZED,
+          `not authorized${result.reason ? `: ${result.reason}` : ''}`,
+        );
       case 'rate-limited':
         throw new ConnackError(ConnackCode.NOT_AUTHORIZED, 'rate limited by the identity service');
       case 'pending-registration':
