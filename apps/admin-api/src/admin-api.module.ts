@@ -15,11 +15,12 @@ import { PermissionsAppService } from './features/permissions/permissions.app-se
 import { PermissionsController } from './features/permissions/permissions.controller';
 import { RolesAppService } from './features/roles/roles.app-service';
 import { RolesController } from './features/roles/roles.controller';
-import { EscalationGuard } from './features/shared/escalation.service';
+import { EscalationService } from './features/shared/escalation.service';
 import { UsersAppService } from './features/users/users.app-service';
 import { UsersController } from './features/users/users.controller';
 import { AbilityCache } from './http/ability-cache.service';
 import { AccessGuard } from './http/access.guard';
+import { EscalationGuard } from './http/escalation.guard';
 import { ProblemDetailsFilter } from './http/problem-details.filter';
 import { AdminTransportModule } from './transport/admin-transport.module';
 
@@ -50,13 +51,15 @@ export class AdminApiModule {
       providers: [
         configProvider,
         AbilityCache,
-        EscalationGuard,
+        EscalationService,
         UsersAppService,
         RolesAppService,
         PermissionsAppService,
         ClientRegistryAppService,
         CertificatesAppService,
+        // In this order: authenticate and authorize the route, then what it hands out (ADR 0014).
         { provide: APP_GUARD, useClass: AccessGuard },
+        { provide: APP_GUARD, useClass: EscalationGuard },
         { provide: APP_FILTER, useClass: ProblemDetailsFilter },
       ],
     };

@@ -32,7 +32,8 @@ export {
 export { covers, matches } from './topic-matching';
 export { httpAccessForMethod, stripQuery } from './http-access';
 export { CompiledPermissions } from './compiled-permissions';
-export { grantingRules, ruleCoveredBy } from './granting-rules';
+export { grantingRules } from './granting-rules';
+export { ANY_USER, GrantorAccess, ruleCoveredBy, type Grantee } from './no-escalation';
 export { RbacAbilityFactory } from './rbac-ability.factory';
 export type {
   GatehouseAbility,
