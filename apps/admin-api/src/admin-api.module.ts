@@ -18,9 +18,9 @@ import { RolesController } from './features/roles/roles.controller';
 import { EscalationService } from './features/shared/escalation.service';
 import { UsersAppService } from './features/users/users.app-service';
 import { UsersController } from './features/users/users.controller';
-import { AbilityCache } from './http/ability-cache.service';
 import { AccessGuard } from './http/access.guard';
 import { EscalationGuard } from './http/escalation.guard';
+import { PermissionsCache } from './http/permissions-cache.service';
 import { ProblemDetailsFilter } from './http/problem-details.filter';
 import { AdminTransportModule } from './transport/admin-transport.module';
 
@@ -50,7 +50,7 @@ export class AdminApiModule {
       ],
       providers: [
         configProvider,
-        AbilityCache,
+        PermissionsCache,
         EscalationService,
         UsersAppService,
         RolesAppService,
