@@ -1,5 +1,5 @@
 /**
- * Escalation declared once (issue 9 "Structure", CONVENTIONS "Request path", ADR 0014): every write route
+ * Escalation declared once (issue 9 "Structure", ../shared/CONVENTIONS.md "Request path", ADR 0014): every write route
  * on users, roles, tokens, certificates and registry grants declares what it hands out
  * (`x-gatehouse-escalation` in openapi.json, written by `@HandsOut` / `@HandsOutNothing`), and the one
  * guard that enforces the declarations answers bad input with 400 problem+json, never a 5xx.

@@ -41,7 +41,7 @@ export type EscalationDeclaration =
 
 /**
  * Declares what a route hands out; the global `EscalationGuard` enforces it before the handler runs,
- * so no handler has to remember the check (CONVENTIONS "Request path"). Also writes the declaration
+ * so no handler has to remember the check (../shared/CONVENTIONS.md "Request path"). Also writes the declaration
  * into the OpenAPI operation as `x-gatehouse-escalation`.
  *
  * @example `@HandsOut({ to: 'user', handsOut: ['permissions', 'roles', 'credentials-of-target-user'] })`
