@@ -1,8 +1,11 @@
 /**
- * Architecture rules (CONVENTIONS.md "Layout"): checked in CI by `npm run depcheck`.
+ * Architecture rules, checked in CI by `npm run depcheck`. The rules come from the project's code
+ * conventions, ../shared/CONVENTIONS.md ("Layout"; beside the repository, as ../shared/SPEC.md is, see
+ * README.md), and SPEC 3 and 5 (../shared/SPEC.md):
  * contracts ← persistence ← identity, rbac ← client-registry ← apps; identity and rbac never
- * import each other; libs never import apps; the gateway never touches the database; imports
- * between libs go through `@gatehouse/<lib>` (its index.ts), never into another lib's src/.
+ * import each other, nor client-registry (which builds on both); rbac needs nothing but contracts;
+ * libs never import apps; libs/testing is for tests only; the gateway never touches the database;
+ * imports between libs go through `@gatehouse/<lib>` (its index.ts), never into another lib's src/.
  */
 const LIBS = ['contracts', 'persistence', 'identity', 'rbac', 'client-registry', 'testing'];
 
@@ -36,6 +39,13 @@ module.exports = {
       to: { path: '^libs/identity/' },
     },
     {
+      name: 'identity-not-to-client-registry',
+      severity: 'error',
+      comment: 'client-registry builds on identity (it creates users), never the other way round',
+      from: { path: '^libs/identity/' },
+      to: { path: '^libs/client-registry/' },
+    },
+    {
       name: 'rbac-only-contracts',
       severity: 'error',
       comment: 'rbac depends on no other lib but contracts',
@@ -57,10 +67,12 @@ module.exports = {
     {
       name: 'gateway-no-database',
       severity: 'error',
-      comment: 'the gateway holds no database credentials (SPEC 3)',
+      comment:
+        'the gateway holds no database credentials (SPEC 3); admin-api is the only app with database access (SPEC 5)',
       from: { path: '^apps/broker-gateway/' },
       to: {
-        path: '^(libs/(persistence|identity|client-registry)/|node_modules/(typeorm|pg|@electric-sql)/)',
+        // `(^|/)node_modules`: a linked node_modules resolves outside the repository (../x/node_modules/…)
+        path: '^libs/(persistence|identity|client-registry)/|(^|/)node_modules/(typeorm|@nestjs/typeorm|pg|@electric-sql)/',
       },
     },
     {

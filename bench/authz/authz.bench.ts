@@ -4,8 +4,8 @@
  * For one principal holding 10, 100, 1,000 and 10,000 permissions (a seeded, realistic mix of literal
  * topics, `+`, `#` and placeholders), measures publish checks (SPEC 1.4.2, match) and subscribe checks
  * (SPEC 1.4.3, cover), hit and miss, through:
- * - `compiled`: `CompiledPermissions.canPublish` / `canSubscribe` (the broker gateway's hot path);
- * - `casl+compiled`: the same through `RbacAbilityFactory` → CASL `ability.can()` (the HTTP guard's path);
+ * - `compiled`: `CompiledPermissions.canPublish` / `canSubscribe` (the hot path of the broker gateway, and
+ *   of the HTTP guard with `canHttpAccess`; ADR 0013 removed the CASL layer the guard used to have);
  * - `naive-casl`: CASL `ability.can()` over one CASL rule per permission, whose `conditionsMatcher`
  *   calls `matches()` / `covers()`: a linear scan, the baseline.
  *
@@ -30,11 +30,9 @@ import { PROFILE_DIR } from '../lib/processes';
 import { type ProfileSummary, printProfile, summarizeProfile } from '../lib/profile';
 import {
   CompiledPermissions,
-  RbacAbilityFactory,
   covers,
   matches,
   substitutePlaceholders,
-  type GatehouseSubject,
   type PermissionOperation,
   type PermissionRule,
   type PrincipalVars,
@@ -69,8 +67,8 @@ const README_FILE = path.join(ROOT, 'bench', 'README.md');
 
 type CheckKind = 'publish' | 'subscribe';
 type CaseKind = 'hit' | 'miss';
-type ImplName = 'compiled' | 'casl+compiled' | 'naive-casl';
-const IMPLS: readonly ImplName[] = ['compiled', 'casl+compiled', 'naive-casl'];
+type ImplName = 'compiled' | 'naive-casl';
+const IMPLS: readonly ImplName[] = ['compiled', 'naive-casl'];
 const CHECKS: readonly CheckKind[] = ['publish', 'subscribe'];
 const CASES: readonly CaseKind[] = ['hit', 'miss'];
 
@@ -180,7 +178,7 @@ function widen(filter: string, random: () => number): string {
 }
 
 // ---------------------------------------------------------------------------------------------------
-// The three implementations
+// The two implementations
 
 interface Impl {
   publish(topic: string): boolean;
@@ -208,17 +206,6 @@ function compiledImpl(compiled: CompiledPermissions): Impl {
       check === 'publish'
         ? compiled.canPublish(prepared as string)
         : compiled.canSubscribe(prepared as string),
-  };
-}
-
-function caslCompiledImpl(compiled: CompiledPermissions): Impl {
-  const ability = new RbacAbilityFactory().createForCompiled(compiled);
-  return {
-    publish: (topic) => ability.can('write', subject('mqtt', { topic })),
-    subscribe: (topic) => ability.can('read', subject('mqtt', { topic })),
-    prepare: (_check, request) => subject('mqtt', { topic: request }),
-    run: (check, prepared) =>
-      ability.can(check === 'publish' ? 'write' : 'read', prepared as GatehouseSubject),
   };
 }
 
@@ -461,18 +448,17 @@ function markdown(
   );
   lines.push('');
   lines.push(
-    '| permissions | check | case | compiled p50 | compiled p99 | compiled rate | CASL+compiled p50 | naive CASL p50 | naive CASL p99 | naive rate | speedup |',
+    '| permissions | check | case | compiled p50 | compiled p99 | compiled rate | naive CASL p50 | naive CASL p99 | naive rate | speedup |',
   );
-  lines.push('|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|');
+  lines.push('|---:|---|---|---:|---:|---:|---:|---:|---:|---:|');
   for (const n of SIZES) {
     for (const check of CHECKS) {
       for (const kind of CASES) {
         const c = get('compiled', check, kind, n);
-        const w = get('casl+compiled', check, kind, n);
         const b = get('naive-casl', check, kind, n);
         lines.push(
           `| ${n.toLocaleString('en-US')} | ${check} | ${kind} | ${fmtNs(c.p50Ns)} | ${fmtNs(c.p99Ns)} | ` +
-            `${fmtRate(c.decisionsPerSecond)} | ${fmtNs(w.p50Ns)} | ${fmtNs(b.p50Ns)} | ${fmtNs(b.p99Ns)} | ` +
+            `${fmtRate(c.decisionsPerSecond)} | ${fmtNs(b.p50Ns)} | ${fmtNs(b.p99Ns)} | ` +
             `${fmtRate(b.decisionsPerSecond)} | ${fmtX(b.p50Ns / c.p50Ns)} |`,
         );
       }
@@ -577,7 +563,6 @@ async function main(): Promise<void> {
     const compileMs = Number(process.hrtime.bigint() - compileStart) / 1e6;
     const impls: Record<ImplName, Impl> = {
       compiled: compiledImpl(compiled),
-      'casl+compiled': caslCompiledImpl(compiled),
       'naive-casl': naiveCaslImpl(rules, VARS),
     };
     ruleStats[n] = {

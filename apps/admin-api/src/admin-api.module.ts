@@ -15,11 +15,12 @@ import { PermissionsAppService } from './features/permissions/permissions.app-se
 import { PermissionsController } from './features/permissions/permissions.controller';
 import { RolesAppService } from './features/roles/roles.app-service';
 import { RolesController } from './features/roles/roles.controller';
-import { EscalationGuard } from './features/shared/escalation.service';
+import { EscalationService } from './features/shared/escalation.service';
 import { UsersAppService } from './features/users/users.app-service';
 import { UsersController } from './features/users/users.controller';
-import { AbilityCache } from './http/ability-cache.service';
 import { AccessGuard } from './http/access.guard';
+import { EscalationGuard } from './http/escalation.guard';
+import { PermissionsCache } from './http/permissions-cache.service';
 import { ProblemDetailsFilter } from './http/problem-details.filter';
 import { AdminTransportModule } from './transport/admin-transport.module';
 
@@ -49,14 +50,16 @@ export class AdminApiModule {
       ],
       providers: [
         configProvider,
-        AbilityCache,
-        EscalationGuard,
+        PermissionsCache,
+        EscalationService,
         UsersAppService,
         RolesAppService,
         PermissionsAppService,
         ClientRegistryAppService,
         CertificatesAppService,
+        // In this order: authenticate and authorize the route, then what it hands out (ADR 0014).
         { provide: APP_GUARD, useClass: AccessGuard },
+        { provide: APP_GUARD, useClass: EscalationGuard },
         { provide: APP_FILTER, useClass: ProblemDetailsFilter },
       ],
     };

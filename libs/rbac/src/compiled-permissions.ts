@@ -135,7 +135,7 @@ export class CompiledPermissions {
   allows(context: PermissionContext, access: AccessKind, resource: string): boolean {
     if (access !== 'read' && access !== 'write') return false;
     if (context === 'mqtt' && typeof resource === 'string') {
-      // the mqtt half of classifyRequest, without allocating: this is the CASL guard's mqtt path
+      // the mqtt half of classifyRequest, without allocating
       const trie = access === 'read' ? this.mqttRead : this.mqttWrite;
       if (isPlainTopic(resource)) return trie.matchTopic(resource);
       return checkMqttFilter(resource, null) === null && trie.coverFilter(resource);

@@ -1,6 +1,5 @@
 import { validatePermissionRule } from './pattern-validation';
 import {
-  accessKindsOf,
   operationGrants,
   type AccessKind,
   type PermissionContext,
@@ -40,48 +39,8 @@ export function grantingRules<T extends PermissionRule>(
     const grants =
       requestedLevels === null
         ? matches(filter, request.value)
-        : coversLevels(filter.split('/'), requestedLevels, false);
+        : coversLevels(filter.split('/'), requestedLevels);
     if (grants) granted.push(rule);
   }
   return granted;
-}
-
-/**
- * Does holding `held` entitle a caller to hand out `wanted`? (SPEC 2.2, no privilege escalation.)
- *
- * True iff for each access kind `wanted.operation` implies, some held rule of the same context that
- * grants that access covers `wanted.resource` (SPEC 1.4.3 coverage). Rules are compared as templates,
- * before substitution: a `${username}` / `${clientId}` level in `wanted` stands for an unknown concrete
- * level, covered only by a held `+`, `#` or the identical placeholder level (so `devices/${username}/#`
- * held covers `devices/${username}/#` wanted, and `#` covers `${clientId}/#`); a held placeholder level
- * covers nothing else. Coverage is checked per access kind, so `readWrite` may be covered by one `read`
- * and one `write` rule. Invalid held rules are ignored (they grant nothing).
- *
- * @throws RbacError when `wanted` is invalid (validate it first to answer 400)
- */
-export function ruleCoveredBy(wanted: PermissionRule, held: readonly PermissionRule[]): boolean {
-  validatePermissionRule(wanted);
-  const wantedLevels = wanted.resource.split('/');
-  for (const access of accessKindsOf(wanted.operation)) {
-    let covered = false;
-    for (const rule of held) {
-      if (rule.context !== wanted.context || !operationGrants(rule.operation, access)) continue;
-      if (!isValid(rule)) continue;
-      if (coversLevels(rule.resource.split('/'), wantedLevels, true)) {
-        covered = true;
-        break;
-      }
-    }
-    if (!covered) return false;
-  }
-  return true;
-}
-
-function isValid(rule: PermissionRule): boolean {
-  try {
-    validatePermissionRule(rule);
-    return true;
-  } catch {
-    return false;
-  }
 }

@@ -1,7 +1,7 @@
 /**
  * `@gatehouse/rbac`: the permission vocabulary, topic/path pattern validation, the matching rules of
- * SPEC 1.4 (match, cover), the compiled per-principal matcher used on the hot path, the no-escalation
- * check, and the CASL ability factory for the HTTP guard. Depends on no other Gatehouse lib.
+ * SPEC 1.4 (match, cover), the compiled per-principal matcher used on the hot paths (broker hooks and
+ * the HTTP guard), and the no-escalation rule. Depends on no other Gatehouse lib.
  */
 export {
   ACCESS_KINDS,
@@ -32,12 +32,5 @@ export {
 export { covers, matches } from './topic-matching';
 export { httpAccessForMethod, stripQuery } from './http-access';
 export { CompiledPermissions } from './compiled-permissions';
-export { grantingRules, ruleCoveredBy } from './granting-rules';
-export { RbacAbilityFactory } from './rbac-ability.factory';
-export type {
-  GatehouseAbility,
-  GatehouseConditions,
-  GatehouseSubject,
-  HttpResourceSubject,
-  MqttResourceSubject,
-} from './rbac-ability.types';
+export { grantingRules } from './granting-rules';
+export { ANY_USER, GrantorAccess, ruleCoveredBy, type Grantee } from './no-escalation';

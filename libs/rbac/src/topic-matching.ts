@@ -1,5 +1,4 @@
 import { checkMqttFilter } from './pattern-validation';
-import { isPlaceholderLevel } from './placeholders';
 
 const SLASH = 47;
 const PLUS = 43;
@@ -72,28 +71,19 @@ export function covers(permissionFilter: string, requestedFilter: string): boole
   if (checkMqttFilter(permissionFilter, null) !== null || checkMqttFilter(requestedFilter, null) !== null) {
     return false;
   }
-  return coversLevels(permissionFilter.split('/'), requestedFilter.split('/'), false);
+  return coversLevels(permissionFilter.split('/'), requestedFilter.split('/'));
 }
 
 /**
- * {@link covers} over level arrays of valid filters.
- *
- * With `opaquePlaceholders`, a `${username}` / `${clientId}` level of `requested` stands for an unknown
- * concrete level: covered only by `+`, `#` or the identical placeholder level of `permission`; it never
- * counts as a `$` level (substitution fails closed on a `$` value in the first level).
+ * {@link covers} over level arrays of valid filters (placeholders already substituted).
  * @internal
  */
-export function coversLevels(
-  permission: readonly string[],
-  requested: readonly string[],
-  opaquePlaceholders: boolean,
-): boolean {
+export function coversLevels(permission: readonly string[], requested: readonly string[]): boolean {
   // A lone '#' matches exactly what '+/#' matches (every topic has at least one level, the '$' rule is
   // the same), so normalize it: then a '#' never stands in the first level.
   const p = permission.length === 1 && permission[0] === '#' ? PLUS_HASH : permission;
   const f = requested.length === 1 && requested[0] === '#' ? PLUS_HASH : requested;
-  const f0 = f[0];
-  const requestedIsDollar = f0.charCodeAt(0) === DOLLAR && !(opaquePlaceholders && isPlaceholderLevel(f0));
+  const requestedIsDollar = f[0].charCodeAt(0) === DOLLAR;
   for (let i = 0; ; i++) {
     const pl = i < p.length ? p[i] : undefined;
     const fl = i < f.length ? f[i] : undefined;

@@ -1,10 +1,9 @@
 import { type CanActivate, type ExecutionContext, HttpStatus, Injectable, Logger } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { subject } from '@casl/ability';
 import type { Request } from 'express';
 import { AuthService, type AuthSession } from '@gatehouse/identity';
 import { httpAccessForMethod } from '@gatehouse/rbac';
-import { AbilityCache } from './ability-cache.service';
+import { PermissionsCache } from './permissions-cache.service';
 import { Problem } from './problem';
 import { ROUTE_ACCESS, type RouteAccess } from './route-access.decorator';
 
@@ -20,7 +19,7 @@ export class AccessGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     private readonly auth: AuthService,
-    private readonly abilities: AbilityCache,
+    private readonly permissions: PermissionsCache,
   ) {}
 
   async canActivate(ctx: ExecutionContext): Promise<boolean> {
@@ -41,11 +40,11 @@ export class AccessGuard implements CanActivate {
     req.session = await this.auth.authenticateBearer(match[1]);
     if (access === 'self') return true;
     const kind = httpAccessForMethod(req.method);
-    const ability = await this.abilities.forSession(req.session);
+    const permissions = await this.permissions.forSession(req.session);
     // Express routes `/api/users/` like `/api/users` (non-strict routing): check the path the router
     // matched, or `/api/users/+` would open the list route.
     const path = req.path.length > 1 && req.path.endsWith('/') ? req.path.slice(0, -1) : req.path;
-    if (kind && ability.can(kind, subject('http', { path }))) return true;
+    if (kind && permissions.canHttpAccess(kind, path)) return true;
     throw new Problem(
       HttpStatus.FORBIDDEN,
       'AUTH.FORBIDDEN',

@@ -1,6 +1,7 @@
 import { Body, Controller, Delete, HttpCode, Param, ParseUUIDPipe, Post } from '@nestjs/common';
 import { ApiCreatedResponse, ApiTags } from '@nestjs/swagger';
 import type { AuthSession } from '@gatehouse/identity';
+import { HandsOut } from '../../http/escalation.decorator';
 import { CurrentSession, HttpPermission } from '../../http/route-access.decorator';
 import { CertificatesAppService } from './certificates.app-service';
 import { IssueCertificateDto, IssuedCertificateDto } from './certificates.dto';
@@ -15,6 +16,7 @@ export class CertificatesController {
 
   @Post(':id/certificates')
   @HttpPermission()
+  @HandsOut({ to: 'user', handsOut: ['credentials-of-target-user'] })
   @ApiCreatedResponse({ type: IssuedCertificateDto })
   async issue(
     @CurrentSession() s: AuthSession,
@@ -35,6 +37,7 @@ export class CertificatesController {
   /** Revokes the certificate: live sessions that used it are disconnected, the next CONNECT with it is refused. */
   @Delete(':id/certificates/:fingerprint')
   @HttpPermission()
+  @HandsOut({ to: 'user', handsOut: ['credentials-of-target-user'] })
   @HttpCode(204)
   async revoke(
     @CurrentSession() s: AuthSession,

@@ -9,17 +9,15 @@ import {
   RegistryStateService,
 } from '@gatehouse/client-registry';
 import type { AuthSession } from '@gatehouse/identity';
-import { EscalationGuard } from '../shared/escalation.service';
 import type { GrantRequestDto, ListRequestsQueryDto, RegisterDto } from './client-registry.dto';
 
-/** Use cases of /api/client-registry (SPEC 4): lib calls, with the no-escalation check in front of a grant. */
+/** Use cases of /api/client-registry (SPEC 4): lib calls (the grant route declares what it hands out, `@HandsOut`). */
 @Injectable()
 export class ClientRegistryAppService {
   constructor(
     private readonly state: RegistryStateService,
     private readonly registrations: RegistrationService,
     private readonly approvals: ApprovalService,
-    private readonly escalation: EscalationGuard,
   ) {}
 
   getState(): Promise<RegistryStateView> {
@@ -46,10 +44,7 @@ export class ClientRegistryAppService {
     return this.approvals.get(id);
   }
 
-  /** SPEC 2.2: approving hands out what the grant carries, so the approver must hold all of it. */
-  async grant(session: AuthSession, id: string, dto: GrantRequestDto): Promise<GrantResult> {
-    await this.approvals.get(id);
-    await this.escalation.assertMayGrant(session, { permissions: dto.permissions, roleIds: dto.roles });
+  grant(session: AuthSession, id: string, dto: GrantRequestDto): Promise<GrantResult> {
     return this.approvals.grant(id, { roles: dto.roles, permissions: dto.permissions }, session.userId);
   }
 

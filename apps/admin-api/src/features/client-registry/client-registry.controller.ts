@@ -23,6 +23,7 @@ import {
 } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import type { AuthSession } from '@gatehouse/identity';
+import { HandsOut, HandsOutNothing } from '../../http/escalation.decorator';
 import { ProblemDetailsDto } from '../../http/problem-details.dto';
 import { CurrentSession, HttpPermission, Public } from '../../http/route-access.decorator';
 import { toUserResponse } from '../users/user.mapper';
@@ -60,6 +61,7 @@ export class ClientRegistryController {
 
   @Post('unlock')
   @HttpPermission()
+  @HandsOutNothing('opens the registry to requests; what a request receives is checked when it is granted')
   @HttpCode(200)
   @ApiOkResponse({ type: RegistryStateDto })
   unlock(@Body() dto: UnlockRegistryDto): Promise<RegistryStateDto> {
@@ -68,6 +70,7 @@ export class ClientRegistryController {
 
   @Post('lock')
   @HttpPermission()
+  @HandsOutNothing('closes the registry to new requests')
   @HttpCode(200)
   @ApiOkResponse({ type: RegistryStateDto })
   lock(): Promise<RegistryStateDto> {
@@ -77,6 +80,7 @@ export class ClientRegistryController {
   /** Public (SPEC 2.1): a device records a request, polls it, and collects its certificate with the same call. */
   @Post('register')
   @Public()
+  @HandsOutNothing('a device only asks; nothing is handed out until an approver grants the request')
   @UseInterceptors(JsonBodyOnly)
   @ApiAcceptedResponse({
     type: RegisterPendingDto,
@@ -132,6 +136,7 @@ export class ClientRegistryController {
 
   @Post('requests/:id/grant')
   @HttpPermission()
+  @HandsOut({ to: 'registration-request', handsOut: ['permissions', 'roles'] })
   @HttpCode(200)
   @ApiOkResponse({ type: GrantResultDto })
   async grant(
@@ -145,6 +150,7 @@ export class ClientRegistryController {
 
   @Post('requests/:id/reject')
   @HttpPermission()
+  @HandsOutNothing('rejecting creates no user and hands out nothing')
   @HttpCode(200)
   @ApiOkResponse({ type: RegistrationRequestDto })
   async reject(

@@ -1,16 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { type AuthSession, type Page, RoleService, type RoleView } from '@gatehouse/identity';
-import { addedPermissions, EscalationGuard } from '../shared/escalation.service';
 import { expectedVersion } from '../shared/version';
 import type { CreateRoleDto, ListRolesQueryDto, UpdateRoleDto } from './role.dto';
 
-/** Use cases of /api/roles with the no-escalation rule in front. */
+/** Use cases of /api/roles (the no-escalation rule runs before, see `@HandsOut`). */
 @Injectable()
 export class RolesAppService {
-  constructor(
-    private readonly roles: RoleService,
-    private readonly escalation: EscalationGuard,
-  ) {}
+  constructor(private readonly roles: RoleService) {}
 
   list(q: ListRolesQueryDto): Promise<Page<RoleView>> {
     return this.roles.list({ limit: q.limit, cursor: q.cursor, name: q.name });
@@ -20,8 +16,7 @@ export class RolesAppService {
     return this.roles.get(id);
   }
 
-  async create(session: AuthSession, dto: CreateRoleDto): Promise<RoleView> {
-    await this.escalation.assertMayGrant(session, { permissions: dto.permissions });
+  create(session: AuthSession, dto: CreateRoleDto): Promise<RoleView> {
     return this.roles.create(dto);
   }
 
@@ -32,10 +27,6 @@ export class RolesAppService {
     ifMatch: string | undefined,
   ): Promise<RoleView> {
     const current = await this.roles.get(id);
-    if (dto.permissions)
-      await this.escalation.assertMayGrant(session, {
-        permissions: addedPermissions(current.permissions, dto.permissions),
-      });
     const { version, ...patch } = dto;
     return this.roles.update(id, patch, expectedVersion(ifMatch, version, current.version));
   }

@@ -15,6 +15,7 @@ import {
 import { ApiHeader, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import type { AuthSession, RoleView } from '@gatehouse/identity';
+import { HandsOut, HandsOutNothing } from '../../http/escalation.decorator';
 import { CurrentSession, HttpPermission } from '../../http/route-access.decorator';
 import { toPermissionResponse } from '../users/user.mapper';
 import { etag } from '../shared/version';
@@ -49,6 +50,7 @@ export class RolesController {
 
   @Post()
   @HttpPermission()
+  @HandsOut({ to: 'new-role', handsOut: ['permissions'] })
   async create(
     @CurrentSession() s: AuthSession,
     @Body() dto: CreateRoleDto,
@@ -72,6 +74,7 @@ export class RolesController {
 
   @Patch(':id')
   @HttpPermission()
+  @HandsOut({ to: 'role', handsOut: ['permissions'] })
   @ApiHeader({
     name: 'If-Match',
     required: false,
@@ -91,6 +94,7 @@ export class RolesController {
 
   @Delete(':id')
   @HttpPermission()
+  @HandsOutNothing('deleting a role only takes access away from its members')
   @HttpCode(204)
   async delete(@Param('id', uuid) id: string): Promise<void> {
     await this.roles.delete(id);

@@ -10,18 +10,16 @@ import {
   type UserView,
   type Page,
 } from '@gatehouse/identity';
-import { addedPermissions, EscalationGuard } from '../shared/escalation.service';
 import { expectedVersion } from '../shared/version';
 import type { CreateUserDto, ListUsersQueryDto, UpdateUserDto } from './user.dto';
 
-/** Use cases of /api/users: identity calls with the no-escalation checks in front. */
+/** Use cases of /api/users: identity calls (the no-escalation checks run before, see `@HandsOut`). */
 @Injectable()
 export class UsersAppService {
   constructor(
     private readonly users: UserService,
     private readonly principals: PrincipalService,
     private readonly tokens: TokenService,
-    private readonly escalation: EscalationGuard,
   ) {}
 
   list(q: ListUsersQueryDto): Promise<Page<UserView>> {
@@ -32,8 +30,7 @@ export class UsersAppService {
     return this.users.get(id);
   }
 
-  async create(session: AuthSession, dto: CreateUserDto): Promise<UserView> {
-    await this.escalation.assertMayGrant(session, { permissions: dto.permissions, roleIds: dto.roles });
+  create(session: AuthSession, dto: CreateUserDto): Promise<UserView> {
     return this.users.create(dto);
   }
 
@@ -44,18 +41,12 @@ export class UsersAppService {
     ifMatch: string | undefined,
   ): Promise<UserView> {
     const current = await this.users.get(id);
-    await this.escalation.assertMayControl(session, id);
-    await this.escalation.assertMayGrant(session, {
-      permissions: dto.permissions ? addedPermissions(current.permissions, dto.permissions) : [],
-      roleIds: dto.roles ? dto.roles.filter((r) => !current.roles.includes(r)) : [],
-    });
     const { version, ...patch } = dto;
     return this.users.update(id, patch, expectedVersion(ifMatch, version, current.version));
   }
 
   async delete(session: AuthSession, id: string): Promise<void> {
     await this.users.get(id);
-    await this.escalation.assertMayControl(session, id);
     await this.users.delete(id);
   }
 
@@ -71,7 +62,6 @@ export class UsersAppService {
 
   async revokeToken(session: AuthSession, id: string, tokenId: string): Promise<void> {
     await this.users.get(id);
-    await this.escalation.assertMayControl(session, id);
     if (!(await this.tokens.exists(id, tokenId)))
       throw new IdentityError('IDENTITY.TOKEN_NOT_FOUND', `token ${tokenId} not found`);
     if (await this.tokens.revoke(id, tokenId))

@@ -15,6 +15,7 @@ import {
 import { ApiHeader, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import type { AuthSession } from '@gatehouse/identity';
+import { HandsOut } from '../../http/escalation.decorator';
 import { CurrentSession, HttpPermission } from '../../http/route-access.decorator';
 import { etag } from '../shared/version';
 import {
@@ -46,6 +47,7 @@ export class UsersController {
 
   @Post()
   @HttpPermission()
+  @HandsOut({ to: 'new-user', handsOut: ['permissions', 'roles'] })
   async create(
     @CurrentSession() s: AuthSession,
     @Body() dto: CreateUserDto,
@@ -69,6 +71,7 @@ export class UsersController {
 
   @Patch(':id')
   @HttpPermission()
+  @HandsOut({ to: 'user', handsOut: ['permissions', 'roles', 'credentials-of-target-user'] })
   @ApiHeader({
     name: 'If-Match',
     required: false,
@@ -88,6 +91,7 @@ export class UsersController {
 
   @Delete(':id')
   @HttpPermission()
+  @HandsOut({ to: 'user', handsOut: ['credentials-of-target-user'] })
   @HttpCode(204)
   async delete(@CurrentSession() s: AuthSession, @Param('id', uuid) id: string): Promise<void> {
     await this.users.delete(s, id);
@@ -107,6 +111,7 @@ export class UsersController {
 
   @Delete(':id/tokens/:tokenId')
   @HttpPermission()
+  @HandsOut({ to: 'user', handsOut: ['credentials-of-target-user'] })
   @HttpCode(204)
   async revokeToken(
     @CurrentSession() s: AuthSession,

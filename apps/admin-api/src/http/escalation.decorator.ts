@@ -1,0 +1,62 @@
+import { applyDecorators, SetMetadata } from '@nestjs/common';
+import { ApiExtension } from '@nestjs/swagger';
+
+export const ROUTE_ESCALATION = 'gatehouse:route-escalation';
+
+/** The OpenAPI extension that documents a route's declaration (walked by the escalation test). */
+export const ESCALATION_EXTENSION = 'x-gatehouse-escalation';
+
+/**
+ * What a route hands out (SPEC 2.2, ADR 0004):
+ * - `permissions`: the body's `permissions` (for an update, those it adds);
+ * - `roles`: the body's `roles`, role ids whose permissions the grantee gains (for an update, those it adds);
+ * - `credentials-of-target-user`: acts on the account or credentials of the user in the path (password,
+ *   state, tokens, certificates, deletion): the caller must hold every effective permission of that user
+ *   (unless it is the caller).
+ */
+export type HandedOut = 'permissions' | 'roles' | 'credentials-of-target-user';
+
+/**
+ * Who receives it, and where the request names them:
+ * - `new-user`: the user the body creates (`username`);
+ * - `user`: the user `:id` of the path;
+ * - `new-role` / `role`: the role the body creates / the role `:id` (every member, present or future);
+ * - `registration-request`: the user that granting the registration request `:id` creates.
+ */
+export type EscalationTarget = 'new-user' | 'user' | 'new-role' | 'role' | 'registration-request';
+
+/** What each target can receive (checked at compile time). */
+interface HandedOutTo {
+  'new-user': 'permissions' | 'roles';
+  user: HandedOut;
+  'new-role': 'permissions';
+  role: 'permissions';
+  'registration-request': 'permissions' | 'roles';
+}
+
+/** A route's declaration, as stored in its metadata and in its OpenAPI operation. */
+export type EscalationDeclaration =
+  | { readonly to: EscalationTarget; readonly handsOut: readonly HandedOut[] }
+  | { readonly handsOut: 'none'; readonly reason: string };
+
+/**
+ * Declares what a route hands out; the global `EscalationGuard` enforces it before the handler runs,
+ * so no handler has to remember the check (../shared/CONVENTIONS.md "Request path"). Also writes the declaration
+ * into the OpenAPI operation as `x-gatehouse-escalation`.
+ *
+ * @example `@HandsOut({ to: 'user', handsOut: ['permissions', 'roles', 'credentials-of-target-user'] })`
+ */
+export function HandsOut<T extends EscalationTarget>(declaration: {
+  readonly to: T;
+  readonly handsOut: readonly [HandedOutTo[T], ...HandedOutTo[T][]];
+}): MethodDecorator {
+  const stored: EscalationDeclaration = { to: declaration.to, handsOut: [...declaration.handsOut] };
+  return applyDecorators(SetMetadata(ROUTE_ESCALATION, stored), ApiExtension(ESCALATION_EXTENSION, stored));
+}
+
+/** Declares that a write route hands out nothing, and why (so that "nothing" is a decision, not an oversight). */
+export function HandsOutNothing(reason: string): MethodDecorator {
+  if (reason.trim().length === 0) throw new Error('HandsOutNothing needs a reason');
+  const stored: EscalationDeclaration = { handsOut: 'none', reason };
+  return applyDecorators(SetMetadata(ROUTE_ESCALATION, stored), ApiExtension(ESCALATION_EXTENSION, stored));
+}
