@@ -508,7 +508,7 @@ describe('admin API (issue 2)', () => {
   describe('public routes and health', () => {
     it('serves health, the password policy and the OpenAPI document without a token', async () => {
       await t.http.get('/health/live').expect(200);
-      await t.http.get('/health/ready').expect(200, { status: 'ok', database: 'ok' });
+      await t.http.get('/health/ready').expect(200, { status: 'ok', database: 'ok', transport: 'ok' });
       const policy = await t.http.get('/api/auth/password-policy').expect(200);
       expect(policy.body.min).toBe(8);
       const doc = await t.http.get('/api/openapi.json').expect(200);

@@ -104,7 +104,9 @@ export class ProblemDetailsFilter implements ExceptionFilter {
   catch(err: unknown, host: ArgumentsHost): void {
     const res = host.switchToHttp().getResponse<Response>();
     const r = render(err);
-    if (r.status >= 500) this.logger.error(`unhandled error: ${(err as Error)?.stack ?? String(err)}`);
+    // A Problem is a decided answer (e.g. 503 from /health/ready, which logs its own reason).
+    if (r.status >= 500 && !(err instanceof Problem))
+      this.logger.error(`unhandled error: ${(err as Error)?.stack ?? String(err)}`);
     if (r.retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(r.retryAfterSeconds));
     if (res.headersSent) return;
     res
