@@ -36,8 +36,10 @@ export class RolesAppService {
       await this.escalation.assertMayGrant(session, {
         permissions: addedPermissions(current.permissions, dto.permissions),
       });
-    const { version, ...patch } = dto;
-    return this.roles.update(id, patch, expectedVersion(ifMatch, version, current.version));
+    // 428 without a version; after the authorization checks, so that a forbidden change is a 403.
+    const expected = expectedVersion(ifMatch, dto.version);
+    const { version: _version, ...patch } = dto;
+    return this.roles.update(id, patch, expected);
   }
 
   delete(id: string): Promise<void> {
