@@ -13,10 +13,10 @@ export class UsernameCase1764500000000 implements MigrationInterface {
   name = 'UsernameCase1764500000000';
 
   async up(q: QueryRunner): Promise<void> {
-    const clashes: { names: string[] }[] = await q.query(
+    const clashes = (await q.query(
       `SELECT array_agg(username ORDER BY username) AS names FROM users
         GROUP BY lower(username) HAVING count(*) > 1 ORDER BY lower(username) LIMIT 20`,
-    );
+    )) as { names: string[] }[];
     if (clashes.length > 0) {
       const list = clashes.map((c) => c.names.map((n) => JSON.stringify(n)).join(' = ')).join('; ');
       throw new Error(
