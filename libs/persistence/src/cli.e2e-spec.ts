@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Client } from 'pg';
+import { createTestDatabase } from '@gatehouse/testing';
 import { CliUsageError, runCli } from './cli';
 import { startEmbeddedPostgres } from './embedded-postgres';
 import { migrations } from './migrations';
@@ -121,6 +122,25 @@ describe('migration CLI', () => {
   it('refuses a DATABASE_URL that is not postgres://, naming it', async () => {
     await expect(runCli(['run'], { DATABASE_URL: 'mysql://x' }, io())).rejects.toThrow(/DATABASE_URL/);
   });
+
+  (process.env.TEST_DATABASE_URL ? it : it.skip)(
+    'run and revert on DATABASE_URL (a real PostgreSQL)',
+    async () => {
+      const db = await createTestDatabase();
+      try {
+        const env = { DATABASE_URL: db.options.databaseUrl };
+        await expect(runCli(['run'], env, io())).resolves.toBe(0);
+        expect(lines).toContain(`applied ${all[all.length - 1]}`);
+        await expect(runCli(['revert'], env, io())).resolves.toBe(0);
+        expect(lines).toContain(`reverted ${all[all.length - 1]}`);
+        lines = [];
+        await runCli(['run'], env, io());
+        expect(lines).toEqual([expect.stringMatching(/^database /), `applied ${all[all.length - 1]}`]);
+      } finally {
+        await db.drop();
+      }
+    },
+  );
 
   it('the npm scripts run the built CLI (dist/libs/persistence/src/cli.js)', async () => {
     const root = join(__dirname, '..', '..', '..');
