@@ -1,3 +1,4 @@
+import { connect as tcpConnect } from 'node:net';
 import { Client } from 'pg';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from './embedded-postgres';
 
@@ -56,6 +57,53 @@ describe('embedded PostgreSQL: a reconnect is a clean session (defect 1)', () =>
       expect(res.rows).toEqual([{ n: 0 }]);
     } finally {
       await second.end();
+    }
+  });
+
+  it('rolls back a failed transaction', async () => {
+    const first = await connect();
+    await first.query('BEGIN');
+    await expect(first.query('SELECT 1/0')).rejects.toThrow(/division by zero/);
+    await first.end();
+    const second = await connect();
+    try {
+      await expect(second.query('SELECT 1 AS one')).resolves.toMatchObject({ rows: [{ one: 1 }] });
+    } finally {
+      await second.end();
+    }
+  });
+
+  it('a client that left an extended-protocol exchange without Sync does not stall the next', async () => {
+    const socket = tcpConnect(embedded.port, embedded.host);
+    await new Promise((r) => socket.once('connect', r));
+    const params = Buffer.from('user\0postgres\0database\0postgres\0\0');
+    const startup = Buffer.alloc(8);
+    startup.writeInt32BE(8 + params.length, 0);
+    startup.writeInt32BE(196608, 4);
+    let received = Buffer.alloc(0);
+    const ready = new Promise<void>((resolve) =>
+      socket.on('data', (d: Buffer) => {
+        received = Buffer.concat([received, d]);
+        if (received.includes(Buffer.from([0x5a, 0, 0, 0, 5]))) resolve(); // ReadyForQuery
+      }),
+    );
+    socket.write(Buffer.concat([startup, params]));
+    await ready;
+    const body = Buffer.from('\0SELEC oops\0\0\0'); // unnamed statement, bad SQL, 0 parameter types
+    const parse = Buffer.alloc(5);
+    parse.write('P', 0);
+    parse.writeInt32BE(4 + body.length, 1);
+    socket.write(Buffer.concat([parse, body])); // an error, and no Sync
+    await new Promise((r) => setTimeout(r, 50));
+    socket.destroy();
+
+    const next = await connect();
+    try {
+      await expect(next.query({ text: 'SELECT $1::int AS n', values: [7] })).resolves.toMatchObject({
+        rows: [{ n: 7 }],
+      });
+    } finally {
+      await next.end();
     }
   });
 
