@@ -24,6 +24,16 @@ describe('admin API (issue 2)', () => {
   async function createUser(body: object, token = admin) {
     return t.http.post('/api/users').set(bearer(token)).send(body);
   }
+  /** Disables a user, based on the version just read (an update without one is a 428). */
+  async function disable(id: string) {
+    const current = await t.http.get(`/api/users/${id}`).set(bearer(admin)).expect(200);
+    await t.http
+      .patch(`/api/users/${id}`)
+      .set(bearer(admin))
+      .set('If-Match', current.headers.etag)
+      .send({ enabled: false })
+      .expect(200);
+  }
 
   describe('case 1: http permissions guard every route', () => {
     let aliceId: string;
@@ -130,7 +140,7 @@ describe('admin API (issue 2)', () => {
       const res = await t.http
         .patch(`/api/users/${bobId}`)
         .set(bearer(editor))
-        .send({ roles: [adminRoleId] });
+        .send({ roles: [adminRoleId], version: bob.body.version });
       expect(res.status).toBe(403);
       const create = await createUser(
         { username: 'eve', password: 'eve-secret-12', roles: [adminRoleId] },
@@ -150,7 +160,7 @@ describe('admin API (issue 2)', () => {
       const res = await t.http
         .patch(`/api/users/${me.body.id}`)
         .set(bearer(editor))
-        .send({ password: 'taken-over-123' });
+        .send({ password: 'taken-over-123', version: me.body.version ?? 1 });
       expect(res.status).toBe(403);
     });
 
@@ -183,7 +193,7 @@ describe('admin API (issue 2)', () => {
     it('disabled user → 401', async () => {
       const u = await userWithToken('carol');
       await t.http.get('/api/users').set(bearer(u.token)).expect(200);
-      await t.http.patch(`/api/users/${u.id}`).set(bearer(admin)).send({ enabled: false }).expect(200);
+      await disable(u.id);
       await t.http.get('/api/users').set(bearer(u.token)).expect(401);
     });
 
@@ -250,7 +260,7 @@ describe('admin API (issue 2)', () => {
       }
       // users 4 and 5 lose their tokens: 4 logs out, 5 is disabled
       await t.http.post('/api/logout').set(bearer(users[4].token)).expect(204);
-      await t.http.patch(`/api/users/${users[5].id}`).set(bearer(admin)).send({ enabled: false }).expect(200);
+      await disable(users[5].id);
       const missing = '00000000-0000-4000-8000-000000000000';
       const requests = [];
       for (let round = 0; round < 3; round++) {
@@ -513,7 +523,7 @@ describe('admin API (issue 2)', () => {
   describe('public routes and health', () => {
     it('serves health, the password policy and the OpenAPI document without a token', async () => {
       await t.http.get('/health/live').expect(200);
-      await t.http.get('/health/ready').expect(200, { status: 'ok', database: 'ok' });
+      await t.http.get('/health/ready').expect(200, { status: 'ok', database: 'ok', transport: 'ok' });
       const policy = await t.http.get('/api/auth/password-policy').expect(200);
       expect(policy.body.min).toBe(8);
       const doc = await t.http.get('/api/openapi.json').expect(200);

@@ -33,6 +33,12 @@ describe('NATS transport: one admin-api, two gateways', () => {
     await stack?.close();
   });
 
+  it('/health/ready checks the NATS connection (a flush round trip)', async () => {
+    const res = await fetch(`${stack.admin.httpUrl}/health/ready`);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ status: 'ok', database: 'ok', transport: 'ok' });
+  });
+
   it('authenticates CONNECTs on both gateways through NATS', async () => {
     await rest.createUser({ username: 'nats-dev', password: 'nats-dev-secret', permissions: [] });
     for (const g of gateways) {
@@ -95,5 +101,15 @@ describe('NATS transport: one admin-api, two gateways', () => {
     );
     await rest.updateUser(u.id, { enabled: false });
     for (const c of clients) expect(await closed(c, 2000)).toBeLessThanOrEqual(2000);
+  });
+
+  // last: it closes admin-api's NATS connection
+  it('/health/ready answers 503 problem+json once the NATS connection is closed', async () => {
+    const [transport] = stack.admin.app.getMicroservices();
+    await transport.unwrap<{ close(): Promise<void> }>().close();
+    const res = await fetch(`${stack.admin.httpUrl}/health/ready`);
+    expect(res.status).toBe(503);
+    expect(res.headers.get('content-type')).toMatch(/application\/problem\+json/);
+    expect(await res.json()).toMatchObject({ status: 503, code: 'HEALTH.TRANSPORT_DOWN' });
   });
 });

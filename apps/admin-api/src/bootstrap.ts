@@ -8,6 +8,7 @@ import { SwaggerModule } from '@nestjs/swagger';
 import { AdminBootstrapService } from '@gatehouse/identity';
 import { AdminApiModule } from './admin-api.module';
 import { loadAdminApiConfig } from './config/admin-api.config';
+import { jsonBodyParserOptions } from './http/json-limits';
 import { createValidationPipe } from './http/validation.pipe';
 import { buildOpenApiDocument } from './openapi';
 import { connectAdminTransport } from './transport/connect-admin-transport';
@@ -43,7 +44,8 @@ export async function createAdminApi(
   app.enableShutdownHooks();
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
-  app.useBodyParser('json', { limit: '1mb' });
+  // The one JSON parser of every body: 1 MiB, nesting depth and number limits (issue 9, defect 7).
+  app.useBodyParser('json', jsonBodyParserOptions('1mb'));
   const document = buildOpenApiDocument(app);
   SwaggerModule.setup('api/docs', app, document, { jsonDocumentUrl: 'api/openapi.json' });
   opts.beforeListen?.(app);

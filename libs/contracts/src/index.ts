@@ -10,3 +10,4 @@ export * from './registry.dto';
 export * from './rate-limit-store';
 export * from './login-limiter';
 export * from './grant-types';
+export * from './app-logger';

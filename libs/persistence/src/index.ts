@@ -5,3 +5,4 @@ export * from './persistence.module';
 export * from './transaction';
 export { migrations } from './migrations';
 export * from './batched-lookup';
+export * from './database-health';

@@ -48,4 +48,29 @@ describe('persistence: migrations on the configured database', () => {
     const [{ n }] = await ds.query<{ n: number }[]>('SELECT count(*)::int AS n FROM roles');
     expect(n).toBe(2);
   });
+
+  it('keeps usernames unique regardless of case, in users and pending registration requests', async () => {
+    await ds.query(`INSERT INTO users (username, grant_types) VALUES ('Casey', '[]')`);
+    await expect(
+      ds.query(`INSERT INTO users (username, grant_types) VALUES ('casey', '[]')`),
+    ).rejects.toThrow(/uq_users_username_lower/);
+    const pending = (name: string) =>
+      ds.query(
+        `INSERT INTO registration_requests (username, state, source, pairing_id, expires_at) VALUES ($1, 'pending', 'rest', 'ABC123', now() + interval '1 hour')`,
+        [name],
+      );
+    await pending('Dev-1');
+    await expect(pending('DEV-1')).rejects.toThrow(/uq_registration_requests_pending/);
+    await ds.query(`DELETE FROM registration_requests`);
+    await ds.query(`DELETE FROM users WHERE username = 'Casey'`);
+  });
+
+  it('the username migration names the users that differ only in case instead of failing obscurely', async () => {
+    await ds.undoLastMigration();
+    await ds.query(`INSERT INTO users (username, grant_types) VALUES ('Twin', '[]'), ('twin', '[]')`);
+    await expect(ds.runMigrations()).rejects.toThrow(/"Twin" = "twin"/);
+    await ds.query(`DELETE FROM users WHERE username = 'twin'`);
+    await ds.runMigrations();
+    await ds.query(`DELETE FROM users WHERE username = 'Twin'`);
+  });
 });

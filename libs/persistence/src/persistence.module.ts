@@ -1,6 +1,7 @@
 import { type DynamicModule, Logger, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import type { DataSourceOptions } from 'typeorm';
+import { DatabaseHealth } from './database-health';
 import type { DatabaseOptions } from './database-options';
 import { type EmbeddedPostgres, startEmbeddedPostgres } from './embedded-postgres';
 import { migrations } from './migrations';
@@ -34,8 +35,11 @@ export function buildDataSourceOptions(
       username: 'postgres',
       password: 'postgres',
       database: 'postgres',
-      // PGlite is a single session: one connection, so transactions can never interleave.
-      extra: { max: 1 },
+      // PGlite is a single session: one connection, so transactions can never interleave. The idle
+      // connection is closed after 10 s (pg's default, made explicit) like on a real server: the
+      // embedded server resets the session whenever a connection ends, so a reconnect is a clean
+      // session (ADR 0002), and the reconnect path is exercised, not hidden behind a keep-alive.
+      extra: { max: 1, idleTimeoutMillis: 10_000 },
     };
   }
   return { ...common, url: options.databaseUrl, extra: { max: 10 } };
@@ -87,6 +91,8 @@ export class PersistenceModule {
           },
         }),
       ],
+      providers: [DatabaseHealth],
+      exports: [DatabaseHealth],
     };
   }
 }

@@ -62,6 +62,10 @@ function bodyParserError(err: unknown): Rendered | undefined {
   if (typeof e?.status !== 'number' || typeof e.type !== 'string') return undefined;
   if (e.type === 'entity.too.large')
     return { status: 413, code: 'HTTP.PAYLOAD_TOO_LARGE', detail: 'request body too large' };
+  if (e.type === 'json.too.deep' && err instanceof Error)
+    return { status: 400, code: 'HTTP.JSON_TOO_DEEP', detail: err.message };
+  if (e.type === 'json.number.out.of.range' && err instanceof Error)
+    return { status: 400, code: 'HTTP.JSON_NUMBER_OUT_OF_RANGE', detail: err.message };
   if (e.type === 'entity.parse.failed')
     return { status: 400, code: 'HTTP.MALFORMED_JSON', detail: 'request body is not valid JSON' };
   if (e.type === 'encoding.unsupported' || e.type === 'charset.unsupported') {
@@ -83,6 +87,12 @@ function render(err: unknown): Rendered {
     };
   }
   if (err instanceof RbacError) return { status: 400, code: err.code, detail: err.message };
+  // Express's adapter wraps body-parser errors (4xx http-errors) in an HttpException: their `type`
+  // says what was wrong with the body.
+  if (err instanceof HttpException && err.cause !== undefined) {
+    const parser = bodyParserError(err.cause);
+    if (parser) return parser;
+  }
   if (err instanceof HttpException) {
     const status = err.getStatus();
     const body = err.getResponse() as { message?: unknown } | string;
@@ -105,7 +115,9 @@ export class ProblemDetailsFilter implements ExceptionFilter {
   catch(err: unknown, host: ArgumentsHost): void {
     const res = host.switchToHttp().getResponse<Response>();
     const r = render(err);
-    if (r.status >= 500) this.logger.error(`unhandled error: ${(err as Error)?.stack ?? String(err)}`);
+    // A Problem is a decided answer (e.g. 503 from /health/ready, which logs its own reason).
+    if (r.status >= 500 && !(err instanceof Problem))
+      this.logger.error(`unhandled error: ${(err as Error)?.stack ?? String(err)}`);
     if (r.retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(r.retryAfterSeconds));
     if (res.headersSent) return;
     res

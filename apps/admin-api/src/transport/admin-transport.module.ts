@@ -4,6 +4,7 @@ import { PRINCIPAL_CHANGE_SINK } from '@gatehouse/identity';
 import { ADMIN_TRANSPORT_ENDPOINT } from './admin-transport.options';
 import { GatewayEventBroadcaster } from './gateway-event-broadcaster.service';
 import { IdentityMessagesController } from './identity-messages.controller';
+import { TransportHealth } from './transport-health';
 
 /**
  * admin-api's side of the transport (SPEC 5): the request handlers for the gateways and the
@@ -22,9 +23,10 @@ export class AdminTransportModule {
       providers: [
         { provide: ADMIN_TRANSPORT_ENDPOINT, useValue: parseTransportUrl(transportUrl) },
         GatewayEventBroadcaster,
+        TransportHealth,
         { provide: PRINCIPAL_CHANGE_SINK, useExisting: GatewayEventBroadcaster },
       ],
-      exports: [PRINCIPAL_CHANGE_SINK, GatewayEventBroadcaster],
+      exports: [PRINCIPAL_CHANGE_SINK, GatewayEventBroadcaster, TransportHealth],
     };
   }
 }

@@ -6,6 +6,7 @@ import {
   parseTransportUrl,
   transportServerOptions,
 } from '@gatehouse/contracts';
+import { TransportHealth } from './transport-health';
 
 /**
  * Starts admin-api's transport server in the hybrid app (SPEC 5): loopback TCP by default
@@ -21,6 +22,7 @@ export async function connectAdminTransport(
     transportServerOptions(endpoint, { queue: ADMIN_API_NATS_QUEUE }),
   );
   await app.startAllMicroservices();
+  app.get(TransportHealth).watch(endpoint.kind, microservice);
   if (endpoint.kind === 'nats') return { url: endpoint.url };
   const address = microservice.unwrap<NetServer>().address() as AddressInfo;
   return { url: formatTcpUrl(endpoint.host, address.port) };

@@ -8,7 +8,7 @@ import {
   UserService,
 } from '@gatehouse/identity';
 import { isPgError, PgErrorCodes } from '@gatehouse/persistence';
-import { DataSource } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 import { parseAndVerifyCsr, type VerifiedCsr } from '../ca/csr';
 import { CertificateAuthority } from '../ca/certificate-authority.service';
 import { ClientRegistryError } from '../client-registry.error';
@@ -17,7 +17,7 @@ import { RegistrationRequestEntity } from '../entities';
 import { pairingId } from './pairing-id';
 import { RegisterRateLimiter } from './register-rate-limiter';
 import { RegistryStateService } from './registry-state.service';
-import { latestWithHash, sweepRequests } from './request-store';
+import { latestWithHash, pendingOtherSpelling, sweepRequests } from './request-store';
 
 export const USERNAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.:@-]*$/;
 
@@ -85,6 +85,7 @@ export class RegistrationService implements RegistrationAttemptSink {
     const m = this.dataSource.manager;
     await sweepRequests(m, this.options.grantGraceSeconds);
 
+    await this.assertNoOtherSpelling(m, input.username);
     if (await this.users.findByUsername(input.username)) {
       // Granted: the device collects its certificate with the same credentials during the grace period.
       const granted = await latestWithHash(m, input.username, 'granted');
@@ -148,6 +149,14 @@ export class RegistrationService implements RegistrationAttemptSink {
     if ((await this.limiter.tryHit(a.remoteAddress)) > 0) return false;
     const m = this.dataSource.manager;
     await sweepRequests(m, this.options.grantGraceSeconds);
+    try {
+      await this.assertNoOtherSpelling(m, a.username);
+    } catch (err) {
+      this.logger.log(
+        `MQTT registration of ${JSON.stringify(a.username)} not recorded: ${(err as Error).message}`,
+      );
+      return false;
+    }
     const pending = await latestWithHash(m, a.username, 'pending');
     if (pending) return this.pollMqtt(pending, a);
     if (!(await this.state.isUnlocked())) return false;
@@ -187,6 +196,27 @@ export class RegistrationService implements RegistrationAttemptSink {
     }
     const raced = await latestWithHash(m, a.username, 'pending');
     return raced ? this.pollMqtt(raced, a) : false;
+  }
+
+  /**
+   * Usernames are unique regardless of case (SPEC 1.3): a request for `ADMIN` while `admin` exists,
+   * or while a request for `Admin` is pending, is a conflict (the same spelling goes on as before).
+   */
+  private async assertNoOtherSpelling(m: EntityManager, username: string): Promise<void> {
+    const user = await this.users.spellingOf(username);
+    if (user !== null && user !== username) {
+      throw new ClientRegistryError(
+        'REGISTRY.CONFLICT',
+        `a user named "${user}" exists (usernames are unique regardless of case)`,
+      );
+    }
+    const pending = await pendingOtherSpelling(m, username);
+    if (pending !== null) {
+      throw new ClientRegistryError(
+        'REGISTRY.CONFLICT',
+        `a request for "${pending}" is pending (usernames are unique regardless of case)`,
+      );
+    }
   }
 
   private async poll(

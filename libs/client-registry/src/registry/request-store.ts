@@ -50,3 +50,16 @@ export async function latestWithHash(
     .orderBy('r.createdAt', 'DESC')
     .getOne();
 }
+
+/**
+ * The spelling of a pending request whose username equals `username` regardless of case but is
+ * spelt otherwise (usernames are unique regardless of case, SPEC 1.3); null when there is none.
+ */
+export async function pendingOtherSpelling(m: EntityManager, username: string): Promise<string | null> {
+  const rows: { username: string }[] = await m.query(
+    `SELECT username FROM registration_requests
+      WHERE state = 'pending' AND lower(username) = lower($1) AND username <> $1 LIMIT 1`,
+    [username],
+  );
+  return rows[0]?.username ?? null;
+}

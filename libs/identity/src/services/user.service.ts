@@ -75,6 +75,19 @@ export class UserService {
     return this.dataSource.getRepository(UserEntity).count();
   }
 
+  /**
+   * The stored spelling of the user whose name equals `username` regardless of case (usernames are
+   * unique regardless of case, SPEC 1.3; ADR 0007), or null. Logins stay exact: this is for refusing
+   * names that clash.
+   */
+  async spellingOf(username: string): Promise<string | null> {
+    const rows: { username: string }[] = await this.dataSource.query(
+      'SELECT username FROM users WHERE lower(username) = lower($1)',
+      [username],
+    );
+    return rows[0]?.username ?? null;
+  }
+
   /** Sorted by username; `username` filters by a case-insensitive substring. */
   async list(page: PageRequest & { username?: string }): Promise<Page<UserView>> {
     const after = decodeCursor(page.cursor);
@@ -114,7 +127,10 @@ export class UserService {
       });
     } catch (err) {
       if (isPgError(err, PgErrorCodes.UNIQUE_VIOLATION))
-        throw new IdentityError('IDENTITY.USER_EXISTS', `a user named "${input.username}" exists`);
+        throw new IdentityError(
+          'IDENTITY.USER_EXISTS',
+          `a user named "${input.username}" exists (usernames are unique regardless of case)`,
+        );
       throw err;
     }
   }

@@ -7,9 +7,14 @@ import {
 } from '@nestjs/common';
 import type { Request } from 'express';
 import type { Observable } from 'rxjs';
+import { JSON_BODY_BYTES, type RequestWithJsonSize } from '../../http/json-limits';
 import { Problem } from '../../http/problem';
 
-/** The public register route takes small JSON bodies only (issue 4): 415 for another type, 413 past 64 KiB. */
+/**
+ * The public register route takes small JSON bodies only (issue 4): 415 for another type, 413 past
+ * 64 KiB. The body was parsed by the app's one JSON parser (depth and number limits, issue 9), which
+ * records its raw size; no re-serialising of what a client sent.
+ */
 export const MAX_REGISTER_BODY_BYTES = 64 * 1024;
 
 @Injectable()
@@ -24,10 +29,8 @@ export class JsonBodyOnly implements NestInterceptor {
       );
     }
     const length = Number(req.headers['content-length'] ?? 0);
-    if (
-      length > MAX_REGISTER_BODY_BYTES ||
-      Buffer.byteLength(JSON.stringify(req.body ?? {})) > MAX_REGISTER_BODY_BYTES
-    ) {
+    const parsed = (req as unknown as RequestWithJsonSize)[JSON_BODY_BYTES] ?? 0;
+    if (length > MAX_REGISTER_BODY_BYTES || parsed > MAX_REGISTER_BODY_BYTES) {
       throw new Problem(
         HttpStatus.PAYLOAD_TOO_LARGE,
         'HTTP.PAYLOAD_TOO_LARGE',

@@ -1,14 +1,13 @@
 import { ApiProperty, ApiPropertyOptional, PartialType } from '@nestjs/swagger';
+import { VersionField } from '../shared/version';
 import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
   IsArray,
-  IsInt,
   IsOptional,
   IsString,
   Length,
   MaxLength,
-  Min,
   ValidateNested,
 } from 'class-validator';
 import { PageQueryDto } from '../shared/paging.dto';
@@ -36,12 +35,7 @@ export class CreateRoleDto {
 }
 
 export class UpdateRoleDto extends PartialType(CreateRoleDto) {
-  @ApiPropertyOptional({
-    description: 'the version this update is based on (409 when stale); or send If-Match',
-  })
-  @IsOptional()
-  @IsInt()
-  @Min(1)
+  @VersionField()
   version?: number;
 }
 

@@ -26,9 +26,10 @@ export class RolesAppService {
     dto: UpdateRoleDto,
     ifMatch: string | undefined,
   ): Promise<RoleView> {
-    const current = await this.roles.get(id);
-    const { version, ...patch } = dto;
-    return this.roles.update(id, patch, expectedVersion(ifMatch, version, current.version));
+    // 428 without a version; after the authorization checks, so that a forbidden change is a 403.
+    const expected = expectedVersion(ifMatch, dto.version);
+    const { version: _version, ...patch } = dto;
+    return this.roles.update(id, patch, expected);
   }
 
   delete(id: string): Promise<void> {

@@ -1,18 +1,17 @@
 import { ApiProperty, ApiPropertyOptional, PartialType, OmitType } from '@nestjs/swagger';
+import { VersionField } from '../shared/version';
 import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
   IsArray,
   IsBoolean,
   IsIn,
-  IsInt,
   IsOptional,
   IsString,
   IsUUID,
   Length,
   Matches,
   MaxLength,
-  Min,
   ValidateNested,
 } from 'class-validator';
 import { PageQueryDto } from '../shared/paging.dto';
@@ -93,12 +92,7 @@ export class CreateUserDto {
 }
 
 export class UpdateUserDto extends PartialType(OmitType(CreateUserDto, ['username'] as const)) {
-  @ApiPropertyOptional({
-    description: 'the version this update is based on (409 when stale); or send If-Match',
-  })
-  @IsOptional()
-  @IsInt()
-  @Min(1)
+  @VersionField()
   version?: number;
 }
 

@@ -40,9 +40,10 @@ export class UsersAppService {
     dto: UpdateUserDto,
     ifMatch: string | undefined,
   ): Promise<UserView> {
-    const current = await this.users.get(id);
-    const { version, ...patch } = dto;
-    return this.users.update(id, patch, expectedVersion(ifMatch, version, current.version));
+    // 428 without a version; after the authorization checks, so that a forbidden change is a 403.
+    const expected = expectedVersion(ifMatch, dto.version);
+    const { version: _version, ...patch } = dto;
+    return this.users.update(id, patch, expected);
   }
 
   async delete(session: AuthSession, id: string): Promise<void> {

@@ -1,0 +1,88 @@
+import type { IncomingMessage } from 'node:http';
+
+/** Deepest nesting of arrays and objects a request body may have (the deepest DTO needs 4). */
+export const MAX_JSON_DEPTH = 32;
+
+/** A body the JSON parser refuses; body-parser passes `status` and `type` on to the problem filter. */
+export class JsonLimitError extends Error {
+  readonly status = 400;
+  readonly expose = true;
+  constructor(
+    readonly type: 'json.too.deep' | 'json.number.out.of.range' | 'charset.unsupported',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The raw size of the parsed JSON body (set by the parser, read by routes with smaller limits). */
+export const JSON_BODY_BYTES = Symbol('jsonBodyBytes');
+export type RequestWithJsonSize = IncomingMessage & { [JSON_BODY_BYTES]?: number };
+
+function isNumberChar(c: number): boolean {
+  // 0-9 . - + e E
+  return (c >= 48 && c <= 57) || c === 46 || c === 45 || c === 43 || c === 101 || c === 69;
+}
+
+/**
+ * One linear pass over the JSON text before it is parsed (no recursion, so any depth is safe to
+ * check): refuses nesting deeper than {@link MAX_JSON_DEPTH} and numbers that a JavaScript number
+ * cannot hold exactly enough to be meant: not finite (`1e400`), or integral but beyond
+ * `Number.MAX_SAFE_INTEGER` (`1e308`, `9007199254740993`). Text that is not JSON is left to the
+ * parser, which refuses it.
+ */
+export function checkJsonLimits(text: string, maxDepth = MAX_JSON_DEPTH): void {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 92)
+        i++; // backslash: skip the escaped character
+      else if (c === 34) inString = false;
+      continue;
+    }
+    if (c === 34) inString = true;
+    else if (c === 91 || c === 123) {
+      if (++depth > maxDepth) {
+        throw new JsonLimitError('json.too.deep', `request body nested deeper than ${maxDepth} levels`);
+      }
+    } else if (c === 93 || c === 125) depth--;
+    else if (c === 45 || (c >= 48 && c <= 57)) {
+      let j = i + 1;
+      while (j < text.length && isNumberChar(text.charCodeAt(j))) j++;
+      const token = text.slice(i, j);
+      const value = Number(token);
+      if (
+        !Number.isNaN(value) &&
+        (!Number.isFinite(value) || (Number.isInteger(value) && !Number.isSafeInteger(value)))
+      ) {
+        throw new JsonLimitError(
+          'json.number.out.of.range',
+          `request body holds a number out of range (${token.length > 24 ? `${token.slice(0, 24)}…` : token}); integers must be within ±${Number.MAX_SAFE_INTEGER}`,
+        );
+      }
+      i = j - 1;
+    }
+  }
+}
+
+function decode(buf: Buffer, encoding: string | null): string {
+  if (!encoding || encoding === 'utf-8' || encoding === 'utf8') return buf.toString('utf8');
+  try {
+    return new TextDecoder(encoding).decode(buf);
+  } catch {
+    throw new JsonLimitError('charset.unsupported', `unsupported charset "${encoding}"`);
+  }
+}
+
+/** Options for the one JSON body parser of admin-api (`app.useBodyParser('json', …)`). */
+export function jsonBodyParserOptions(limit: string) {
+  return {
+    limit,
+    verify(req: IncomingMessage, _res: unknown, buf: Buffer, encoding: string | null): void {
+      (req as RequestWithJsonSize)[JSON_BODY_BYTES] = buf.length;
+      checkJsonLimits(decode(buf, encoding));
+    },
+  };
+}

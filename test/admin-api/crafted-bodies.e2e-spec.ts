@@ -1,0 +1,154 @@
+import { startTestAdminApi, type TestAdminApi } from '../support/admin-api';
+
+const bearer = (t: string) => ({ Authorization: `Bearer ${t}` });
+const nested = (depth: number) => '['.repeat(depth) + ']'.repeat(depth);
+const nestedObject = (depth: number) => '{"a":'.repeat(depth) + '1' + '}'.repeat(depth);
+
+/**
+ * Defect 7: crafted bodies used to answer 500 (stack overflow on 30,000 nested arrays; 1e308 as a
+ * version). Every JSON body goes through one parser with depth and number limits; versions are safe
+ * positive integers. Defect 8: a PATCH with neither `version` nor If-Match is refused with 428.
+ */
+describe('crafted bodies and blind updates (defects 7 and 8)', () => {
+  let t: TestAdminApi;
+  let admin: string;
+  let userId: string;
+  let roleId: string;
+
+  beforeAll(async () => {
+    t = await startTestAdminApi();
+    admin = await t.adminToken();
+    const u = await t.http
+      .post('/api/users')
+      .set(bearer(admin))
+      .send({ username: 'crafted', password: 'crafted-secret-1' })
+      .expect(201);
+    userId = u.body.id;
+    const r = await t.http
+      .post('/api/roles')
+      .set(bearer(admin))
+      .send({ name: 'crafted-role', permissions: [] })
+      .expect(201);
+    roleId = r.body.id;
+  });
+  afterAll(async () => {
+    expect(t.leaks).toEqual([]);
+    await t.stop();
+  });
+
+  function expectProblem(
+    res: { status: number; headers: Record<string, string>; body: unknown },
+    status: number,
+  ) {
+    expect(res.status).toBe(status);
+    expect(res.headers['content-type']).toMatch(/application\/problem\+json/);
+    expect(JSON.stringify(res.body)).not.toMatch(/\n\s+at |RangeError|Maximum call stack/);
+  }
+
+  const raw = (method: 'post' | 'patch', path: string, body: string, token?: string) => {
+    const req = t.http[method](path).set('Content-Type', 'application/json');
+    if (token) req.set(bearer(token));
+    return req.send(body);
+  };
+
+  describe('deep nesting is refused at the parser', () => {
+    it.each([
+      ['POST /api/login', 'post', '/api/login', false],
+      ['POST /api/client-registry/register', 'post', '/api/client-registry/register', false],
+      ['POST /api/users', 'post', '/api/users', true],
+    ] as const)('30,000 nested [ on %s → 400 problem+json', async (_name, method, path, auth) => {
+      const res = await raw(method, path, nested(30_000), auth ? admin : undefined);
+      expectProblem(res, 400);
+      expect(res.body.code).toBe('HTTP.JSON_TOO_DEEP');
+    });
+
+    it('30,000 nested objects on PATCH /api/users/{id} → 400 problem+json', async () => {
+      const res = await raw('patch', `/api/users/${userId}`, nestedObject(30_000), admin);
+      expectProblem(res, 400);
+      expect(res.body.code).toBe('HTTP.JSON_TOO_DEEP');
+    });
+
+    it('an unterminated 30,000-deep body is malformed JSON, not a 500', async () => {
+      const res = await raw('post', '/api/login', '['.repeat(30_000));
+      expectProblem(res, 400);
+    });
+
+    it('ordinary nesting still works (a role with permissions)', async () => {
+      const res = await t.http
+        .post('/api/roles')
+        .set(bearer(admin))
+        .send({ name: 'nested-ok', permissions: [{ context: 'mqtt', resource: 'a/b', operation: 'read' }] });
+      expect(res.status).toBe(201);
+    });
+  });
+
+  describe('numbers out of range', () => {
+    it.each([
+      ['users', () => `/api/users/${userId}`],
+      ['roles', () => `/api/roles/${roleId}`],
+    ])('{"version":1e308} on PATCH %s → 400 problem+json', async (_n, path) => {
+      const res = await raw('patch', path(), '{"version":1e308}', admin);
+      expectProblem(res, 400);
+    });
+
+    it.each(['1e400', '-1e400', '123456789012345678901234567890'])(
+      'a number the parser cannot represent exactly (%s) → 400 HTTP.JSON_NUMBER_OUT_OF_RANGE',
+      async (n) => {
+        const res = await raw('patch', `/api/users/${userId}`, `{"version":${n}}`, admin);
+        expectProblem(res, 400);
+        expect(res.body.code).toBe('HTTP.JSON_NUMBER_OUT_OF_RANGE');
+      },
+    );
+
+    it.each(['2147483648', '9007199254740993', '0', '-1', '1.5'])(
+      'version %s is not a version a row can have (1 … 2^31-1) → 400 VALIDATION',
+      async (n) => {
+        const res = await raw('patch', `/api/roles/${roleId}`, `{"version":${n}}`, admin);
+        expectProblem(res, 400);
+      },
+    );
+  });
+
+  it.each(['"99999999999"', '"0"', '"2147483648"'])(
+    'If-Match %s (never issued) → 400, not a 500',
+    async (tag) => {
+      const res = await t.http
+        .patch(`/api/users/${userId}`)
+        .set(bearer(admin))
+        .set('If-Match', tag)
+        .send({ enabled: true });
+      expectProblem(res, 400);
+      expect(res.body.code).toBe('HTTP.BAD_IF_MATCH');
+    },
+  );
+
+  describe('no blind updates (defect 8)', () => {
+    it.each([
+      ['users', () => `/api/users/${userId}`, { enabled: true }],
+      ['roles', () => `/api/roles/${roleId}`, { permissions: [] }],
+    ])('PATCH %s without version or If-Match → 428 problem+json, nothing changed', async (_n, path, body) => {
+      const before = await t.http.get(path()).set(bearer(admin)).expect(200);
+      const res = await t.http.patch(path()).set(bearer(admin)).send(body);
+      expectProblem(res, 428);
+      expect(res.body.code).toBe('HTTP.PRECONDITION_REQUIRED');
+      const after = await t.http.get(path()).set(bearer(admin)).expect(200);
+      expect(after.body.version).toBe(before.body.version);
+    });
+
+    it('the same PATCH with If-Match or version is applied', async () => {
+      const before = await t.http.get(`/api/users/${userId}`).set(bearer(admin)).expect(200);
+      await t.http
+        .patch(`/api/users/${userId}`)
+        .set(bearer(admin))
+        .set('If-Match', before.headers.etag)
+        .send({ enabled: true })
+        .expect(200);
+      const mid = await t.http.get(`/api/users/${userId}`).set(bearer(admin)).expect(200);
+      await t.http
+        .patch(`/api/users/${userId}`)
+        .set(bearer(admin))
+        .send({ enabled: true, version: mid.body.version })
+        .expect(200);
+    });
+  });
+});
