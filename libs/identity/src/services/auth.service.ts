@@ -12,6 +12,7 @@ import { LoginThrottle } from './login-throttle.service';
 import { PasswordHasher } from './password-hasher.service';
 import { PrincipalService } from './principal.service';
 import { type IssuedToken, TokenService } from './token.service';
+import { TokenUsageRecorder } from './token-usage-recorder.service';
 
 /** The authenticated caller of an HTTP request. */
 export interface AuthSession {
@@ -20,6 +21,11 @@ export interface AuthSession {
   tokenId: string;
   /** Bumped whenever the effective permissions change: a cache key for compiled matchers. */
   permissionsVersion: number;
+  /**
+   * The user still has a generated initial password (ADR 0010): until it is changed, the session
+   * reaches only the `/api/me` routes.
+   */
+  passwordChangeRequired: boolean;
 }
 
 export interface LoginInput {
@@ -36,6 +42,7 @@ interface UsableToken {
   user_id: string;
   username: string;
   permissions_version: number;
+  password_change_required: boolean;
 }
 
 /** Login, bearer-token authentication and MQTT CONNECT authentication (SPEC 2.1, 3). */
@@ -48,6 +55,7 @@ export class AuthService {
     private readonly throttle: LoginThrottle,
     private readonly principals: PrincipalService,
     private readonly certificates: CertificateService,
+    private readonly usage: TokenUsageRecorder,
     @Optional() @Inject(REGISTRATION_ATTEMPT_SINK) private readonly registrations?: RegistrationAttemptSink,
   ) {}
 
@@ -59,7 +67,7 @@ export class AuthService {
   private readonly usableTokens = new BatchedLookup<string, UsableToken>(async (ids) => {
     const rows: (UsableToken & { id: string })[] = await readQuery(
       this.dataSource,
-      `SELECT t.id, t.user_id, u.username, u.permissions_version
+      `SELECT t.id, t.user_id, u.username, u.permissions_version, u.password_change_required
            FROM tokens t JOIN users u ON u.id = t.user_id
           WHERE t.id = ANY($1::uuid[]) AND t.revoked_at IS NULL AND t.expires_at > now() AND u.enabled`,
       [ids],
@@ -72,6 +80,8 @@ export class AuthService {
    * after the same argon2 work (no enumeration). Failures count per username and per IP.
    */
   async login(input: LoginInput): Promise<IssuedToken> {
+    // a lifetime above the server's cap is refused before any credential is looked at (ADR 0009)
+    this.tokens.lifetimeHours({ expireTimeInHours: input.expireTimeInHours, label: input.label });
     this.throttle.assertAllowed(input.username, input.ip);
     const user = await this.verifyPassword(input.username, input.password);
     if (!user || !user.enabled) {
@@ -91,7 +101,14 @@ export class AuthService {
       : undefined;
     if (!row || row.user_id !== userId)
       throw new IdentityError('IDENTITY.INVALID_TOKEN', 'invalid or expired token');
-    return { userId, username: row.username, tokenId, permissionsVersion: row.permissions_version };
+    this.usage.used(tokenId); // in memory; written at most once a minute (ADR 0009)
+    return {
+      userId,
+      username: row.username,
+      tokenId,
+      permissionsVersion: row.permissions_version,
+      passwordChangeRequired: row.password_change_required,
+    };
   }
 
   async logout(session: AuthSession): Promise<void> {
@@ -118,12 +135,15 @@ export class AuthService {
     let userId: string | undefined;
     let method: 'password' | 'token' | 'certificate' = 'password';
     let tokenId: string | undefined;
+    /** A generated initial password not changed yet (ADR 0010). */
+    let changeRequired = false;
     if (req.certificateFingerprint) {
       const cert = await this.certificates.findActive(req.username, req.certificateFingerprint);
       if (cert && !cert.hasCertificateGrant) return { outcome: 'not-authorized' };
       if (cert) {
         userId = cert.userId;
         method = 'certificate';
+        changeRequired = await this.passwordChangeRequired(cert.userId);
       } else if (!req.password) {
         this.throttle.recordFailure(req.username, req.remoteAddress);
         return { outcome: 'bad-credentials' };
@@ -136,6 +156,7 @@ export class AuthService {
           userId = session.userId;
           method = 'token';
           tokenId = session.tokenId;
+          changeRequired = session.passwordChangeRequired;
         }
       } catch {
         /* not a valid token: try it as a password */
@@ -150,7 +171,11 @@ export class AuthService {
         return { outcome: 'bad-credentials' };
       }
       userId = user.id;
+      changeRequired = user.passwordChangeRequired;
     }
+    // ADR 0010: until its generated initial password is changed, the account has no MQTT access
+    // (CONNACK 5), as it has no HTTP access beyond /api/me
+    if (changeRequired) return { outcome: 'not-authorized' };
     const principal = await this.principals.principal(userId);
     if (!principal) return { outcome: 'bad-credentials' };
     if (!principal.enabled) return { outcome: 'not-authorized' };
@@ -164,6 +189,13 @@ export class AuthService {
         ? { certificateFingerprint: req.certificateFingerprint?.toLowerCase() }
         : {}),
     };
+  }
+
+  private async passwordChangeRequired(userId: string): Promise<boolean> {
+    const row = await this.dataSource
+      .getRepository(UserEntity)
+      .findOne({ where: { id: userId }, select: { id: true, passwordChangeRequired: true } });
+    return row?.passwordChangeRequired ?? false;
   }
 
   private async recordRegistrationAttempt(req: AuthenticateRequestDto, password: string): Promise<boolean> {
