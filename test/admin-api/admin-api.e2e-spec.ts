@@ -85,10 +85,10 @@ describe('admin API (issue 2)', () => {
     it('checks the path the router matched: a trailing slash does not open the list route', async () => {
       const u = await createUser({
         username: 'one-by-id',
-        password: 'one-by-id-secret',
+        password: 'one-by-id-secret-1',
         permissions: [{ context: 'http', resource: '/api/users/+', operation: 'read' }],
       });
-      const token = await t.login('one-by-id', 'one-by-id-secret');
+      const token = await t.login('one-by-id', 'one-by-id-secret-1');
       await t.http.get(`/api/users/${u.body.id}`).set(bearer(token)).expect(200);
       await t.http.get('/api/users/').set(bearer(token)).expect(403);
       await t.http.get('/api/users').set(bearer(token)).expect(403);

@@ -3,7 +3,7 @@ import { createTestDatabase, type TestDatabase } from '@gatehouse/testing';
 import { type AdminApiHandle, createAdminApi } from '../../apps/admin-api/src/bootstrap';
 import { installSecretLeakDetector, type LeakReport } from './secret-leak-detector';
 
-export const ADMIN_PASSWORD = 'Admin-Passw0rd!';
+export const ADMIN_PASSWORD = 'Admin-Passw0rd-1!';
 
 export interface TestAdminApi {
   api: AdminApiHandle;

@@ -19,6 +19,11 @@ export interface AdminApiHandle {
   transportUrl: string;
   /** The initial admin password when this start generated one (printed once). */
   generatedAdminPassword?: string;
+  /**
+   * `DATA_DIR/initial-admin-password` while the generated initial admin password has not been changed
+   * (named on every start, ADR 0010).
+   */
+  initialAdminPasswordFile?: string;
   close(): Promise<void>;
 }
 
@@ -49,8 +54,16 @@ export async function createAdminApi(
   const document = buildOpenApiDocument(app);
   SwaggerModule.setup('api/docs', app, document, { jsonDocumentUrl: 'api/openapi.json' });
   opts.beforeListen?.(app);
-  const transport = await connectAdminTransport(app, config.transportUrl);
-  await app.listen(config.httpPort, config.httpHost);
+  let transport: Awaited<ReturnType<typeof connectAdminTransport>>;
+  try {
+    transport = await connectAdminTransport(app, config.transportUrl);
+    await app.listen(config.httpPort, config.httpHost);
+  } catch (err) {
+    // a start that fails late (a port taken) releases the database and the transport before it
+    // reports, so that the next start finds them free
+    await app.close().catch(() => undefined);
+    throw err;
+  }
   const address = app.getHttpServer().address() as AddressInfo;
   const host = config.httpHost === '0.0.0.0' || config.httpHost === '::' ? '127.0.0.1' : config.httpHost;
   return {
@@ -58,6 +71,7 @@ export async function createAdminApi(
     httpUrl: `http://${host}:${address.port}`,
     transportUrl: transport.url,
     generatedAdminPassword: app.get(AdminBootstrapService).generatedPassword,
+    initialAdminPasswordFile: app.get(AdminBootstrapService).initialPasswordFile,
     close: () => app.close(),
   };
 }

@@ -7,8 +7,11 @@ async function main(): Promise<void> {
   console.log(`admin-api  transport  ${api.transportUrl}`);
   if (api.generatedAdminPassword) {
     console.log(
-      `admin-api  initial admin: username "${process.env.ADMIN_USERNAME || 'admin'}", password "${api.generatedAdminPassword}" (shown once)`,
+      `admin-api  initial admin: username "${process.env.ADMIN_USERNAME || 'admin'}", password "${api.generatedAdminPassword}" (change it at the first login)`,
     );
+  }
+  if (api.initialAdminPasswordFile) {
+    console.log(`admin-api  initial admin password (until changed): ${api.initialAdminPasswordFile}`);
   }
 }
 

@@ -5,6 +5,7 @@ import { IDENTITY_OPTIONS, type IdentityOptions } from './identity.options';
 import { AdminBootstrapService } from './services/admin-bootstrap.service';
 import { AuthService } from './services/auth.service';
 import { CertificateService } from './services/certificate.service';
+import { InitialPasswordFile } from './services/initial-password-file.service';
 import { LoginThrottle } from './services/login-throttle.service';
 import { PasswordHasher } from './services/password-hasher.service';
 import { PasswordPolicyService } from './services/password-policy.service';
@@ -12,12 +13,14 @@ import { PrincipalService } from './services/principal.service';
 import { RoleService } from './services/role.service';
 import { SigningKeyService } from './services/signing-key.service';
 import { TokenService } from './services/token.service';
+import { TokenUsageRecorder } from './services/token-usage-recorder.service';
 import { UserService } from './services/user.service';
 
 const services = [
   AdminBootstrapService,
   AuthService,
   CertificateService,
+  InitialPasswordFile,
   LoginThrottle,
   PasswordHasher,
   PasswordPolicyService,
@@ -25,6 +28,7 @@ const services = [
   RoleService,
   SigningKeyService,
   TokenService,
+  TokenUsageRecorder,
   UserService,
 ];
 

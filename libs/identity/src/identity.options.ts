@@ -18,8 +18,17 @@ export interface IdentityOptions {
   adminUsername: string;
   /** When absent and no user exists yet, a random password is generated and logged once. */
   adminPassword?: string;
-  /** Lifetime of a login token without `expireTimeInHours`. */
+  /** Lifetime of a login token without `expireTimeInHours` (at most `loginTokenMaxHours`). */
   sessionTokenHours: number;
+  /** Longest lifetime of a labelled (long-lived) token, in hours (TOKEN_MAX_HOURS, ADR 0009). */
+  tokenMaxHours: number;
+  /** Longest lifetime of a login token without a label, in hours (LOGIN_TOKEN_MAX_HOURS, ADR 0009). */
+  loginTokenMaxHours: number;
+  /**
+   * DATA_DIR: where a generated initial admin password is kept (`initial-admin-password`, 0600) until
+   * it is changed (ADR 0010). `memory://` or absent: no file.
+   */
+  dataDir?: string;
   /** Failed-login limits (SPEC 2.1, ADR 0003). */
   loginLimits: LoginLimitOptions;
   /** Where their counters live: Redis (`REDIS_URL`, shared with the gateways) or memory. */

@@ -34,6 +34,8 @@ export interface UserView {
   createdAt: Date;
   updatedAt: Date;
   lastLoginAt: Date | null;
+  /** A generated initial password that has not been changed yet (ADR 0010). */
+  passwordChangeRequired: boolean;
   version: number;
 }
 

@@ -9,11 +9,19 @@ export {
   MINIMUM_ACCESS_ROLE_ID,
 } from './services/admin-bootstrap.service';
 export { AuthService, type AuthSession, type LoginInput } from './services/auth.service';
-export { PasswordPolicyService, MAX_PASSWORD_LENGTH } from './services/password-policy.service';
+export {
+  PasswordPolicyService,
+  type PasswordContext,
+  MAX_PASSWORD_LENGTH,
+  MIN_PASSWORD_LENGTH,
+  PRODUCT_NAME,
+  isCommonPassword,
+} from './services/password-policy.service';
 export { PasswordHasher, ARGON2_PARAMS } from './services/password-hasher.service';
 export { PrincipalService } from './services/principal.service';
 export { RoleService } from './services/role.service';
 export { TokenService, type TokenView, type IssuedToken } from './services/token.service';
+export { TokenUsageRecorder, TOKEN_USE_RESOLUTION_MS } from './services/token-usage-recorder.service';
 export { UserService, type CreateUserOptions } from './services/user.service';
 export {
   CertificateService,
@@ -21,4 +29,5 @@ export {
   type ActiveCertificate,
 } from './services/certificate.service';
 export { LoginThrottle } from './services/login-throttle.service';
+export { InitialPasswordFile, INITIAL_ADMIN_PASSWORD_FILE } from './services/initial-password-file.service';
 export { decodeCursor, encodeCursor } from './paging';

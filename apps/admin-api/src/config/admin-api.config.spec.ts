@@ -9,6 +9,8 @@ describe('loadAdminApiConfig', () => {
     expect(c.identity.adminUsername).toBe('admin');
     expect(c.identity.adminPassword).toBeUndefined();
     expect(c.identity.passwordPolicy).toEqual({ min: 8 });
+    expect(c.identity.tokenMaxHours).toBe(8760);
+    expect(c.identity.loginTokenMaxHours).toBe(12);
     expect(c.logLevel).toBe('info');
   });
 
@@ -29,6 +31,22 @@ describe('loadAdminApiConfig', () => {
     [{ LOGIN_FAILURES_PER_ADDRESS: '-1' }, 'LOGIN_FAILURES_PER_ADDRESS'],
     [{ LOGIN_FAILURE_WINDOW_SECONDS: '86401' }, 'LOGIN_FAILURE_WINDOW_SECONDS'],
     [{ LOGIN_KNOWN_ADDRESS_DAYS: '0' }, 'LOGIN_KNOWN_ADDRESS_DAYS'],
+    // ASVS 6.2.1: the minimum length never goes below 8
+    [{ PASSWORD_POLICY: '{"min":6}' }, 'PASSWORD_POLICY'],
+    [{ PASSWORD_POLICY: '{"min":0}' }, 'PASSWORD_POLICY'],
+    // ADMIN_PASSWORD meets the same policy as every password (ADR 0009)
+    [{ ADMIN_PASSWORD: 'short1' }, 'ADMIN_PASSWORD'],
+    [{ ADMIN_PASSWORD: 'password123' }, 'ADMIN_PASSWORD'],
+    [{ ADMIN_PASSWORD: 'Gatehouse2025!' }, 'ADMIN_PASSWORD'],
+    [{ ADMIN_USERNAME: 'operator', ADMIN_PASSWORD: 'Operator-2025' }, 'ADMIN_PASSWORD'],
+    [{ PASSWORD_POLICY: '{"min":20}', ADMIN_PASSWORD: 'k7#qpz2m-long' }, 'ADMIN_PASSWORD'],
+    // token lifetime caps (ADR 0009)
+    [{ TOKEN_MAX_HOURS: 'abc' }, 'TOKEN_MAX_HOURS'],
+    [{ TOKEN_MAX_HOURS: '0' }, 'TOKEN_MAX_HOURS'],
+    [{ TOKEN_MAX_HOURS: '87601' }, 'TOKEN_MAX_HOURS'],
+    [{ TOKEN_MAX_HOURS: '1.5' }, 'TOKEN_MAX_HOURS'],
+    [{ LOGIN_TOKEN_MAX_HOURS: '-1' }, 'LOGIN_TOKEN_MAX_HOURS'],
+    [{ LOGIN_TOKEN_MAX_HOURS: 'twelve' }, 'LOGIN_TOKEN_MAX_HOURS'],
   ])('%j stops the start naming %s', (env, variable) => {
     expect(() => loadAdminApiConfig(env)).toThrow(ConfigError);
     expect(() => loadAdminApiConfig(env)).toThrow(new RegExp(`^${variable}:`));
@@ -65,5 +83,20 @@ describe('loadAdminApiConfig', () => {
       upper: 1,
       numeric: 1,
     });
+  });
+
+  it('reads TOKEN_MAX_HOURS and LOGIN_TOKEN_MAX_HOURS', () => {
+    const c = loadAdminApiConfig({ TOKEN_MAX_HOURS: '720', LOGIN_TOKEN_MAX_HOURS: '1' });
+    expect(c.identity.tokenMaxHours).toBe(720);
+    expect(c.identity.loginTokenMaxHours).toBe(1);
+  });
+
+  it('accepts a strong ADMIN_PASSWORD and says why a weak one is refused', () => {
+    expect(loadAdminApiConfig({ ADMIN_PASSWORD: 'k7#qpz2m-long' }).identity.adminPassword).toBe(
+      'k7#qpz2m-long',
+    );
+    expect(() => loadAdminApiConfig({ ADMIN_PASSWORD: 'password123' })).toThrow(
+      'ADMIN_PASSWORD: password policy: this is a commonly used password',
+    );
   });
 });

@@ -1,6 +1,12 @@
 import { resolve } from 'node:path';
 import type { ClientRegistryOptions } from '@gatehouse/client-registry';
-import type { IdentityOptions, PasswordPolicyOptions } from '@gatehouse/identity';
+import {
+  IdentityError,
+  type IdentityOptions,
+  MIN_PASSWORD_LENGTH,
+  type PasswordPolicyOptions,
+  PasswordPolicyService,
+} from '@gatehouse/identity';
 import type { DatabaseOptions } from '@gatehouse/persistence';
 import {
   defaultLoginLimits,
@@ -161,8 +167,36 @@ function parsePolicy(raw: string | undefined): PasswordPolicyOptions {
     }
     (out as unknown as Record<string, number>)[k] = n;
   }
-  if (out.min < 1) throw new ConfigError('PASSWORD_POLICY', '"min" must be at least 1');
+  if (out.min < MIN_PASSWORD_LENGTH) {
+    throw new ConfigError(
+      'PASSWORD_POLICY',
+      `"min" must be at least ${MIN_PASSWORD_LENGTH} (ASVS 6.2.1), got ${out.min}`,
+    );
+  }
   return out;
+}
+
+/**
+ * ADMIN_PASSWORD is chosen by the operator, so it meets the same policy as every other password
+ * (ADR 0009): a weak one stops the start, naming the variable, before anything is created.
+ */
+function checkAdminPassword(
+  password: string | undefined,
+  username: string,
+  passwordPolicy: PasswordPolicyOptions,
+): void {
+  if (password === undefined) return;
+  try {
+    new PasswordPolicyService({ passwordPolicy } as IdentityOptions).check(password, { username });
+  } catch (err) {
+    if (err instanceof IdentityError) throw new ConfigError('ADMIN_PASSWORD', err.message);
+    throw err;
+  }
+}
+
+/** A token lifetime cap in hours (ADR 0009): a whole number of hours, 1 h up to 10 years. */
+function parseHours(env: Record<string, string | undefined>, name: string, fallback: number): number {
+  return parseInteger(env, name, fallback, 1, 87_600);
 }
 
 /** Reads and validates the admin-api configuration (SPEC 7). Nothing else reads process.env. */
@@ -186,6 +220,9 @@ export function loadAdminApiConfig(env: Record<string, string | undefined> = pro
     throw new ConfigError('TRANSPORT_URL', 'must be tcp://host:port or nats://host:port');
   }
   const rateLimitStore = parseRateLimitStore(env);
+  const passwordPolicy = parsePolicy(env.PASSWORD_POLICY);
+  const adminPassword = env.ADMIN_PASSWORD || undefined;
+  checkAdminPassword(adminPassword, adminUsername, passwordPolicy);
   return {
     httpPort: parsePort(env, 'HTTP_PORT', 3000),
     httpHost: env.HTTP_HOST || '0.0.0.0',
@@ -196,10 +233,13 @@ export function loadAdminApiConfig(env: Record<string, string | undefined> = pro
     logLevel,
     clientRegistry: parseClientRegistry(env, dataDir, rateLimitStore),
     identity: {
-      passwordPolicy: parsePolicy(env.PASSWORD_POLICY),
+      passwordPolicy,
       adminUsername,
-      adminPassword: env.ADMIN_PASSWORD || undefined,
+      adminPassword,
       sessionTokenHours: 12,
+      tokenMaxHours: parseHours(env, 'TOKEN_MAX_HOURS', 8760),
+      loginTokenMaxHours: parseHours(env, 'LOGIN_TOKEN_MAX_HOURS', 12),
+      dataDir,
       loginLimits: parseLoginLimits(env),
       rateLimitStore,
       tokenIssuer: 'gatehouse',

@@ -39,6 +39,15 @@ export class AccessGuard implements CanActivate {
     if (!match) throw new Problem(HttpStatus.UNAUTHORIZED, 'AUTH.UNAUTHENTICATED', 'missing bearer token');
     req.session = await this.auth.authenticateBearer(match[1]);
     if (access === 'self') return true;
+    // ADR 0010 (ASVS 6.4.1): a generated initial password reaches only the self routes (/api/me,
+    // PUT /api/me/password, /api/logout) until it is changed
+    if (req.session.passwordChangeRequired) {
+      throw new Problem(
+        HttpStatus.FORBIDDEN,
+        'AUTH.PASSWORD_CHANGE_REQUIRED',
+        'the generated initial password must be changed first: PUT /api/me/password {currentPassword, newPassword}',
+      );
+    }
     const kind = httpAccessForMethod(req.method);
     const permissions = await this.permissions.forSession(req.session);
     // Express routes `/api/users/` like `/api/users` (non-strict routing): check the path the router

@@ -76,7 +76,7 @@ export class RegistrationService implements RegistrationAttemptSink {
       );
     }
     const csr = input.csr !== undefined ? await parseAndVerifyCsr(input.csr, input.username) : undefined;
-    if (input.password !== undefined) this.policy.check(input.password);
+    if (input.password !== undefined) this.policy.check(input.password, { username: input.username });
     const cred: Credential = {
       username: input.username,
       ...(input.password !== undefined ? { password: input.password } : {}),
@@ -171,7 +171,7 @@ export class RegistrationService implements RegistrationAttemptSink {
       return false;
     }
     try {
-      this.policy.check(a.password);
+      this.policy.check(a.password, { username: a.username });
       await this.assertRoomForAnother();
     } catch (err) {
       this.logger.log(

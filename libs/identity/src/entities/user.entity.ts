@@ -21,4 +21,6 @@ export class UserEntity {
   @CreateDateColumn({ type: 'timestamptz' }) createdAt!: Date;
   @UpdateDateColumn({ type: 'timestamptz' }) updatedAt!: Date;
   @Column({ type: 'timestamptz', nullable: true }) lastLoginAt!: Date | null;
+  /** A generated initial password that must be changed before anything but `/api/me*` (ADR 0010). */
+  @Column({ type: 'boolean', default: false }) passwordChangeRequired!: boolean;
 }

@@ -17,6 +17,7 @@ import { LoginThrottle } from './login-throttle.service';
 import { PasswordHasher } from './password-hasher.service';
 import { PrincipalService } from './principal.service';
 import { type IssuedToken, TokenService } from './token.service';
+import { TokenUsageRecorder } from './token-usage-recorder.service';
 
 /** The authenticated caller of an HTTP request. */
 export interface AuthSession {
@@ -25,6 +26,11 @@ export interface AuthSession {
   tokenId: string;
   /** Bumped whenever the effective permissions change: a cache key for compiled matchers. */
   permissionsVersion: number;
+  /**
+   * The user still has a generated initial password (ADR 0010): until it is changed, the session
+   * reaches only the `/api/me` routes.
+   */
+  passwordChangeRequired: boolean;
 }
 
 export interface LoginInput {
@@ -45,6 +51,7 @@ interface UsableToken {
   labelled: boolean;
   grant_types: GrantType[];
   expires_at: Date;
+  password_change_required: boolean;
 }
 
 /** A token that may be used: signature, row, expiry, user enabled, and the grant of its kind held. */
@@ -66,6 +73,7 @@ export class AuthService {
     private readonly throttle: LoginThrottle,
     private readonly principals: PrincipalService,
     private readonly certificates: CertificateService,
+    private readonly usage: TokenUsageRecorder,
     @Optional() @Inject(REGISTRATION_ATTEMPT_SINK) private readonly registrations?: RegistrationAttemptSink,
   ) {}
 
@@ -78,7 +86,7 @@ export class AuthService {
     const rows: (UsableToken & { id: string })[] = await readQuery(
       this.dataSource,
       `SELECT t.id, t.user_id, u.username, u.permissions_version, t.label IS NOT NULL AS labelled,
-                u.grant_types, t.expires_at
+                u.grant_types, t.expires_at, u.password_change_required
            FROM tokens t JOIN users u ON u.id = t.user_id
           WHERE t.id = ANY($1::uuid[]) AND t.revoked_at IS NULL AND t.expires_at > now() AND u.enabled`,
       [ids],
@@ -92,6 +100,8 @@ export class AuthService {
    * and, against existing usernames only, per address (ADR 0003).
    */
   async login(input: LoginInput): Promise<IssuedToken> {
+    // a lifetime above the server's cap is refused before any credential is looked at (ADR 0009)
+    this.tokens.lifetimeHours({ expireTimeInHours: input.expireTimeInHours, label: input.label });
     await this.throttle.assertAllowed(input.username, input.ip);
     const { user, exists } = await this.verifyPassword(input.username, input.password);
     if (!user || !user.enabled) {
@@ -122,7 +132,13 @@ export class AuthService {
         'IDENTITY.INVALID_TOKEN',
         `token not admitted by the user's grant types: ${grants.reason}`,
       );
-    return { userId, username: row.username, tokenId, permissionsVersion: row.permissions_version };
+    return {
+      userId,
+      username: row.username,
+      tokenId,
+      permissionsVersion: row.permissions_version,
+      passwordChangeRequired: row.password_change_required,
+    };
   }
 
   private async usableToken(token: string): Promise<VerifiedUsableToken> {
@@ -136,6 +152,7 @@ export class AuthService {
     // A token of a kind whose grant was removed is dead, wherever it is used (ADR 0011).
     if (!row.grant_types.some((g) => g.method === kind))
       throw new IdentityError('IDENTITY.INVALID_TOKEN', `the user no longer holds the ${kind} grant type`);
+    this.usage.used(tokenId); // in memory; written at most once a minute (ADR 0009)
     return { userId, tokenId, row, kind };
   }
 
@@ -171,6 +188,8 @@ export class AuthService {
     let tokenId: string | undefined;
     let tokenKind: GrantMethod | undefined;
     const expiries: number[] = [];
+    /** A generated initial password not changed yet (ADR 0010). */
+    let changeRequired = false;
     if (req.certificateFingerprint) {
       const cert = await this.certificates.findActive(req.username, req.certificateFingerprint);
       if (cert) {
@@ -178,6 +197,7 @@ export class AuthService {
         grantTypes = cert.grantTypes;
         proven.push('certificate');
         expiries.push(cert.notAfter.getTime());
+        changeRequired = await this.passwordChangeRequired(cert.userId);
       } else if (!req.password) {
         await this.throttle.recordFailure(req.username, req.remoteAddress, false);
         return { outcome: 'bad-credentials' };
@@ -195,6 +215,7 @@ export class AuthService {
         tokenKind = token.kind;
         proven.push('token');
         expiries.push(new Date(token.row.expires_at).getTime());
+        changeRequired = token.row.password_change_required;
       } else {
         const { user, exists } = await this.verifyPasswordOf(req.username, password);
         if (!user || (userId && user.id !== userId)) {
@@ -205,10 +226,15 @@ export class AuthService {
         }
         userId = user.id;
         grantTypes = user.grantTypes;
+        changeRequired = user.passwordChangeRequired;
         proven.push('password');
       }
     }
     if (!userId) return { outcome: 'bad-credentials' };
+    // ADR 0010: until its generated initial password is changed, the account has no MQTT access
+    // (CONNACK 5), as it has no HTTP access beyond /api/me
+    if (changeRequired)
+      return { outcome: 'not-authorized', reason: 'the initial password must be changed first' };
     const principal = await this.principals.principal(userId);
     if (!principal) return { outcome: 'bad-credentials' };
     if (!principal.enabled) return { outcome: 'not-authorized', reason: 'user disabled' };
@@ -242,6 +268,13 @@ export class AuthService {
     } catch {
       return null;
     }
+  }
+
+  private async passwordChangeRequired(userId: string): Promise<boolean> {
+    const row = await this.dataSource
+      .getRepository(UserEntity)
+      .findOne({ where: { id: userId }, select: { id: true, passwordChangeRequired: true } });
+    return row?.passwordChangeRequired ?? false;
   }
 
   private async recordRegistrationAttempt(req: AuthenticateRequestDto, password: string): Promise<boolean> {

@@ -21,6 +21,8 @@ describe('TokenService.verifySignature', () => {
       keys as unknown as SigningKeyService,
       {
         sessionTokenHours: 1,
+        tokenMaxHours: 8760,
+        loginTokenMaxHours: 12,
         tokenIssuer: 'gatehouse-test',
       } as IdentityOptions,
     );

@@ -49,8 +49,30 @@ export class TokenService {
     return value.length > 20 && value.length < 8192 && JWT_SHAPE.test(value);
   }
 
+  /**
+   * The lifetime of a new token in hours (ADR 0009, ASVS 7.3.2): the caller's `expireTimeInHours`, else
+   * 365 days with a label and `sessionTokenHours` (12) without; never above the server's cap, which is
+   * TOKEN_MAX_HOURS for labelled (long-lived) tokens and LOGIN_TOKEN_MAX_HOURS for login tokens. Asking
+   * for more is IDENTITY.TOKEN_LIFETIME_TOO_LONG, naming the cap; a default above the cap is lowered to it.
+   */
+  lifetimeHours(opts: { expireTimeInHours?: number; label?: string }): number {
+    const labelled = !!opts.label;
+    const cap = labelled ? this.options.tokenMaxHours : this.options.loginTokenMaxHours;
+    if (opts.expireTimeInHours === undefined)
+      return Math.min(labelled ? 24 * 365 : this.options.sessionTokenHours, cap);
+    if (opts.expireTimeInHours > cap) {
+      throw new IdentityError(
+        'IDENTITY.TOKEN_LIFETIME_TOO_LONG',
+        labelled
+          ? `expireTimeInHours ${opts.expireTimeInHours} is above TOKEN_MAX_HOURS (${cap} h), the longest a labelled token may live`
+          : `expireTimeInHours ${opts.expireTimeInHours} is above LOGIN_TOKEN_MAX_HOURS (${cap} h), the longest a login token without a label may live; ask for a labelled token for longer`,
+      );
+    }
+    return opts.expireTimeInHours;
+  }
+
   async issue(userId: string, opts: { expireTimeInHours?: number; label?: string }): Promise<IssuedToken> {
-    const hours = opts.expireTimeInHours ?? (opts.label ? 24 * 365 : this.options.sessionTokenHours);
+    const hours = this.lifetimeHours(opts);
     const tokenId = randomUUID();
     const now = Math.floor(Date.now() / 1000);
     const exp = now + Math.round(hours * 3600);

@@ -24,6 +24,7 @@ import { PasswordHasher } from './password-hasher.service';
 import { PasswordPolicyService } from './password-policy.service';
 import { revokeTokensOfRemovedGrants, sameGrants } from './grant-changes';
 import { replacePermissions, samePermissions } from './permission-store';
+import { InitialPasswordFile } from './initial-password-file.service';
 import { PrincipalService } from './principal.service';
 import { versionConflict } from './role.service';
 
@@ -33,6 +34,8 @@ export interface CreateUserOptions {
   passwordHash?: string | null;
   /** Run inside the caller's transaction. */
   manager?: EntityManager;
+  /** A generated password that must be changed at the first login (the bootstrap admin, ADR 0010). */
+  passwordChangeRequired?: boolean;
 }
 
 const DEFAULT_GRANT_TYPES: GrantType[] = [{ method: 'password', isRequired: false }];
@@ -45,6 +48,7 @@ export class UserService {
     private readonly hasher: PasswordHasher,
     private readonly policy: PasswordPolicyService,
     private readonly principals: PrincipalService,
+    private readonly initialPasswordFile: InitialPasswordFile,
   ) {}
 
   /**
@@ -103,7 +107,7 @@ export class UserService {
   }
 
   async create(input: CreateUserInput, opts: CreateUserOptions = {}): Promise<UserView> {
-    if (input.password !== undefined) this.policy.check(input.password);
+    if (input.password !== undefined) this.policy.check(input.password, { username: input.username });
     const passwordHash =
       input.password !== undefined ? await this.hasher.hash(input.password) : (opts.passwordHash ?? null);
     const run = <T>(work: (m: EntityManager) => Promise<T>): Promise<T> =>
@@ -119,6 +123,7 @@ export class UserService {
             enabled: input.enabled ?? true,
             mqttPublishPrefix: input.mqttPublishPrefix ?? null,
             enforceMfaEnrollment: input.enforceMFAEnrollment ?? false,
+            passwordChangeRequired: opts.passwordChangeRequired ?? false,
           }),
         );
         await replacePermissions(m, { userId: user.id }, input.permissions ?? []);
@@ -137,11 +142,14 @@ export class UserService {
 
   /** Conditional update on `expected.version`; reports the change to the gateways after commit. */
   async update(id: string, patch: UpdateUserInput, expected: ExpectedVersion): Promise<UserView> {
-    if (patch.password !== undefined) this.policy.check(patch.password);
+    if (patch.password !== undefined)
+      this.policy.check(patch.password, { username: (await this.get(id)).username });
     const passwordHash = patch.password !== undefined ? await this.hasher.hash(patch.password) : undefined;
     const changes = { permissions: false, disabled: false, credentials: false, grants: false };
+    let initialPasswordReplaced = false;
     const view = await inTransaction(this.dataSource, async (m) => {
       const current = await this.get(id, m);
+      initialPasswordReplaced = current.passwordChangeRequired;
       const res: [unknown[], number] = await m.query(
         `UPDATE users SET version = version + 1, updated_at = now() WHERE id = $1 AND version = $2`,
         [id, expected.version],
@@ -152,7 +160,10 @@ export class UserService {
       if (patch.mqttPublishPrefix !== undefined) set.mqttPublishPrefix = patch.mqttPublishPrefix;
       if (patch.grantTypes !== undefined) set.grantTypes = patch.grantTypes;
       if (patch.enforceMFAEnrollment !== undefined) set.enforceMfaEnrollment = patch.enforceMFAEnrollment;
-      if (passwordHash !== undefined) set.passwordHash = passwordHash;
+      if (passwordHash !== undefined) {
+        set.passwordHash = passwordHash;
+        set.passwordChangeRequired = false;
+      }
       if (Object.keys(set).length > 0) await m.getRepository(UserEntity).update({ id }, set);
       if (patch.permissions !== undefined && !samePermissions(current.permissions, patch.permissions)) {
         await replacePermissions(m, { userId: id }, patch.permissions);
@@ -176,6 +187,7 @@ export class UserService {
       if (changes.permissions) await this.principals.bumpVersions(m, [id]);
       return this.get(id, m);
     });
+    if (passwordHash !== undefined && initialPasswordReplaced) await this.initialPasswordFile.remove();
     if (changes.disabled) await this.principals.notify([id], 'disabled');
     else if (changes.credentials) await this.principals.notify([id], 'credentials-changed');
     if (changes.grants && !changes.disabled)
@@ -192,23 +204,45 @@ export class UserService {
 
   /** Own password change (needs the current one); every token of the user stops working. */
   async changeOwnPassword(id: string, currentPassword: string, newPassword: string): Promise<void> {
-    const row = await this.dataSource
-      .getRepository(UserEntity)
-      .findOne({ where: { id }, select: { id: true, passwordHash: true } });
+    const row = await this.dataSource.getRepository(UserEntity).findOne({
+      where: { id },
+      select: { id: true, username: true, passwordHash: true, passwordChangeRequired: true },
+    });
     if (!row) throw new IdentityError('IDENTITY.USER_NOT_FOUND', `user ${id} not found`);
     if (!(await this.hasher.verify(row.passwordHash, currentPassword))) {
       throw new IdentityError('IDENTITY.INVALID_CURRENT_PASSWORD', 'the current password is wrong');
     }
-    this.policy.check(newPassword);
+    this.policy.check(newPassword, { username: row.username });
     const hash = await this.hasher.hash(newPassword);
     await inTransaction(this.dataSource, async (m) => {
       await m.query(
-        `UPDATE users SET password_hash = $2, version = version + 1, updated_at = now() WHERE id = $1`,
+        `UPDATE users SET password_hash = $2, password_change_required = false, version = version + 1,
+                updated_at = now() WHERE id = $1`,
         [id, hash],
       );
       await this.revokeAllTokens(m, id);
     });
+    if (row.passwordChangeRequired) await this.initialPasswordFile.remove();
     await this.principals.notify([id], 'credentials-changed');
+  }
+
+  /**
+   * Whether `password` is the user's current password (re-authentication before changing one's own
+   * credentials, ASVS 6.2.3 and 7.5.1). False for a user without a password.
+   */
+  async verifyCurrentPassword(id: string, password: string): Promise<boolean> {
+    const row = await this.dataSource
+      .getRepository(UserEntity)
+      .findOne({ where: { id }, select: { id: true, passwordHash: true } });
+    return this.hasher.verify(row?.passwordHash, password);
+  }
+
+  /** Usernames whose generated initial password has not been changed yet (ADR 0010). */
+  async usernamesWithPasswordChangeRequired(): Promise<string[]> {
+    const rows: { username: string }[] = await this.dataSource.query(
+      `SELECT username FROM users WHERE password_change_required ORDER BY username`,
+    );
+    return rows.map((r) => r.username);
   }
 
   private async revokeAllTokens(m: EntityManager, userId: string): Promise<void> {
@@ -252,6 +286,7 @@ interface UserViewRow {
   created_at: Date;
   updated_at: Date;
   last_login_at: Date | null;
+  password_change_required: boolean;
   version: number;
   roles: string[];
   permissions: UserView['permissions'];
@@ -275,7 +310,7 @@ async function selectUserViews(
   limit?: number,
 ): Promise<UserView[]> {
   const sql = `SELECT u.id, u.username, u.identity_provider, u.grant_types, u.enabled, u.mqtt_publish_prefix,
-            u.enforce_mfa_enrollment, u.created_at, u.updated_at, u.last_login_at, u.version,
+            u.enforce_mfa_enrollment, u.created_at, u.updated_at, u.last_login_at, u.password_change_required, u.version,
             COALESCE((SELECT json_agg(r.role_id ORDER BY r.role_id) FROM user_roles r WHERE r.user_id = u.id), '[]') AS roles,
             COALESCE((SELECT json_agg(json_build_object('id', p.id, 'context', p.context, 'resource', p.resource, 'operation', p.operation)
                                       ORDER BY p.position)
@@ -309,6 +344,7 @@ async function selectUserViews(
     createdAt: r.created_at,
     updatedAt: r.updated_at,
     lastLoginAt: r.last_login_at,
+    passwordChangeRequired: r.password_change_required,
     version: r.version,
   }));
 }

@@ -13,7 +13,8 @@ export class LoginDto {
   @ApiPropertyOptional({
     minimum: 0.01,
     maximum: 87600,
-    description: 'token lifetime; default 12 h, or 365 days with a label',
+    description:
+      'token lifetime in hours; default 12 h, or 365 days with a label; at most LOGIN_TOKEN_MAX_HOURS (default 12) without a label and TOKEN_MAX_HOURS (default 8760) with one (400 above)',
   })
   @IsOptional()
   @IsNumber()

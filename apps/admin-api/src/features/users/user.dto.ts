@@ -92,6 +92,16 @@ export class CreateUserDto {
 }
 
 export class UpdateUserDto extends PartialType(OmitType(CreateUserDto, ['username'] as const)) {
+  @ApiPropertyOptional({
+    writeOnly: true,
+    description:
+      'your own current password: needed when you change your own password, grant types or enforceMFAEnrollment (403 otherwise)',
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(1024)
+  currentPassword?: string;
+
   @VersionField()
   version?: number;
 }
@@ -126,6 +136,10 @@ export class UserResponseDto {
   @ApiProperty() createdAt!: Date;
   @ApiProperty() updatedAt!: Date;
   @ApiPropertyOptional({ nullable: true, type: Date }) lastLoginAt!: Date | null;
+  @ApiProperty({
+    description: 'a generated initial password not changed yet: only /api/me routes until it is (ADR 0010)',
+  })
+  passwordChangeRequired!: boolean;
   @ApiProperty() version!: number;
 }
 

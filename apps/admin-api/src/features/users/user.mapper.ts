@@ -30,6 +30,7 @@ export const toUserResponse = (u: UserView): UserResponseDto => ({
   createdAt: u.createdAt,
   updatedAt: u.updatedAt,
   lastLoginAt: u.lastLoginAt,
+  passwordChangeRequired: u.passwordChangeRequired,
   version: u.version,
 });
 
