@@ -8,3 +8,4 @@ export * from './transport';
 export * from './log-levels';
 export * from './registry.dto';
 export * from './failure-limiter';
+export * from './username';
