@@ -1,6 +1,9 @@
 import { once } from 'node:events';
-import { type Socket, connect } from 'node:net';
-import { withTimeout } from './mqtt-helpers';
+import { connect } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { connect as tlsConnect } from 'node:tls';
+import { WebSocket, createWebSocketStream } from 'ws';
+import { type Endpoint, withTimeout } from './mqtt-helpers';
 
 /**
  * Hand-encoded MQTT 3.1.1 packets for the tests that must send what a well-behaved client library
@@ -68,12 +71,12 @@ export function subscribePacket(messageId: number, filters: (string | Buffer)[])
   return packet(0x82, Buffer.concat([id, ...filters.flatMap((f) => [mqttString(f), Buffer.from([0])])]));
 }
 
-/** A raw TCP connection that records what the server sends and when it closes. */
+/** A raw connection (TCP, TLS or WebSocket) that records what the server sends and when it closes. */
 export class RawClient {
   readonly received: Buffer[] = [];
   private closedAt: Promise<void>;
 
-  private constructor(readonly socket: Socket) {
+  private constructor(readonly socket: Duplex) {
     socket.on('data', (d: Buffer) => this.received.push(d));
     socket.on('error', () => undefined);
     this.closedAt = once(socket, 'close').then(() => undefined);
@@ -85,8 +88,28 @@ export class RawClient {
     return new RawClient(socket);
   }
 
+  /** A raw connection to any listener; WebSocket messages carry the bytes as written. */
+  static async to(e: Endpoint): Promise<RawClient> {
+    switch (e.kind) {
+      case 'tcp':
+        return RawClient.open(e.port);
+      case 'tls': {
+        const socket = tlsConnect({ port: e.port, host: '127.0.0.1', servername: 'localhost', ca: e.ca });
+        await once(socket, 'secureConnect');
+        return new RawClient(socket);
+      }
+      case 'ws': {
+        const ws = new WebSocket(`ws://127.0.0.1:${e.port}/mqtt`, 'mqtt');
+        await once(ws, 'open');
+        const stream = createWebSocketStream(ws);
+        ws.once('close', () => stream.destroy());
+        return new RawClient(stream);
+      }
+    }
+  }
+
   get isClosed(): boolean {
-    return this.socket.destroyed || this.socket.readyState === 'closed';
+    return this.socket.destroyed;
   }
 
   /** Resolves with the CONNACK (return code, session present) once it arrived. */

@@ -5,6 +5,7 @@ import { AEDES_BROKER, type AedesBroker } from './aedes.types';
 import { ClientIdOwnership } from './connect/client-id-ownership.service';
 import { AuthenticateHook } from './hooks/authenticate.hook';
 import { PacketAuthorizationHook } from './hooks/packet-authorization.hook';
+import { logConnectionErrors } from './connection-errors';
 import { redactRedisUrl, redisBrokerState } from './redis-broker-state';
 
 /** The aedes 1.x broker with the Gatehouse hooks (SPEC 3). Listeners are opened by {@link MqttListeners}. */
@@ -33,6 +34,7 @@ export const aedesBrokerProvider: Provider = {
       authorizeSubscribe: authz.authorizeSubscribe as never,
       authorizeForward: authz.authorizeForward as never,
     });
+    logConnectionErrors(broker as AedesBroker, new Logger('MqttConnection'));
     return broker as AedesBroker;
   },
 };

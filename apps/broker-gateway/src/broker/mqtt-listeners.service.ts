@@ -15,8 +15,9 @@ import {
 } from '@nestjs/common';
 import { WebSocketServer, createWebSocketStream } from 'ws';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway.config';
-import { AEDES_BROKER, type AedesBroker } from './aedes.types';
+import { AEDES_BROKER, type AedesBroker, type AedesClient } from './aedes.types';
 import { ClientCaService } from './client-ca.service';
+import { PRE_AUTH_MAX_BYTES, guardPacketLimits } from './packet-limits';
 import { loadTlsMaterial, type TlsMaterial } from './tls-material';
 
 export interface ListenerPorts {
@@ -39,6 +40,7 @@ export class MqttListeners implements OnApplicationBootstrap, BeforeApplicationS
   private wss?: WebSocketServer;
   private readonly sockets = new Set<Socket>();
   private bound: ListenerPorts | null = null;
+  private readonly wsAfterConnack = new WeakMap<AedesClient, () => void>();
 
   constructor(
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
@@ -64,9 +66,10 @@ export class MqttListeners implements OnApplicationBootstrap, BeforeApplicationS
 
   async onApplicationBootstrap(): Promise<void> {
     const host = this.config.mqttHost;
+    const maxPacketSize = this.config.maxPacketSize;
     const handle = (socket: Socket): void => {
       this.track(socket);
-      this.broker.handle(socket);
+      guardPacketLimits(this.broker.handle(socket) as AedesClient, maxPacketSize);
     };
     this.tcp = createNetServer(handle);
     const ports: ListenerPorts = {
@@ -101,11 +104,26 @@ export class MqttListeners implements OnApplicationBootstrap, BeforeApplicationS
         res.writeHead(426, { 'content-type': 'text/plain' }).end('MQTT over WebSocket: connect to /mqtt\n');
       });
       this.http.on('connection', (s: Socket) => this.track(s));
-      this.wss = new WebSocketServer({ server: this.http, path: '/mqtt' });
+      // ws buffers a whole message before the MQTT parser sees it: bound it too (default 100 MiB), at
+      // the pre-authentication size until the CONNACK went out (SPEC 3 "Limits").
+      this.wss = new WebSocketServer({ server: this.http, path: '/mqtt', maxPayload: maxPacketSize });
       this.wss.on('connection', (ws, req) => {
+        const receiver = (ws as unknown as { _receiver?: { _maxPayload?: number } })._receiver;
+        if (receiver && typeof receiver._maxPayload === 'number')
+          receiver._maxPayload = Math.min(PRE_AUTH_MAX_BYTES, maxPacketSize);
         const stream = createWebSocketStream(ws);
         stream.on('error', () => ws.terminate());
-        this.broker.handle(stream, req);
+        const client = this.broker.handle(stream, req) as AedesClient;
+        guardPacketLimits(client, maxPacketSize);
+        if (receiver) this.wsAfterConnack.set(client, () => (receiver._maxPayload = maxPacketSize));
+      });
+      const events = this.broker as unknown as {
+        on(e: 'connackSent', l: (packet: { returnCode?: number }, client: AedesClient) => void): void;
+      };
+      events.on('connackSent', (packet, client) => {
+        const raise = this.wsAfterConnack.get(client);
+        if (raise && packet.returnCode === 0) raise();
+        this.wsAfterConnack.delete(client);
       });
       ports.ws = await listen(this.http, this.config.wsPort, host, this.config.listenBacklog);
     }
