@@ -9,3 +9,4 @@ export * from './log-levels';
 export * from './registry.dto';
 export * from './failure-limiter';
 export * from './username';
+export * from './listen-error';

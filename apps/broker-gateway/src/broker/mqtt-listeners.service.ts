@@ -13,6 +13,7 @@ import {
   type OnApplicationBootstrap,
   type BeforeApplicationShutdown,
 } from '@nestjs/common';
+import { ListenError } from '@gatehouse/contracts';
 import { WebSocketServer, createWebSocketStream } from 'ws';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway.config';
 import { AEDES_BROKER, type AedesBroker, type AedesClient } from './aedes.types';
@@ -21,6 +22,8 @@ import { PRE_AUTH_MAX_BYTES, guardPacketLimits } from './packet-limits';
 import { loadTlsMaterial, type TlsMaterial } from './tls-material';
 
 export interface ListenerPorts {
+  /** The address the listeners are bound to (`MQTT_HOST` resolved). */
+  host: string;
   mqtt: number;
   ws?: number;
   tls?: number;
@@ -54,9 +57,10 @@ export class MqttListeners implements OnApplicationBootstrap, BeforeApplicationS
     return this.bound;
   }
 
-  /** One URL per listener, for the start-up lines. */
-  urls(host = 'localhost'): string[] {
+  /** One URL per listener with the address actually bound (`0.0.0.0`: every IPv4 interface), for the start-up lines. */
+  urls(): string[] {
     const p = this.ports;
+    const host = p.host.includes(':') ? `[${p.host}]` : p.host;
     return [
       `mqtt://${host}:${p.mqtt}`,
       ...(p.tls !== undefined ? [`mqtts://${host}:${p.tls}`] : []),
@@ -72,9 +76,8 @@ export class MqttListeners implements OnApplicationBootstrap, BeforeApplicationS
       guardPacketLimits(this.broker.handle(socket) as AedesClient, maxPacketSize);
     };
     this.tcp = createNetServer(handle);
-    const ports: ListenerPorts = {
-      mqtt: await listen(this.tcp, this.config.mqttPort, host, this.config.listenBacklog),
-    };
+    const mqtt = await listen(this.tcp, 'MQTT_PORT', this.config.mqttPort, host, this.config.listenBacklog);
+    const ports: ListenerPorts = { host: mqtt.address, mqtt: mqtt.port };
 
     if (this.config.tlsPort !== null) {
       const material = await loadTlsMaterial(this.config);
@@ -89,7 +92,9 @@ export class MqttListeners implements OnApplicationBootstrap, BeforeApplicationS
           { ...secureContext(material, gatehouseCa ?? []), requestCert: true, rejectUnauthorized: false },
           (socket) => handle(socket),
         );
-        ports.tls = await listen(this.tls, this.config.tlsPort, host, this.config.listenBacklog);
+        ports.tls = (
+          await listen(this.tls, 'MQTT_TLS_PORT', this.config.tlsPort, host, this.config.listenBacklog)
+        ).port;
         if (material.generated)
           this.logger.log(`generated a self-signed server certificate: ${material.certFile}`);
       } else {
@@ -104,6 +109,10 @@ export class MqttListeners implements OnApplicationBootstrap, BeforeApplicationS
         res.writeHead(426, { 'content-type': 'text/plain' }).end('MQTT over WebSocket: connect to /mqtt\n');
       });
       this.http.on('connection', (s: Socket) => this.track(s));
+      // listening first: the WebSocket server re-emits the HTTP server's errors, a port in use included
+      ports.ws = (
+        await listen(this.http, 'MQTT_WS_PORT', this.config.wsPort, host, this.config.listenBacklog)
+      ).port;
       // ws buffers a whole message before the MQTT parser sees it: bound it too (default 100 MiB), at
       // the pre-authentication size until the CONNACK went out (SPEC 3 "Limits").
       this.wss = new WebSocketServer({ server: this.http, path: '/mqtt', maxPayload: maxPacketSize });
@@ -125,7 +134,6 @@ export class MqttListeners implements OnApplicationBootstrap, BeforeApplicationS
         if (raise && packet.returnCode === 0) raise();
         this.wsAfterConnack.delete(client);
       });
-      ports.ws = await listen(this.http, this.config.wsPort, host, this.config.listenBacklog);
     }
     this.bound = ports;
   }
@@ -160,12 +168,23 @@ function secureContext(
   return { cert: material.cert, key: material.key, ca: ca.length > 0 ? ca : [material.cert] };
 }
 
-function listen(server: NetServer, port: number, host: string, backlog: number): Promise<number> {
+/** Listens; a port in use or an address not on this machine rejects with a {@link ListenError} naming `variable`. */
+function listen(
+  server: NetServer,
+  variable: string,
+  port: number,
+  host: string,
+  backlog: number,
+): Promise<AddressInfo> {
   return new Promise((resolve, reject) => {
-    server.once('error', reject);
+    const fail = (err: Error): void => {
+      const named: Error = ListenError.from(err, variable, port, host, 'MQTT_HOST');
+      reject(named);
+    };
+    server.once('error', fail);
     server.listen({ port, host, backlog }, () => {
-      server.off('error', reject);
-      resolve((server.address() as AddressInfo).port);
+      server.off('error', fail);
+      resolve(server.address() as AddressInfo);
     });
   });
 }
