@@ -99,7 +99,7 @@ export class MqttListeners implements OnApplicationBootstrap, BeforeApplicationS
           this.logger.log(`generated a self-signed server certificate: ${material.certFile}`);
       } else {
         this.logger.warn(
-          'TLS listener off: no MQTT_TLS_CERT_FILE/MQTT_TLS_KEY_FILE and openssl is not available to generate one',
+          'TLS listener off: no MQTT_TLS_CERT_FILE/MQTT_TLS_KEY_FILE and no certificate could be generated into DATA_DIR/tls',
         );
       }
     }
