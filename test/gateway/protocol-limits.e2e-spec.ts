@@ -120,6 +120,13 @@ describe('broker gateway: packet limits and well-formed strings (SPEC 3)', () =>
     loggedClose(/Max payload size exceeded/);
   });
 
+  it('after the CONNACK a WebSocket client may send packets up to MQTT_MAX_PACKET_SIZE (512 KiB delivered)', async () => {
+    const ws = await connectClient({ kind: 'ws', port: stack.gateway.ports.ws as number }, ADMIN);
+    await ws.publishAsync('limits/ws-large', Buffer.alloc(512 * 1024, 0x43), { qos: 1 });
+    expect((await inbox.waitForTopic('limits/ws-large')).payload).toHaveLength(512 * 1024);
+    await ws.endAsync();
+  });
+
   it('does not deliver a 2 MiB PUBLISH and closes its sender; 1 MiB - 1 KiB passes', async () => {
     const sender = await connectClient(tcp, ADMIN);
     await sender.publishAsync('limits/small', Buffer.alloc(1024 * 1024 - 1024, 0x42), { qos: 1 });
