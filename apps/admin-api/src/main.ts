@@ -1,3 +1,4 @@
+import 'reflect-metadata';
 import { ListenError } from '@gatehouse/contracts';
 import { createAdminApi } from './bootstrap';
 import { ConfigError } from './config/admin-api.config';
