@@ -27,12 +27,19 @@ export interface IsolationTarget {
  * it is refused with CONNACK 2 and Alice's live or stored session is left as it was.
  */
 export function clientIdIsolationCases(target: () => IsolationTarget): void {
+  // a block of their own: its afterAll (ending the stored sessions) runs before the caller's stops the stack
+  describe('client ids', () => clientIdCases(target));
+}
+
+function clientIdCases(target: () => IsolationTarget): void {
   const run = randomBytes(3).toString('hex');
   const root = `iso-${run}`;
   const open: MqttClient[] = [];
   const alice = { username: `alice-${run}`, password: `alice-${run}-secret-1` };
   const bob = { username: `bob-${run}`, password: `bob-${run}-secret-1` };
   const pub = { username: `pub-${run}`, password: `pub-${run}-secret-1` };
+  /** Client ids Alice used with clean=false: ended at the end with clean=true (no session left in Redis). */
+  const stored = new Set<string>();
 
   /** Connects and resolves with the client and its CONNACK; rejects with the CONNACK code. */
   const connectAs = async (
@@ -49,6 +56,7 @@ export function clientIdIsolationCases(target: () => IsolationTarget): void {
       ...opts,
     });
     open.push(client);
+    if (who === alice && opts.clean === false && typeof opts.clientId === 'string') stored.add(opts.clientId);
     const connack = await withTimeout(
       new Promise<IConnackPacket>((resolve, reject) => {
         client.once('connect', (p) => resolve(p));
@@ -91,6 +99,16 @@ export function clientIdIsolationCases(target: () => IsolationTarget): void {
 
   afterEach(async () => {
     await Promise.all(open.splice(0).map((c) => c.endAsync(true).catch(() => undefined)));
+  });
+
+  afterAll(async () => {
+    const { a } = target();
+    for (const id of stored) {
+      const { client } = await connectAs(a, alice, { clientId: id, clean: true }).catch(() => ({
+        client: null,
+      }));
+      await client?.endAsync().catch(() => undefined);
+    }
   });
 
   it("another user's CONNECT with a live session's client id gets CONNACK 2 and does not kick it", async () => {
