@@ -76,8 +76,12 @@ describe('broker gateway: packet limits and well-formed strings (SPEC 3)', () =>
   const header = (first: number, announced: number): Buffer =>
     Buffer.concat([Buffer.from([first]), remainingLength(announced)]);
 
-  const loggedClose = (what: RegExp): void => {
-    expect(warnings.filter((w) => /closing/.test(w) && what.test(w))).not.toEqual([]);
+  /** Waits (up to 3 s) for the warning that names why the gateway closed a connection. */
+  const loggedClose = async (what: RegExp): Promise<void> => {
+    const found = (): string[] => warnings.filter((w) => /closing/.test(w) && what.test(w));
+    for (let waited = 0; found().length === 0 && waited < 3000; waited += 20)
+      await new Promise((r) => setTimeout(r, 20));
+    expect(found()).not.toEqual([]);
   };
 
   /** A raw client that has logged in as the admin (CONNACK 0). */
@@ -95,21 +99,21 @@ describe('broker gateway: packet limits and well-formed strings (SPEC 3)', () =>
       const c = await RawClient.to(e());
       await c.write(Buffer.concat([header(0x10, 268_435_455), Buffer.alloc(1024, 0x41)]));
       await c.closed(3000);
-      loggedClose(/connect of 268435460 bytes announced, more than 65536 before the CONNECT/);
+      await loggedClose(/connect of 268435460 bytes announced, more than 65536 before the CONNECT/);
     });
 
     it('closes a CONNECT announcing more than 64 KiB before authentication', async () => {
       const c = await RawClient.to(e());
       await c.write(Buffer.concat([header(0x10, 70_000), Buffer.alloc(100, 0x41)]));
       await c.closed(3000);
-      loggedClose(/more than 65536 before the CONNECT is authenticated/);
+      await loggedClose(/more than 65536 before the CONNECT is authenticated/);
     });
 
     it('closes a logged-in client whose PUBLISH announces 30 MiB (MQTT_MAX_PACKET_SIZE 1 MiB) before its body', async () => {
       const c = await loggedIn(e());
       await c.write(Buffer.concat([header(0x30, 30 * 1024 * 1024), Buffer.alloc(512, 0x41)]));
       await c.closed(3000);
-      loggedClose(/publish of 31457285 bytes announced, more than MQTT_MAX_PACKET_SIZE 1048576/);
+      await loggedClose(/publish of 31457285 bytes announced, more than MQTT_MAX_PACKET_SIZE 1048576/);
     });
   });
 
@@ -117,7 +121,7 @@ describe('broker gateway: packet limits and well-formed strings (SPEC 3)', () =>
     const c = await RawClient.to({ kind: 'ws', port: stack.gateway.ports.ws as number });
     await c.write(Buffer.alloc(200 * 1024, 0x10));
     await c.closed(3000);
-    loggedClose(/Max payload size exceeded/);
+    await loggedClose(/Max payload size exceeded/);
   });
 
   it('after the CONNACK a WebSocket client may send packets up to MQTT_MAX_PACKET_SIZE (512 KiB delivered)', async () => {
@@ -145,7 +149,7 @@ describe('broker gateway: packet limits and well-formed strings (SPEC 3)', () =>
     inbox.messages.length = 0;
     await c.write(publishPacket(NOT_UTF8, 'x'));
     await c.closed(3000);
-    loggedClose(/publish holds a string that is not valid UTF-8/);
+    await loggedClose(/publish holds a string that is not valid UTF-8/);
     const other = await connectClient(tcp, ADMIN);
     expect(await receivedBeforeMarker(other, inbox, 'limits/marker')).toEqual([]);
     await other.endAsync();
@@ -155,7 +159,7 @@ describe('broker gateway: packet limits and well-formed strings (SPEC 3)', () =>
     const c = await loggedIn(tcp);
     await c.write(subscribePacket(1, ['ok/#', NOT_UTF8]));
     await c.closed(3000);
-    loggedClose(/subscribe holds a string that is not valid UTF-8/);
+    await loggedClose(/subscribe holds a string that is not valid UTF-8/);
   });
 
   it('closes the connection on a will topic that is not UTF-8, and the will never fires [MQTT-1.5.3-1]', async () => {
@@ -164,7 +168,7 @@ describe('broker gateway: packet limits and well-formed strings (SPEC 3)', () =>
     await c.write(connectPacket({ clientId: 'raw-will', ...ADMIN, will: { topic: NOT_UTF8, payload: 'w' } }));
     await c.closed(3000);
     expect(Buffer.concat(c.received)).toHaveLength(0); // no CONNACK
-    loggedClose(/connect holds a string that is not valid UTF-8/);
+    await loggedClose(/connect holds a string that is not valid UTF-8/);
     const other = await connectClient(tcp, ADMIN);
     expect(await receivedBeforeMarker(other, inbox, 'limits/marker')).toEqual([]);
     await other.endAsync();
@@ -181,7 +185,7 @@ describe('broker gateway: packet limits and well-formed strings (SPEC 3)', () =>
     const c = await loggedIn(tcp);
     await c.write(publishPacket(Array.from({ length: 150 }, () => 'l').join('/'), 'x'));
     await c.closed(3000);
-    loggedClose(/topic has too many levels/);
+    await loggedClose(/topic has too many levels/);
   });
 
   describe('usernames that SPEC 1.3 forbids (defect 10)', () => {
