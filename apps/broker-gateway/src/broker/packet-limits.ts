@@ -46,8 +46,13 @@ function fixedHeaderSize(remaining: number): number {
 export function guardPacketLimits(client: AedesClient, maxPacketSize: number): void {
   const c = client as GuardedClient;
   const parser = c._parser;
-  if (!parser)
-    throw new Error('aedes client without an mqtt-packet parser: packet limits cannot be enforced');
+  if (!parser) {
+    // fail closed, without throwing in a listener's connection handler (that would end the process)
+    (client.conn as { destroy(err?: Error): void }).destroy(
+      new PacketLimitError('aedes client without an mqtt-packet parser: packet limits cannot be enforced'),
+    );
+    return;
+  }
   const authorized = (): boolean => c.connected || c._authorized === true;
   const preAuthMax = Math.min(PRE_AUTH_MAX_BYTES, maxPacketSize);
   let preAuthBytes = 0;
