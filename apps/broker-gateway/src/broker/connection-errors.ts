@@ -2,6 +2,15 @@ import type { Logger } from '@nestjs/common';
 import type { AedesBroker, AedesClient } from './aedes.types';
 import { remoteAddressOf } from './hooks/remote-address';
 
+/** Peer addresses noted when the connection was accepted: a destroyed socket no longer has one. */
+const peers = new WeakMap<object, string>();
+
+/** Notes the client's peer address for the close log line (call when the connection is accepted). */
+export function notePeer(client: AedesClient): void {
+  const address = remoteAddressOf(client);
+  if (address) peers.set(client, address);
+}
+
 /** Socket-level ends that are no protocol problem (the peer went away); logged at debug only. */
 const ORDINARY = new Set(['ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ERR_STREAM_PREMATURE_CLOSE']);
 
@@ -14,7 +23,7 @@ const ORDINARY = new Set(['ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ERR_STREAM_PREMAT
 export function logConnectionErrors(broker: AedesBroker, logger: Logger): void {
   const log = (client: AedesClient | null | undefined, err: Error & { code?: string }): void => {
     const who = `${client?.id ? `client ${JSON.stringify(client.id)}` : 'connection'} from ${
-      (client && remoteAddressOf(client)) ?? '?'
+      (client && (peers.get(client) ?? remoteAddressOf(client))) ?? '?'
     }`;
     if (err.code && ORDINARY.has(err.code)) logger.debug(`${who} ended: ${err.message}`);
     else logger.warn(`closing ${who}: ${err.message}`);

@@ -18,6 +18,7 @@ import { WebSocketServer, createWebSocketStream } from 'ws';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway.config';
 import { AEDES_BROKER, type AedesBroker, type AedesClient } from './aedes.types';
 import { ClientCaService } from './client-ca.service';
+import { notePeer } from './connection-errors';
 import { PRE_AUTH_MAX_BYTES, guardPacketLimits } from './packet-limits';
 import { loadTlsMaterial, type TlsMaterial } from './tls-material';
 
@@ -73,7 +74,9 @@ export class MqttListeners implements OnApplicationBootstrap, BeforeApplicationS
     const maxPacketSize = this.config.maxPacketSize;
     const handle = (socket: Socket): void => {
       this.track(socket);
-      guardPacketLimits(this.broker.handle(socket) as AedesClient, maxPacketSize);
+      const client = this.broker.handle(socket) as AedesClient;
+      notePeer(client);
+      guardPacketLimits(client, maxPacketSize);
     };
     this.tcp = createNetServer(handle);
     const mqtt = await listen(this.tcp, 'MQTT_PORT', this.config.mqttPort, host, this.config.listenBacklog);
@@ -123,6 +126,7 @@ export class MqttListeners implements OnApplicationBootstrap, BeforeApplicationS
         const stream = createWebSocketStream(ws);
         stream.on('error', () => ws.terminate());
         const client = this.broker.handle(stream, req) as AedesClient;
+        notePeer(client);
         guardPacketLimits(client, maxPacketSize);
         if (receiver) this.wsAfterConnack.set(client, () => (receiver._maxPayload = maxPacketSize));
       });
