@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import type { AddressInfo } from 'node:net';
 import { type INestApplication, type LoggerService, RequestMethod } from '@nestjs/common';
-import { createAppLogger } from '@gatehouse/contracts';
+import { ListenError, createAppLogger, parseTransportUrl } from '@gatehouse/contracts';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { SwaggerModule } from '@nestjs/swagger';
@@ -15,7 +15,10 @@ import { connectAdminTransport } from './transport/connect-admin-transport';
 
 export interface AdminApiHandle {
   app: INestApplication;
+  /** Where to reach the HTTP API (a loopback address when bound to every interface). */
   httpUrl: string;
+  /** What the HTTP listener is bound to, e.g. `http://0.0.0.0:3000` (the start-up line). */
+  boundHttpUrl: string;
   transportUrl: string;
   /** The initial admin password when this start generated one (printed once). */
   generatedAdminPassword?: string;
@@ -54,21 +57,31 @@ export async function createAdminApi(
   const document = buildOpenApiDocument(app);
   SwaggerModule.setup('api/docs', app, document, { jsonDocumentUrl: 'api/openapi.json' });
   opts.beforeListen?.(app);
-  let transport: Awaited<ReturnType<typeof connectAdminTransport>>;
+  // a start that fails late (a port taken) releases the database and the transport before it
+  // reports, so that the next start finds them free
+  let transport: { url: string };
   try {
     transport = await connectAdminTransport(app, config.transportUrl);
+  } catch (err) {
+    await app.close().catch(() => undefined);
+    const endpoint = parseTransportUrl(config.transportUrl);
+    throw endpoint.kind === 'tcp'
+      ? ListenError.from(err, 'TRANSPORT_URL', endpoint.port, endpoint.host)
+      : err;
+  }
+  try {
     await app.listen(config.httpPort, config.httpHost);
   } catch (err) {
-    // a start that fails late (a port taken) releases the database and the transport before it
-    // reports, so that the next start finds them free
     await app.close().catch(() => undefined);
-    throw err;
+    throw ListenError.from(err, 'HTTP_PORT', config.httpPort, config.httpHost, 'HTTP_HOST');
   }
   const address = app.getHttpServer().address() as AddressInfo;
   const host = config.httpHost === '0.0.0.0' || config.httpHost === '::' ? '127.0.0.1' : config.httpHost;
+  const bound = address.address.includes(':') ? `[${address.address}]` : address.address;
   return {
     app,
     httpUrl: `http://${host}:${address.port}`,
+    boundHttpUrl: `http://${bound}:${address.port}`,
     transportUrl: transport.url,
     generatedAdminPassword: app.get(AdminBootstrapService).generatedPassword,
     initialAdminPasswordFile: app.get(AdminBootstrapService).initialPasswordFile,

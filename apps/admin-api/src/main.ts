@@ -1,9 +1,11 @@
+import 'reflect-metadata';
+import { ListenError } from '@gatehouse/contracts';
 import { createAdminApi } from './bootstrap';
 import { ConfigError } from './config/admin-api.config';
 
 async function main(): Promise<void> {
   const api = await createAdminApi(process.env);
-  console.log(`admin-api  http       ${api.httpUrl}/api   (OpenAPI ${api.httpUrl}/api/docs)`);
+  console.log(`admin-api  http       ${api.boundHttpUrl}/api   (OpenAPI ${api.boundHttpUrl}/api/docs)`);
   console.log(`admin-api  transport  ${api.transportUrl}`);
   if (api.generatedAdminPassword) {
     console.log(
@@ -17,6 +19,7 @@ async function main(): Promise<void> {
 
 main().catch((err: unknown) => {
   if (err instanceof ConfigError) console.error(`admin-api: configuration error: ${err.message}`);
+  else if (err instanceof ListenError) console.error(`admin-api: cannot start: ${err.message}`);
   else console.error('admin-api: failed to start:', err instanceof Error ? err.message : err);
   process.exit(1);
 });

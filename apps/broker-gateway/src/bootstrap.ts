@@ -1,7 +1,7 @@
 import type { AddressInfo, Server as NetServer } from 'node:net';
 import type { INestMicroservice } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { createAppLogger, formatTcpUrl, transportServerOptions } from '@gatehouse/contracts';
+import { ListenError, createAppLogger, formatTcpUrl, transportServerOptions } from '@gatehouse/contracts';
 import { BrokerGatewayModule } from './broker-gateway.module';
 import { MqttListeners, type ListenerPorts } from './broker/mqtt-listeners.service';
 import { loadGatewayConfig, type GatewayConfig } from './config/gateway.config';
@@ -56,6 +56,9 @@ export async function createBrokerGateway(
     };
   } catch (err) {
     await app.close().catch(() => undefined);
-    throw err;
+    // the MQTT listeners name their own variable; what is left is the change-event listener
+    throw config.transport.kind === 'tcp'
+      ? ListenError.from(err, 'GATEWAY_EVENT_PORT', config.eventPort, config.eventHost, 'GATEWAY_EVENT_HOST')
+      : err;
   }
 }

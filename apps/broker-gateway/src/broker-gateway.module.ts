@@ -2,6 +2,7 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { aedesBrokerProvider } from './broker/aedes.provider';
 import { ClientCaService } from './broker/client-ca.service';
 import { AuthAdmission } from './broker/connect/auth-admission.service';
+import { ClientIdOwnership } from './broker/connect/client-id-ownership.service';
 import { ConnectThrottle } from './broker/connect/connect-throttle.service';
 import { CredentialVerifier } from './broker/connect/credential-verifier.service';
 import { VerificationCache } from './broker/connect/verification-cache.service';
@@ -32,6 +33,7 @@ export class BrokerGatewayModule {
         MqttListeners,
         ClientCaService,
         ConnectThrottle,
+        ClientIdOwnership,
         VerificationCache,
         AuthAdmission,
         CredentialVerifier,

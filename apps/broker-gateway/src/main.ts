@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { ListenError } from '@gatehouse/contracts';
 import { createBrokerGateway } from './bootstrap';
 import { GatewayConfigError } from './config/gateway.config';
 
@@ -10,6 +11,7 @@ async function main(): Promise<void> {
 main().catch((err: unknown) => {
   if (err instanceof GatewayConfigError)
     console.error(`broker-gateway: invalid configuration: ${err.message}`);
+  else if (err instanceof ListenError) console.error(`broker-gateway: cannot start: ${err.message}`);
   else console.error('broker-gateway failed to start:', err);
   process.exit(1);
 });

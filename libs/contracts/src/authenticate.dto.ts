@@ -2,20 +2,31 @@ import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
   IsArray,
+  IsIP,
   IsIn,
   IsInt,
   IsOptional,
   IsString,
+  Length,
+  Matches,
   MaxLength,
   Min,
   ValidateNested,
 } from 'class-validator';
 import { GRANT_METHODS, type GrantMethod } from './grant-types';
 import { PrincipalDto } from './principal.dto';
+import { USERNAME_MAX_LENGTH, USERNAME_MIN_LENGTH, USERNAME_PATTERN } from './username';
+
+/** No U+0000: PostgreSQL text cannot hold it, and MQTT forbids it in strings [MQTT-1.5.3-2]. */
+// eslint-disable-next-line no-control-regex -- U+0000 is exactly what is refused
+const NO_NUL = /^[^\u0000]*$/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export class AuthenticateRequestDto {
+  /** SPEC 1.3; the gateway refuses other usernames itself (CONNACK 4). */
   @IsString()
-  @MaxLength(65535)
+  @Length(USERNAME_MIN_LENGTH, USERNAME_MAX_LENGTH)
+  @Matches(USERNAME_PATTERN, { message: 'username may hold only letters, digits and _ . : @ -' })
   username!: string;
 
   /** The user's password or a token issued to that user. Absent with a client certificate. */
@@ -26,15 +37,16 @@ export class AuthenticateRequestDto {
 
   @IsString()
   @MaxLength(65535)
+  @Matches(NO_NUL, { message: 'clientId must not contain U+0000' })
   clientId!: string;
 
   @IsOptional()
-  @IsString()
+  @IsIP()
   remoteAddress?: string;
 
   /** SHA-256 fingerprint (hex, lower case) of a client certificate the TLS listener verified. */
   @IsOptional()
-  @IsString()
+  @Matches(/^[0-9a-f]{64}$/, { message: 'certificateFingerprint must be 64 lower-case hex digits' })
   certificateFingerprint?: string;
 }
 
@@ -98,5 +110,6 @@ export class AuthenticateResultDto {
 
 export class ResolvePrincipalRequestDto {
   @IsString()
+  @Matches(UUID, { message: 'userId must be a UUID' })
   userId!: string;
 }

@@ -6,6 +6,7 @@ import {
   IsInt,
   IsOptional,
   IsString,
+  Matches,
   Max,
   Min,
   ValidateNested,
@@ -61,10 +62,16 @@ export class PrincipalChangedEventDto {
 }
 
 export class GatewayRegistrationDto {
+  /** As GATEWAY_ID is validated by the gateway. */
   @IsString()
+  @Matches(/^[A-Za-z0-9_.:-]{1,128}$/, {
+    message: 'gatewayId must be 1..128 characters of A-Z a-z 0-9 _ . : -',
+  })
   gatewayId!: string;
 
+  /** An IP address or host name (IPv6 zone ids included). */
   @IsString()
+  @Matches(/^[A-Za-z0-9.:%_-]{1,253}$/, { message: 'host must be an IP address or host name' })
   host!: string;
 
   @IsInt()

@@ -11,3 +11,5 @@ export * from './rate-limit-store';
 export * from './login-limiter';
 export * from './grant-types';
 export * from './app-logger';
+export * from './username';
+export * from './listen-error';

@@ -2,18 +2,21 @@ import { Logger, type Provider } from '@nestjs/common';
 import { Aedes } from 'aedes';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway.config';
 import { AEDES_BROKER, type AedesBroker } from './aedes.types';
+import { ClientIdOwnership } from './connect/client-id-ownership.service';
 import { AuthenticateHook } from './hooks/authenticate.hook';
 import { PacketAuthorizationHook } from './hooks/packet-authorization.hook';
+import { logConnectionErrors } from './connection-errors';
 import { redactRedisUrl, redisBrokerState } from './redis-broker-state';
 
 /** The aedes 1.x broker with the Gatehouse hooks (SPEC 3). Listeners are opened by {@link MqttListeners}. */
 export const aedesBrokerProvider: Provider = {
   provide: AEDES_BROKER,
-  inject: [GATEWAY_CONFIG, AuthenticateHook, PacketAuthorizationHook],
+  inject: [GATEWAY_CONFIG, AuthenticateHook, PacketAuthorizationHook, ClientIdOwnership],
   useFactory: async (
     config: GatewayConfig,
     authn: AuthenticateHook,
     authz: PacketAuthorizationHook,
+    ownership: ClientIdOwnership,
   ): Promise<AedesBroker> => {
     let shared = {};
     if (config.redisUrl) {
@@ -25,11 +28,13 @@ export const aedesBrokerProvider: Provider = {
     const broker = await Aedes.createBroker({
       ...shared,
       id: config.gatewayId,
+      preConnect: ownership.preConnect as never,
       authenticate: authn.handle as never,
       authorizePublish: authz.authorizePublish as never,
       authorizeSubscribe: authz.authorizeSubscribe as never,
       authorizeForward: authz.authorizeForward as never,
     });
+    logConnectionErrors(broker as AedesBroker, new Logger('MqttConnection'));
     return broker as AedesBroker;
   },
 };

@@ -13,13 +13,18 @@ import {
   type OnApplicationBootstrap,
   type BeforeApplicationShutdown,
 } from '@nestjs/common';
+import { ListenError } from '@gatehouse/contracts';
 import { WebSocketServer, createWebSocketStream } from 'ws';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway.config';
-import { AEDES_BROKER, type AedesBroker } from './aedes.types';
+import { AEDES_BROKER, type AedesBroker, type AedesClient } from './aedes.types';
 import { ClientCaService } from './client-ca.service';
+import { notePeer } from './connection-errors';
+import { PRE_AUTH_MAX_BYTES, guardPacketLimits } from './packet-limits';
 import { loadTlsMaterial, type TlsMaterial } from './tls-material';
 
 export interface ListenerPorts {
+  /** The address the listeners are bound to (`MQTT_HOST` resolved). */
+  host: string;
   mqtt: number;
   ws?: number;
   tls?: number;
@@ -39,6 +44,7 @@ export class MqttListeners implements OnApplicationBootstrap, BeforeApplicationS
   private wss?: WebSocketServer;
   private readonly sockets = new Set<Socket>();
   private bound: ListenerPorts | null = null;
+  private readonly wsAfterConnack = new WeakMap<AedesClient, () => void>();
 
   constructor(
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
@@ -52,9 +58,10 @@ export class MqttListeners implements OnApplicationBootstrap, BeforeApplicationS
     return this.bound;
   }
 
-  /** One URL per listener, for the start-up lines. */
-  urls(host = 'localhost'): string[] {
+  /** One URL per listener with the address actually bound (`0.0.0.0`: every IPv4 interface), for the start-up lines. */
+  urls(): string[] {
     const p = this.ports;
+    const host = p.host.includes(':') ? `[${p.host}]` : p.host;
     return [
       `mqtt://${host}:${p.mqtt}`,
       ...(p.tls !== undefined ? [`mqtts://${host}:${p.tls}`] : []),
@@ -64,14 +71,16 @@ export class MqttListeners implements OnApplicationBootstrap, BeforeApplicationS
 
   async onApplicationBootstrap(): Promise<void> {
     const host = this.config.mqttHost;
+    const maxPacketSize = this.config.maxPacketSize;
     const handle = (socket: Socket): void => {
       this.track(socket);
-      this.broker.handle(socket);
+      const client = this.broker.handle(socket) as AedesClient;
+      notePeer(client);
+      guardPacketLimits(client, maxPacketSize);
     };
     this.tcp = createNetServer(handle);
-    const ports: ListenerPorts = {
-      mqtt: await listen(this.tcp, this.config.mqttPort, host, this.config.listenBacklog),
-    };
+    const mqtt = await listen(this.tcp, 'MQTT_PORT', this.config.mqttPort, host, this.config.listenBacklog);
+    const ports: ListenerPorts = { host: mqtt.address, mqtt: mqtt.port };
 
     if (this.config.tlsPort !== null) {
       const material = await loadTlsMaterial(this.config);
@@ -86,12 +95,14 @@ export class MqttListeners implements OnApplicationBootstrap, BeforeApplicationS
           { ...secureContext(material, gatehouseCa ?? []), requestCert: true, rejectUnauthorized: false },
           (socket) => handle(socket),
         );
-        ports.tls = await listen(this.tls, this.config.tlsPort, host, this.config.listenBacklog);
+        ports.tls = (
+          await listen(this.tls, 'MQTT_TLS_PORT', this.config.tlsPort, host, this.config.listenBacklog)
+        ).port;
         if (material.generated)
           this.logger.log(`generated a self-signed server certificate: ${material.certFile}`);
       } else {
         this.logger.warn(
-          'TLS listener off: no MQTT_TLS_CERT_FILE/MQTT_TLS_KEY_FILE and openssl is not available to generate one',
+          'TLS listener off: no MQTT_TLS_CERT_FILE/MQTT_TLS_KEY_FILE and no certificate could be generated into DATA_DIR/tls',
         );
       }
     }
@@ -101,13 +112,32 @@ export class MqttListeners implements OnApplicationBootstrap, BeforeApplicationS
         res.writeHead(426, { 'content-type': 'text/plain' }).end('MQTT over WebSocket: connect to /mqtt\n');
       });
       this.http.on('connection', (s: Socket) => this.track(s));
-      this.wss = new WebSocketServer({ server: this.http, path: '/mqtt' });
+      // listening first: the WebSocket server re-emits the HTTP server's errors, a port in use included
+      ports.ws = (
+        await listen(this.http, 'MQTT_WS_PORT', this.config.wsPort, host, this.config.listenBacklog)
+      ).port;
+      // ws buffers a whole message before the MQTT parser sees it: bound it too (default 100 MiB), at
+      // the pre-authentication size until the CONNACK went out (SPEC 3 "Limits").
+      this.wss = new WebSocketServer({ server: this.http, path: '/mqtt', maxPayload: maxPacketSize });
       this.wss.on('connection', (ws, req) => {
+        const receiver = (ws as unknown as { _receiver?: { _maxPayload?: number } })._receiver;
+        if (receiver && typeof receiver._maxPayload === 'number')
+          receiver._maxPayload = Math.min(PRE_AUTH_MAX_BYTES, maxPacketSize);
         const stream = createWebSocketStream(ws);
         stream.on('error', () => ws.terminate());
-        this.broker.handle(stream, req);
+        const client = this.broker.handle(stream, req) as AedesClient;
+        notePeer(client);
+        guardPacketLimits(client, maxPacketSize);
+        if (receiver) this.wsAfterConnack.set(client, () => (receiver._maxPayload = maxPacketSize));
       });
-      ports.ws = await listen(this.http, this.config.wsPort, host, this.config.listenBacklog);
+      const events = this.broker as unknown as {
+        on(e: 'connackSent', l: (packet: { returnCode?: number }, client: AedesClient) => void): void;
+      };
+      events.on('connackSent', (packet, client) => {
+        const raise = this.wsAfterConnack.get(client);
+        if (raise && packet.returnCode === 0) raise();
+        this.wsAfterConnack.delete(client);
+      });
     }
     this.bound = ports;
   }
@@ -142,12 +172,23 @@ function secureContext(
   return { cert: material.cert, key: material.key, ca: ca.length > 0 ? ca : [material.cert] };
 }
 
-function listen(server: NetServer, port: number, host: string, backlog: number): Promise<number> {
+/** Listens; a port in use or an address not on this machine rejects with a {@link ListenError} naming `variable`. */
+function listen(
+  server: NetServer,
+  variable: string,
+  port: number,
+  host: string,
+  backlog: number,
+): Promise<AddressInfo> {
   return new Promise((resolve, reject) => {
-    server.once('error', reject);
+    const fail = (err: Error): void => {
+      const named: Error = ListenError.from(err, variable, port, host, 'MQTT_HOST');
+      reject(named);
+    };
+    server.once('error', fail);
     server.listen({ port, host, backlog }, () => {
-      server.off('error', reject);
-      resolve((server.address() as AddressInfo).port);
+      server.off('error', fail);
+      resolve(server.address() as AddressInfo);
     });
   });
 }

@@ -15,7 +15,14 @@ describe('loadGatewayConfig (SPEC 7)', () => {
       matcherIdleMax: 1000,
       listenBacklog: 4096,
       redisUrl: null,
+      mqttHost: '0.0.0.0',
+      maxPacketSize: 1_048_576,
     });
+    expect(loadGatewayConfig({ MQTT_HOST: '::1', MQTT_MAX_PACKET_SIZE: '4096' })).toMatchObject({
+      mqttHost: '::1',
+      maxPacketSize: 4096,
+    });
+    expect(loadGatewayConfig({ MQTT_HOST: 'broker.example.com' }).mqttHost).toBe('broker.example.com');
     expect(loadGatewayConfig({ REDIS_URL: 'redis://127.0.0.1:6379/2' }).redisUrl).toBe(
       'redis://127.0.0.1:6379/2',
     );
@@ -49,6 +56,11 @@ describe('loadGatewayConfig (SPEC 7)', () => {
     ['LOGIN_FAILURES_PER_USERNAME_AND_ADDRESS', { LOGIN_FAILURES_PER_USERNAME_AND_ADDRESS: '0' }],
     ['LOGIN_FAILURES_PER_ADDRESS', { LOGIN_FAILURES_PER_ADDRESS: 'lots' }],
     ['RATE_LIMIT_REDIS_PREFIX', { RATE_LIMIT_REDIS_PREFIX: 'a b' }],
+    ['MQTT_MAX_PACKET_SIZE', { MQTT_MAX_PACKET_SIZE: '1MiB' }],
+    ['MQTT_MAX_PACKET_SIZE', { MQTT_MAX_PACKET_SIZE: '268435461' }],
+    ['MQTT_MAX_PACKET_SIZE', { MQTT_MAX_PACKET_SIZE: '10' }],
+    ['MQTT_HOST', { MQTT_HOST: '0.0.0.0:1883' }],
+    ['MQTT_HOST', { MQTT_HOST: 'two words' }],
   ])('a wrong value stops the start naming %s', (variable, env) => {
     let err: unknown;
     try {

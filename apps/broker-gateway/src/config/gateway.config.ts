@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import {
   type TransportEndpoint,
@@ -28,8 +29,10 @@ export interface TlsFilesConfig {
 
 export interface GatewayConfig {
   gatewayId: string;
-  /** Address the MQTT listeners bind to. */
+  /** Address the MQTT listeners bind to (`MQTT_HOST`, default every IPv4 interface). */
   mqttHost: string;
+  /** Largest MQTT packet accepted, fixed header included (`MQTT_MAX_PACKET_SIZE`, SPEC 3 "Limits"). */
+  maxPacketSize: number;
   mqttPort: number;
   /**
    * Pending-connection queue of each MQTT listener (`listen(2)` backlog; the kernel caps it at
@@ -155,6 +158,21 @@ function integer(env: Env, name: string, fallback: number, min: number, max: num
   return Number(raw);
 }
 
+/** The largest packet MQTT 3.1.1 can frame: 1 + 4 header bytes + 268,435,455 (§2.2.3). */
+export const MQTT_PACKET_SIZE_CEILING = 268_435_460;
+
+const HOSTNAME =
+  /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
+
+/** A bind address: an IPv4/IPv6 literal or a host name. */
+function bindHost(env: Env, name: string, fallback: string): string {
+  const raw = text(env, name);
+  if (raw === undefined) return fallback;
+  if (isIP(raw) === 0 && !HOSTNAME.test(raw))
+    throw new GatewayConfigError(name, `must be an IP address or a host name to bind to, got "${raw}"`);
+  return raw;
+}
+
 /** Reads and validates the gateway configuration (SPEC 7). Nothing else in the gateway reads the environment. */
 export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
   const logLevel = text(env, 'LOG_LEVEL') ?? 'info';
@@ -187,7 +205,8 @@ export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
     throw new GatewayConfigError('GATEWAY_ID', 'must be 1..128 characters of A-Z a-z 0-9 _ . : -');
   return {
     gatewayId,
-    mqttHost: text(env, 'MQTT_HOST') ?? '0.0.0.0',
+    mqttHost: bindHost(env, 'MQTT_HOST', '0.0.0.0'),
+    maxPacketSize: integer(env, 'MQTT_MAX_PACKET_SIZE', 1_048_576, 128, MQTT_PACKET_SIZE_CEILING),
     mqttPort: port(env, 'MQTT_PORT', 1883),
     wsPort: optionalPort(env, 'MQTT_WS_PORT', 8083),
     tlsPort: optionalPort(env, 'MQTT_TLS_PORT', 8883),

@@ -9,6 +9,7 @@ import { SessionRegistry } from '../../sessions/session-registry.service';
 import type { IdentityClient } from '../../transport/identity-client.service';
 import type { AedesClient } from '../aedes.types';
 import { AuthAdmission } from '../connect/auth-admission.service';
+import { ClientIdOwnership } from '../connect/client-id-ownership.service';
 import { ConnectThrottle } from '../connect/connect-throttle.service';
 import { CredentialVerifier } from '../connect/credential-verifier.service';
 import { VerificationCache } from '../connect/verification-cache.service';
@@ -54,6 +55,7 @@ describe('AuthenticateHook: admission queue and single-flight (ADR 0100)', () =>
       clock,
       new CredentialVerifier(identity, new AuthAdmission(config), clock),
       new MatcherPool(config),
+      new ClientIdOwnership(config),
     );
   });
 

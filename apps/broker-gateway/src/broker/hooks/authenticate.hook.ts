@@ -1,5 +1,10 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { type AuthenticateResultDto, type PrincipalDto, sessionKeepsGrants } from '@gatehouse/contracts';
+import {
+  type AuthenticateResultDto,
+  type PrincipalDto,
+  sessionKeepsGrants,
+  usernameProblem,
+} from '@gatehouse/contracts';
 import { ChangeClock } from '../../sessions/change-clock';
 import { GatewaySession, credentialOf, methodsOf } from '../../sessions/gateway-session';
 import { MatcherPool } from '../../sessions/matcher-pool.service';
@@ -8,6 +13,7 @@ import { IdentityClient } from '../../transport/identity-client.service';
 import { IdentityUnavailableError } from '../../transport/identity-unavailable.error';
 import type { AedesClient } from '../aedes.types';
 import { AuthAbandonedError, AuthQueueFullError } from '../connect/auth-admission.service';
+import { ClientIdOwnership } from '../connect/client-id-ownership.service';
 import { ConnectThrottle } from '../connect/connect-throttle.service';
 import { CredentialVerifier } from '../connect/credential-verifier.service';
 import { VerificationCache } from '../connect/verification-cache.service';
@@ -37,6 +43,7 @@ export class AuthenticateHook {
     private readonly clock: ChangeClock,
     private readonly verifier: CredentialVerifier,
     private readonly matchers: MatcherPool,
+    private readonly ownership: ClientIdOwnership,
   ) {}
 
   readonly handle = (
@@ -71,9 +78,13 @@ export class AuthenticateHook {
     usernameRaw: string | undefined,
     password: Buffer | undefined,
   ): Promise<void> {
+    this.ownership.assertAcceptable(client);
     const cert = verifiedCertificateOf(client);
     const username = usernameRaw || cert?.commonName || '';
     if (!username) throw new ConnackError(ConnackCode.BAD_USERNAME_OR_PASSWORD, 'no username');
+    // SPEC 1.3: no such user can exist; refused here, admin-api is not asked (issue 9, defect 10)
+    const badName = usernameProblem(username);
+    if (badName) throw new ConnackError(ConnackCode.BAD_USERNAME_OR_PASSWORD, badName);
     if (cert && cert.commonName !== username)
       throw new ConnackError(ConnackCode.BAD_USERNAME_OR_PASSWORD, 'username is not the certificate CN');
     const passwordText = password ? password.toString('utf8') : undefined;
@@ -132,6 +143,9 @@ export class AuthenticateHook {
       this.cache.set(cacheKey, result);
     }
     if (client.closed) return;
+    // SPEC 3: before aedes takes over a live client or a stored session with this id
+    const abandonClaim = await this.ownership.claim(client, current.userId);
+    if (client.closed) return abandonClaim();
 
     let session: GatewaySession;
     try {
@@ -145,6 +159,7 @@ export class AuthenticateHook {
         this.matchers,
       );
     } catch (err) {
+      abandonClaim();
       throw new ConnackError(
         ConnackCode.NOT_AUTHORIZED,
         `permissions could not be compiled: ${(err as Error).message}`,
@@ -154,6 +169,7 @@ export class AuthenticateHook {
       this.checkWill(client, session);
     } catch (err) {
       session.release();
+      abandonClaim();
       throw err;
     }
     this.sessions.add(session);

@@ -1,5 +1,6 @@
 /** CONNACK return codes of MQTT 3.1.1 §3.2.2.3 that the gateway answers. */
 export const ConnackCode = {
+  IDENTIFIER_REJECTED: 2,
   SERVER_UNAVAILABLE: 3,
   BAD_USERNAME_OR_PASSWORD: 4,
   NOT_AUTHORIZED: 5,
