@@ -67,9 +67,12 @@ describe('persistence: migrations on the configured database', () => {
 
   it('the username migration names the users that differ only in case instead of failing obscurely', async () => {
     // revert down to (and including) the username migration, whatever came after it
-    const applied = async () =>
-      ((await ds.query(`SELECT 1 FROM migrations WHERE name = 'UsernameCase1764500000000'`)) as unknown[])
-        .length > 0;
+    const applied = async () => {
+      const rows: unknown[] = await ds.query(
+        `SELECT 1 FROM migrations WHERE name = 'UsernameCase1764500000000'`,
+      );
+      return rows.length > 0;
+    };
     while (await applied()) await ds.undoLastMigration();
     await ds.query(`INSERT INTO users (username, grant_types) VALUES ('Twin', '[]'), ('twin', '[]')`);
     await expect(ds.runMigrations()).rejects.toThrow(/"Twin" = "twin"/);
