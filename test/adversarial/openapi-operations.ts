@@ -85,7 +85,20 @@ export function operationOf(method: string): 'read' | 'write' {
 
 /** `/api/users/{id}` with values for its parameters. */
 export function fillPath(path: string, values: Record<string, string>): string {
-  return path.replace(/\{([^}]+)\}/g, (_, name: string) => encodeURIComponent(values[name] ?? 'missing'));
+  return path.replace(/\{([^}]+)\}/g, (_, name: string) => encode(values[name] ?? 'missing'));
+}
+
+/** encodeURIComponent that also takes lone surrogates (sent as their raw, invalid UTF-8 bytes). */
+export function encode(s: string): string {
+  try {
+    return encodeURIComponent(s);
+  } catch {
+    return s
+      .replace(/[\ud800-\udfff]/g, '\u0000')
+      .split('\u0000')
+      .map(encodeURIComponent)
+      .join('%ED%A0%80');
+  }
 }
 
 /** Node's stack frames or an exception's class name in a response body: a leaked stack trace. */
