@@ -236,6 +236,8 @@ interface Failure {
   kind: string;
   status: number;
   problem: string;
+  /** The start of the request body, to reproduce. */
+  sample: string;
 }
 
 describe('HTTP fuzz from openapi.json (issue 9)', () => {
@@ -286,9 +288,16 @@ describe('HTTP fuzz from openapi.json (issue 9)', () => {
             problems.push(`problem body ${text.slice(0, 200)}`);
         }
       }
-      for (const problem of problems) failures.push({ where, kind: r.kind, status, problem });
+      for (const problem of problems)
+        failures.push({ where, kind: r.kind, status, problem, sample: sampleOf(r.body) });
     } catch (err) {
-      failures.push({ where, kind: r.kind, status, problem: `request failed: ${String(err)}` });
+      failures.push({
+        where,
+        kind: r.kind,
+        status,
+        problem: `request failed: ${String(err)}`,
+        sample: sampleOf(r.body),
+      });
     }
   }
 
@@ -356,12 +365,17 @@ describe('HTTP fuzz from openapi.json (issue 9)', () => {
   });
 });
 
-/** One line per distinct (route, kind of input, status, problem), with a count. */
+function sampleOf(body: string | undefined): string {
+  return body === undefined ? '' : JSON.stringify(body.length > 100 ? `${body.slice(0, 100)}…` : body);
+}
+
+/** One line per distinct (route, kind of input, status, problem), with a count and one request body. */
 function summarize(fs: Failure[]): string[] {
-  const counts = new Map<string, number>();
+  const counts = new Map<string, { n: number; sample: string }>();
   for (const f of fs) {
     const key = `${f.where.replace(/\/[^/]{40,}/g, '/…')} [${f.kind}] → ${f.status}: ${f.problem.slice(0, 160)}`;
-    counts.set(key, (counts.get(key) ?? 0) + 1);
+    const seen = counts.get(key);
+    counts.set(key, { n: (seen?.n ?? 0) + 1, sample: seen?.sample ?? f.sample });
   }
-  return [...counts].map(([k, n]) => `${n}× ${k}`);
+  return [...counts].map(([k, { n, sample }]) => `${n}× ${k}${sample ? ` (body ${sample})` : ''}`);
 }
