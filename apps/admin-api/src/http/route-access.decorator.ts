@@ -1,5 +1,5 @@
 import { applyDecorators, createParamDecorator, type ExecutionContext, SetMetadata } from '@nestjs/common';
-import { ApiBearerAuth, ApiForbiddenResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiExtension, ApiForbiddenResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import type { AuthSession } from '@gatehouse/identity';
 import { ProblemDetailsDto } from './problem-details.dto';
 
@@ -15,8 +15,15 @@ export const ROUTE_ACCESS = 'gatehouse:route-access';
  */
 export type RouteAccess = 'public' | 'self' | 'http-permission';
 
+/** The OpenAPI extension that states each operation's policy (read by the authorization-matrix suite). */
+export const ACCESS_EXTENSION = 'x-gatehouse-access';
+
+/** The policy, for the guard and in the OpenAPI document, from one decorator. */
+const access = (policy: RouteAccess) =>
+  applyDecorators(SetMetadata(ROUTE_ACCESS, policy), ApiExtension(ACCESS_EXTENSION, policy));
+
 /** A route anybody may call. */
-export const Public = () => SetMetadata(ROUTE_ACCESS, 'public' satisfies RouteAccess);
+export const Public = () => access('public');
 
 const authenticatedDocs = () =>
   applyDecorators(
@@ -25,13 +32,12 @@ const authenticatedDocs = () =>
   );
 
 /** A route for any authenticated user, about themselves. */
-export const SelfService = () =>
-  applyDecorators(SetMetadata(ROUTE_ACCESS, 'self' satisfies RouteAccess), authenticatedDocs());
+export const SelfService = () => applyDecorators(access('self'), authenticatedDocs());
 
 /** A route guarded by the caller's `http` permissions on the request path (policy and docs in one). */
 export const HttpPermission = () =>
   applyDecorators(
-    SetMetadata(ROUTE_ACCESS, 'http-permission' satisfies RouteAccess),
+    access('http-permission'),
     authenticatedDocs(),
     ApiForbiddenResponse({
       description: 'authenticated, but no http permission matches this path and method',
