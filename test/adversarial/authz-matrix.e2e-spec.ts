@@ -126,7 +126,13 @@ const valid: Partial<Record<string, (ctx: Ctx) => Promise<Prepared>>> = {
   Users_effective: async (ctx) => ({ params: { id: (await newUser(ctx)).id }, ok: [200] }),
   Users_tokens: async (ctx) => ({ params: { id: (await newUser(ctx)).id }, ok: [200] }),
   Users_revokeToken: async (ctx) => {
-    const u = await newUser(ctx);
+    // labelled tokens need the `token` grant (ADR 0011)
+    const u = await newUser(ctx, {
+      grantTypes: [
+        { method: 'password', isRequired: false },
+        { method: 'token', isRequired: false },
+      ],
+    });
     await must(
       ctx,
       'post',

@@ -7,7 +7,7 @@
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
 import * as fc from 'fast-check';
-import { startTestAdminApi, type TestAdminApi } from '../support/admin-api';
+import { ADMIN_PASSWORD, startTestAdminApi, type TestAdminApi } from '../support/admin-api';
 import {
   encode,
   fillPath,
@@ -306,7 +306,7 @@ describe('HTTP fuzz from openapi.json (issue 9)', () => {
     it.each(['anonymous', 'admin'])('as %s', async (caller) => {
       const before = failures.length;
       // A fresh admin token per operation: the logout and password routes may end the previous one.
-      const token = caller === 'admin' ? await t.login('admin', 'Admin-Passw0rd!') : undefined;
+      const token = caller === 'admin' ? await t.login('admin', ADMIN_PASSWORD) : undefined;
       const cases = fc.sample(requestsFor(o, known), {
         numRuns: RUNS,
         seed: SEED + ops.indexOf(o) * 7 + (caller === 'admin' ? 1 : 0),
@@ -336,7 +336,7 @@ describe('HTTP fuzz from openapi.json (issue 9)', () => {
 
   it('unknown routes, odd methods and oversized headers answer problem+json', async () => {
     const before = failures.length;
-    const token = await t.login('admin', 'Admin-Passw0rd!');
+    const token = await t.login('admin', ADMIN_PASSWORD);
     const paths = [
       '/api/nope',
       '/api',

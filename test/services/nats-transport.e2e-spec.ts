@@ -40,9 +40,9 @@ describe('NATS transport: one admin-api, two gateways', () => {
   });
 
   it('authenticates CONNECTs on both gateways through NATS', async () => {
-    await rest.createUser({ username: 'nats-dev', password: 'nats-dev-secret', permissions: [] });
+    await rest.createUser({ username: 'nats-dev', password: 'nats-dev-secret-x9Q7', permissions: [] });
     for (const g of gateways) {
-      expect(await connackCode(tcp(g), { username: 'nats-dev', password: 'nats-dev-secret' })).toBe(0);
+      expect(await connackCode(tcp(g), { username: 'nats-dev', password: 'nats-dev-secret-x9Q7' })).toBe(0);
       expect(await connackCode(tcp(g), { username: 'nats-dev', password: 'wrong-password' })).toBe(4);
     }
   });
@@ -53,22 +53,26 @@ describe('NATS transport: one admin-api, two gateways', () => {
     ]);
     const reader = await rest.createUser({
       username: 'nats-reader',
-      password: 'nats-reader-secret',
+      password: 'nats-reader-secret-x9Q7',
       roles: [role.id],
       permissions: [{ context: 'mqtt', resource: 'marker/#', operation: 'read' }],
     });
     await rest.createUser({
       username: 'nats-writer',
-      password: 'nats-writer-secret',
+      password: 'nats-writer-secret-x9Q7',
       permissions: [{ context: 'mqtt', resource: '#', operation: 'readWrite' }],
     });
     const subs = await Promise.all(
-      gateways.map((g) => connectClient(tcp(g), { username: 'nats-reader', password: 'nats-reader-secret' })),
+      gateways.map((g) =>
+        connectClient(tcp(g), { username: 'nats-reader', password: 'nats-reader-secret-x9Q7' }),
+      ),
     );
     const inboxes = subs.map((s) => new Inbox(s));
     for (const s of subs) expect(await subscribeCodes(s, ['plant/#', 'marker/#'], 1)).toEqual([1, 1]);
     const pubs = await Promise.all(
-      gateways.map((g) => connectClient(tcp(g), { username: 'nats-writer', password: 'nats-writer-secret' })),
+      gateways.map((g) =>
+        connectClient(tcp(g), { username: 'nats-writer', password: 'nats-writer-secret-x9Q7' }),
+      ),
     );
     // Before: each subscriber receives what is published on its own gateway.
     for (let i = 0; i < 2; i++) {
@@ -93,11 +97,13 @@ describe('NATS transport: one admin-api, two gateways', () => {
   it('disabling a user disconnects its sessions on both gateways', async () => {
     const u = await rest.createUser({
       username: 'nats-victim',
-      password: 'nats-victim-secret',
+      password: 'nats-victim-secret-x9Q7',
       permissions: [],
     });
     const clients = await Promise.all(
-      gateways.map((g) => connectClient(tcp(g), { username: 'nats-victim', password: 'nats-victim-secret' })),
+      gateways.map((g) =>
+        connectClient(tcp(g), { username: 'nats-victim', password: 'nats-victim-secret-x9Q7' }),
+      ),
     );
     await rest.updateUser(u.id, { enabled: false });
     for (const c of clients) expect(await closed(c, 2000)).toBeLessThanOrEqual(2000);

@@ -38,7 +38,7 @@ describe('REDIS_URL: two gateways share broker state', () => {
     ({ gateways, rest } = stack);
     await rest.createUser({
       username: 'redis-writer',
-      password: 'redis-writer-secret',
+      password: 'redis-writer-secret-x9Q7',
       permissions: [{ context: 'mqtt', resource: `${root}/#`, operation: 'readWrite' }],
     });
   });
@@ -51,7 +51,7 @@ describe('REDIS_URL: two gateways share broker state', () => {
   it('delivers a message published on one gateway to a subscriber on the other', async () => {
     await rest.createUser({
       username: 'redis-reader',
-      password: 'redis-reader-secret',
+      password: 'redis-reader-secret-x9Q7',
       permissions: [{ context: 'mqtt', resource: `${root}/plant/#`, operation: 'read' }],
     });
     const sub = await connect(gateways[1], 'redis-reader');
@@ -76,7 +76,7 @@ describe('REDIS_URL: two gateways share broker state', () => {
   it('a revocation stops deliveries from the other gateway too (the receiving gateway authorizes)', async () => {
     const reader = await rest.createUser({
       username: 'redis-revoked',
-      password: 'redis-revoked-secret',
+      password: 'redis-revoked-secret-x9Q7',
       permissions: [
         { context: 'mqtt', resource: `${root}/alarms/#`, operation: 'read' },
         { context: 'mqtt', resource: `${root}/marker/#`, operation: 'read' },

@@ -8,6 +8,7 @@ import { SwaggerModule } from '@nestjs/swagger';
 import { AdminBootstrapService } from '@gatehouse/identity';
 import { AdminApiModule } from './admin-api.module';
 import { loadAdminApiConfig } from './config/admin-api.config';
+import { installFallbackResponses } from './http/fallback-responses';
 import { jsonBodyParserOptions } from './http/json-limits';
 import { createValidationPipe } from './http/validation.pipe';
 import { buildOpenApiDocument } from './openapi';
@@ -69,6 +70,8 @@ export async function createAdminApi(
       ? ListenError.from(err, 'TRANSPORT_URL', endpoint.port, endpoint.host)
       : err;
   }
+  await app.init();
+  installFallbackResponses(app);
   try {
     await app.listen(config.httpPort, config.httpHost);
   } catch (err) {

@@ -14,6 +14,12 @@ describe('checkJsonLimits', () => {
     expect(() => checkJsonLimits('['.repeat(1_000_000))).toThrow(/nested deeper/);
   });
 
+  it('refuses U+0000 in a string (PostgreSQL text cannot hold it), not an escaped backslash before u0000', () => {
+    expect(() => checkJsonLimits('{"name":"\\u0000"}')).toThrow(/U\+0000/);
+    expect(() => checkJsonLimits('{"name":"a\\u0000b"}')).toThrow(/U\+0000/);
+    expect(() => checkJsonLimits('{"name":"\\\\u0000"}')).not.toThrow();
+  });
+
   it('does not count brackets or digits inside strings', () => {
     const s = JSON.stringify({ a: '[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[ 1e999 \\" [[[[', b: 'x\\"[[' });
     expect(() => checkJsonLimits(s, 2)).not.toThrow();

@@ -8,7 +8,7 @@ export class JsonLimitError extends Error {
   readonly status = 400;
   readonly expose = true;
   constructor(
-    readonly type: 'json.too.deep' | 'json.number.out.of.range' | 'charset.unsupported',
+    readonly type: 'json.too.deep' | 'json.number.out.of.range' | 'json.nul' | 'charset.unsupported',
     message: string,
   ) {
     super(message);
@@ -28,7 +28,7 @@ function isNumberChar(c: number): boolean {
  * One linear pass over the JSON text before it is parsed (no recursion, so any depth is safe to
  * check): refuses nesting deeper than {@link MAX_JSON_DEPTH} and numbers that a JavaScript number
  * cannot hold exactly enough to be meant: not finite (`1e400`), or integral but beyond
- * `Number.MAX_SAFE_INTEGER` (`1e308`, `9007199254740993`). Text that is not JSON is left to the
+ * `Number.MAX_SAFE_INTEGER` (`1e308`, `9007199254740993`), and strings holding U+0000. Text that is not JSON is left to the
  * parser, which refuses it.
  */
 export function checkJsonLimits(text: string, maxDepth = MAX_JSON_DEPTH): void {
@@ -37,6 +37,12 @@ export function checkJsonLimits(text: string, maxDepth = MAX_JSON_DEPTH): void {
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (inString) {
+      // U+0000 in a string: PostgreSQL text cannot hold it (it would fail as a 500), nothing needs it
+      if (c === 0 || (c === 92 && text.startsWith('u0000', i + 1)))
+        throw new JsonLimitError(
+          'json.nul',
+          'request body holds a string with U+0000 (NUL), which is refused',
+        );
       if (c === 92)
         i++; // backslash: skip the escaped character
       else if (c === 34) inString = false;
