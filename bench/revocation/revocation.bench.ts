@@ -120,20 +120,20 @@ async function runVariant(v: Variant, profiles: Record<string, ProfileSummary>):
     const rest = await Rest.login(admin.httpUrl);
     const granted = permissions(RULES, [GRANT]);
     const revoked = granted.filter((p) => p !== GRANT);
-    const subscriber = await rest.createUser('bench-subscriber', 'Bench-subscriber-1-x9Q7', granted);
-    await rest.createUser('bench-publisher', 'Bench-publisher-1-x9Q7', [
+    const subscriber = await rest.createUser('bench-subscriber', 'Bench-subscriber-1-x9Q7zK', granted);
+    await rest.createUser('bench-publisher', 'Bench-publisher-1-x9Q7zK', [
       { context: 'mqtt', resource: 'bench/revocation/#', operation: 'write' },
     ]);
     let version = subscriber.version;
     for (let g = 0; g < v.gateways; g++) {
       await pubs[g].connect(
         gateways[g].mqttUrl,
-        [{ username: 'bench-publisher', password: 'Bench-publisher-1-x9Q7', clientId: `rev-pub-${g}` }],
+        [{ username: 'bench-publisher', password: 'Bench-publisher-1-x9Q7zK', clientId: `rev-pub-${g}` }],
         1,
       );
       await subs[g].connect(
         gateways[g].mqttUrl,
-        [{ username: 'bench-subscriber', password: 'Bench-subscriber-1-x9Q7', clientId: `rev-sub-${g}` }],
+        [{ username: 'bench-subscriber', password: 'Bench-subscriber-1-x9Q7zK', clientId: `rev-sub-${g}` }],
         1,
       );
       await pubs[g].cmd(

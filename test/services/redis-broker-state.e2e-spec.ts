@@ -28,7 +28,7 @@ describe('REDIS_URL: two gateways share broker state', () => {
   // topics of this run only: the Redis server may hold other runs' retained messages
   const root = `redis-e2e-${randomBytes(4).toString('hex')}`;
   const connect = async (g: BrokerGateway, username: string): Promise<MqttClient> => {
-    const c = await connectClient(tcpOf(g), { username, password: `${username}-secret` });
+    const c = await connectClient(tcpOf(g), { username, password: `${username}-secret-x9Q7` });
     clients.push(c);
     return c;
   };
