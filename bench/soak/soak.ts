@@ -276,8 +276,12 @@ async function main(): Promise<void> {
     clearInterval(sampler);
 
     // Verdicts.
+    // A revocation is in effect from REVOCATION_GRACE_MS after its PATCH answered until the
+    // re-granting PATCH is sent: from then on a client that has re-subscribed may receive again (the
+    // re-subscriptions of all revocable clients take tens of milliseconds, regrantedAt is after the
+    // last of them, so it cannot be the end of the window).
     const revokedAt = (at: number) =>
-      windows.some((w) => at >= w.revokedAt + REVOCATION_GRACE_MS && at < w.regrantedAt);
+      windows.some((w) => at >= w.revokedAt + REVOCATION_GRACE_MS && at < w.regrantSentAt);
     const inGrant = (at: number) =>
       // granted from re-subscription until the next revocation's PATCH was sent (approximated by its answer)
       !windows.some((w) => at >= w.revokedAt - 1_000 && at < w.regrantedAt + 200);
@@ -299,7 +303,7 @@ async function main(): Promise<void> {
         const w = windows.find((x) => s.at >= x.revokedAt && s.at < x.regrantedAt);
         if (afterRevocationExamples.length < 10)
           afterRevocationExamples.push(
-            `${id} to client ${s.to}: published ${w ? s.at - w.revokedAt : '?'} ms after the revoking PATCH answered, received ${w ? (received.get(id) ?? 0) - w.revokedAt : '?'} ms after`,
+            `${id} to client ${s.to}: published ${w ? s.at - w.revokedAt : '?'} ms after the revoking PATCH answered, received ${w ? (received.get(id) ?? 0) - w.revokedAt : '?'} ms after (the re-granting PATCH was sent ${w ? w.regrantSentAt - w.revokedAt : '?'} ms after)`,
           );
       }
     }
