@@ -69,6 +69,8 @@ function bodyParserError(err: unknown): Rendered | undefined {
     return { status: 400, code: 'HTTP.JSON_NUMBER_OUT_OF_RANGE', detail: err.message };
   if (e.type === 'json.nul' && err instanceof Error)
     return { status: 400, code: 'HTTP.JSON_NUL', detail: err.message };
+  if (e.type === 'json.invalid.text' && err instanceof Error)
+    return { status: 400, code: 'HTTP.JSON_INVALID_TEXT', detail: err.message };
   if (e.type === 'entity.parse.failed')
     return { status: 400, code: 'HTTP.MALFORMED_JSON', detail: 'request body is not valid JSON' };
   if (e.type === 'encoding.unsupported' || e.type === 'charset.unsupported') {
