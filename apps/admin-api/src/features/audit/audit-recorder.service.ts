@@ -77,16 +77,14 @@ export class AuditRecorder {
       }
       const id = this.targetId(req, d, answer);
       const after = d.diff && id && !d.action.endsWith('.delete') ? await this.snapshot(d.target, id) : null;
-      const changes = d.diff
-        ? auditChanges(
-            d.target,
-            d.action.endsWith('.create') ? null : before,
-            after,
-            Object.entries(SECRET_BODY_FIELDS)
-              .filter(([f]) => field(body, f) !== undefined)
-              .map(([, recordedAs]) => recordedAs),
-          )
-        : null;
+      const creates = d.action.endsWith('.create');
+      // a changed secret is recorded as a mark; on a create that a password was set goes without saying
+      const secrets = creates
+        ? []
+        : Object.entries(SECRET_BODY_FIELDS)
+            .filter(([f]) => field(body, f) !== undefined)
+            .map(([, recordedAs]) => recordedAs);
+      const changes = d.diff ? auditChanges(d.target, creates ? null : before, after, secrets) : null;
       return this.event(req, d.action, 'success', this.actor(req), {
         type: d.target,
         id,
