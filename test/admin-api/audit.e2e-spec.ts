@@ -31,7 +31,9 @@ describe('audit trail (SPEC 6)', () => {
   let adminId: string;
   let aliceId: string;
   const auth = () => ({ authorization: `Bearer ${admin}` });
-  const events = async (query: Record<string, string | number>): Promise<{ items: Event[]; nextCursor: string | null }> => {
+  const events = async (
+    query: Record<string, string | number>,
+  ): Promise<{ items: Event[]; nextCursor: string | null }> => {
     const res = await t.http.get('/api/audit-events').query(query).set(auth());
     expect(res.status).toBe(200);
     return res.body as { items: Event[]; nextCursor: string | null };
@@ -52,7 +54,11 @@ describe('audit trail (SPEC 6)', () => {
     const res = await t.http
       .post('/api/users')
       .set(auth())
-      .send({ username: 'alice', password: ALICE_PASSWORD, permissions: [{ context: 'http', resource: '/api/users', operation: 'read' }] })
+      .send({
+        username: 'alice',
+        password: ALICE_PASSWORD,
+        permissions: [{ context: 'http', resource: '/api/users', operation: 'read' }],
+      })
       .expect(201);
     aliceId = (res.body as { id: string }).id;
     const { items } = await events({ action: 'user.create', targetId: aliceId });
@@ -91,9 +97,16 @@ describe('audit trail (SPEC 6)', () => {
   });
 
   it('a failed login is recorded: auth.login, failure, no actor, the username attempted; a success names the actor', async () => {
-    await t.http.post('/api/login').send({ username: 'nobody-here', password: 'Wrong-Passw0rd-1' }).expect(401);
+    await t.http
+      .post('/api/login')
+      .send({ username: 'nobody-here', password: 'Wrong-Passw0rd-1' })
+      .expect(401);
     const failed = (await events({ action: 'auth.login', result: 'failure' })).items;
-    expect(failed[0]).toMatchObject({ actor: null, result: 'failure', target: { type: 'user', id: null, name: 'nobody-here' } });
+    expect(failed[0]).toMatchObject({
+      actor: null,
+      result: 'failure',
+      target: { type: 'user', id: null, name: 'nobody-here' },
+    });
     expect(JSON.stringify(failed)).not.toContain('Wrong-Passw0rd-1');
     await t.login('admin', ADMIN_PASSWORD);
     const ok = (await events({ action: 'auth.login', result: 'success', actor: 'admin' })).items;
@@ -104,7 +117,11 @@ describe('audit trail (SPEC 6)', () => {
     await t.http
       .post('/api/users')
       .set(auth())
-      .send({ username: 'reader', password: 'Reader-Audit-Passw0rd-9', permissions: [{ context: 'http', resource: '/api/users', operation: 'read' }] })
+      .send({
+        username: 'reader',
+        password: 'Reader-Audit-Passw0rd-9',
+        permissions: [{ context: 'http', resource: '/api/users', operation: 'read' }],
+      })
       .expect(201);
     const reader = await t.login('reader', 'Reader-Audit-Passw0rd-9');
     await t.http
@@ -115,8 +132,14 @@ describe('audit trail (SPEC 6)', () => {
     const [e] = (await events({ action: 'user.create', result: 'denied' })).items;
     expect(e).toMatchObject({ actor: { username: 'reader' }, target: { type: 'user', name: 'mallory' } });
     // the audit routes are guarded by http permissions like every route
-    await t.http.get('/api/audit-events').set({ authorization: `Bearer ${reader}` }).expect(403);
-    await t.http.get('/api/audit-events/verify').set({ authorization: `Bearer ${reader}` }).expect(403);
+    await t.http
+      .get('/api/audit-events')
+      .set({ authorization: `Bearer ${reader}` })
+      .expect(403);
+    await t.http
+      .get('/api/audit-events/verify')
+      .set({ authorization: `Bearer ${reader}` })
+      .expect(403);
     await t.http.get('/api/audit-events').expect(401);
   });
 
@@ -127,7 +150,9 @@ describe('audit trail (SPEC 6)', () => {
     expect(first.nextCursor).not.toBeNull();
     const second = await events({ limit: 2, cursor: first.nextCursor ?? '' });
     expect(second.items[0].seq).toBeLessThan(first.items[1].seq);
-    expect((await events({ actor: adminId, limit: 200 })).items.every((e) => e.actor?.id === adminId)).toBe(true);
+    expect((await events({ actor: adminId, limit: 200 })).items.every((e) => e.actor?.id === adminId)).toBe(
+      true,
+    );
     expect((await events({ action: 'user.delete' })).items).toEqual([]);
     expect((await events({ from: new Date(Date.now() + 60_000).toISOString() })).items).toEqual([]);
     expect((await events({ to: new Date(Date.now() - 3600_000).toISOString() })).items).toEqual([]);
@@ -144,7 +169,9 @@ describe('audit trail (SPEC 6)', () => {
   });
 
   it('the table refuses UPDATE and DELETE (append-only trigger)', async () => {
-    await expect(sql(`UPDATE audit_events SET result = 'success' WHERE seq = 1`)).rejects.toThrow(/append-only/);
+    await expect(sql(`UPDATE audit_events SET result = 'success' WHERE seq = 1`)).rejects.toThrow(
+      /append-only/,
+    );
     await expect(sql(`DELETE FROM audit_events WHERE seq = 1`)).rejects.toThrow(/append-only/);
     await expect(sql(`TRUNCATE audit_events`)).rejects.toThrow(/append-only/);
   });
@@ -155,12 +182,19 @@ describe('audit trail (SPEC 6)', () => {
     );
     await sql(`ALTER TABLE audit_events DISABLE TRIGGER audit_events_append_only`);
     try {
-      await sql(`UPDATE audit_events SET changes = '{"enabled":{"before":true,"after":true}}' WHERE id = $1`, [target.id]);
+      await sql(
+        `UPDATE audit_events SET changes = '{"enabled":{"before":true,"after":true}}' WHERE id = $1`,
+        [target.id],
+      );
     } finally {
       await sql(`ALTER TABLE audit_events ENABLE TRIGGER audit_events_append_only`);
     }
     const res = await t.http.get('/api/audit-events/verify').set(auth()).expect(200);
-    expect(res.body).toMatchObject({ ok: false, firstBrokenId: target.id, firstBrokenSeq: Number(target.seq) });
+    expect(res.body).toMatchObject({
+      ok: false,
+      firstBrokenId: target.id,
+      firstBrokenSeq: Number(target.seq),
+    });
     expect(res.body.checked).toBe(Number(target.seq) - 1);
     expect(res.body.reason).toMatch(/hash does not match/);
   });
@@ -173,7 +207,9 @@ describe('audit trail (SPEC 6)', () => {
     await t.http.post('/api/roles').set(auth()).send({ name: 'after-prune', permissions: [] }).expect(201);
     const res = await t.http.get('/api/audit-events/verify').set(auth()).expect(200);
     expect(res.body).toEqual({ ok: true, checked: 1, prunedThroughSeq: n });
-    const [head] = await sql<{ pruned_seq: string; pruned_hash: string }[]>(`SELECT pruned_seq, pruned_hash FROM audit_chain`);
+    const [head] = await sql<{ pruned_seq: string; pruned_hash: string }[]>(
+      `SELECT pruned_seq, pruned_hash FROM audit_chain`,
+    );
     const [first] = (await events({ limit: 1 })).items;
     expect(first.prevHash).toBe(head.pruned_hash);
     expect(Number(head.pruned_seq)).toBe(first.seq - 1);

@@ -5,7 +5,10 @@
  * 10,000 attempts (raw sockets: CONNECT and a QoS 0 PUBLISH in one write).
  */
 import { connectPacket, publishPacket, RawClient, subscribePacket } from '../support/gateway/raw-mqtt';
-import { RefusalAggregator, REFUSAL_FLUSH_INTERVAL_MS } from '../../apps/broker-gateway/src/audit/refusal-aggregator.service';
+import {
+  RefusalAggregator,
+  REFUSAL_FLUSH_INTERVAL_MS,
+} from '../../apps/broker-gateway/src/audit/refusal-aggregator.service';
 import { type GatewayStack, startGatewayStack } from '../support/gateway/stack';
 
 interface Event {
@@ -56,7 +59,9 @@ describe('aggregated MQTT refusals in the audit trail (SPEC 6)', () => {
     let cursor: string | null = null;
     do {
       const q = new URLSearchParams({ action, limit: '200', ...(cursor ? { cursor } : {}) });
-      const res = await fetch(`${stack.admin.httpUrl}/api/audit-events?${q}`, { headers: { authorization: `Bearer ${token}` } });
+      const res = await fetch(`${stack.admin.httpUrl}/api/audit-events?${q.toString()}`, {
+        headers: { authorization: `Bearer ${token}` },
+      });
       expect(res.status).toBe(200);
       const page = (await res.json()) as { items: Event[]; nextCursor: string | null };
       out.push(...page.items);
@@ -115,22 +120,34 @@ describe('aggregated MQTT refusals in the audit trail (SPEC 6)', () => {
     sub.socket.write(subscribePacket(2, ['secret/#']));
     for (let i = 0; i < 3; i++) {
       const bad = await RawClient.open(stack.gateway.ports.mqtt);
-      bad.socket.write(connectPacket({ clientId: 'intruder', username: 'noisy', password: 'Wrong-Passw0rd-x' }));
+      bad.socket.write(
+        connectPacket({ clientId: 'intruder', username: 'noisy', password: 'Wrong-Passw0rd-x' }),
+      );
       expect((await bad.connack()).returnCode).toBe(4);
       await bad.closed();
     }
     // both SUBACKs (0x80 each) arrived: both filters went through the hook
     const subacks = () => Buffer.concat(sub.received).filter((b) => b === 0x90).length;
-    for (const deadline = Date.now() + 5000; subacks() < 2 && Date.now() < deadline; )
+    for (const deadline = Date.now() + 5000; subacks() < 2 && Date.now() < deadline;)
       await new Promise((r) => setTimeout(r, 20));
     expect(subacks()).toBe(2);
     sub.socket.destroy();
     await stack.gateway.app.get(RefusalAggregator).flush();
     const subs = await events('mqtt.subscribe.denied');
-    expect(subs).toEqual([expect.objectContaining({ count: 2, topic: 'secret/#', target: expect.objectContaining({ id: 'noisy-sub' }) })]);
+    expect(subs).toEqual([
+      expect.objectContaining({
+        count: 2,
+        topic: 'secret/#',
+        target: expect.objectContaining({ id: 'noisy-sub' }),
+      }),
+    ]);
     const connects = await events('mqtt.connect.refused');
     expect(connects).toEqual([
-      expect.objectContaining({ count: 3, actor: null, target: { type: 'mqtt-client', id: 'intruder', name: 'noisy' } }),
+      expect.objectContaining({
+        count: 3,
+        actor: null,
+        target: { type: 'mqtt-client', id: 'intruder', name: 'noisy' },
+      }),
     ]);
   });
 });

@@ -19,20 +19,24 @@ interface Proc {
 }
 
 async function startProcess(databaseUrl: string): Promise<Proc> {
-  const child = spawn(process.execPath, [join(ROOT, 'bench', 'run-ts.js'), join(ROOT, 'test', 'support', 'admin-api-process.ts')], {
-    cwd: ROOT,
-    env: {
-      PATH: process.env.PATH,
-      HTTP_PORT: '0',
-      HTTP_HOST: '127.0.0.1',
-      TRANSPORT_URL: 'tcp://127.0.0.1:0',
-      DATABASE_URL: databaseUrl,
-      ADMIN_USERNAME: 'admin',
-      ADMIN_PASSWORD,
-      LOG_LEVEL: 'error',
+  const child = spawn(
+    process.execPath,
+    [join(ROOT, 'bench', 'run-ts.js'), join(ROOT, 'test', 'support', 'admin-api-process.ts')],
+    {
+      cwd: ROOT,
+      env: {
+        PATH: process.env.PATH,
+        HTTP_PORT: '0',
+        HTTP_HOST: '127.0.0.1',
+        TRANSPORT_URL: 'tcp://127.0.0.1:0',
+        DATABASE_URL: databaseUrl,
+        ADMIN_USERNAME: 'admin',
+        ADMIN_PASSWORD,
+        LOG_LEVEL: 'error',
+      },
+      stdio: ['ignore', 'pipe', 'inherit'],
     },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  );
   let out = '';
   const httpUrl = await new Promise<string>((resolve, reject) => {
     child.stdout?.on('data', (d: Buffer) => {
@@ -45,7 +49,10 @@ async function startProcess(databaseUrl: string): Promise<Proc> {
   return { child, httpUrl };
 }
 
-async function json<T>(url: string, init: RequestInit & { token?: string } = {}): Promise<{ status: number; body: T }> {
+async function json<T>(
+  url: string,
+  init: RequestInit & { token?: string } = {},
+): Promise<{ status: number; body: T }> {
   const res = await fetch(url, {
     ...init,
     headers: {

@@ -114,9 +114,13 @@ describe('AuditRepository on the real database', () => {
       expect((await runAuditVerify(env, (l) => lines.push(l))).code).toBe(0);
       expect(lines.join('\n')).toMatch(/audit chain ok/);
       const e = db.options.databaseUrl ? undefined : await startEmbeddedPostgres(dir);
-      const ds = new DataSource({ ...buildDataSourceOptions(db.options.databaseUrl ? db.options : { dataDir: dir }, e) });
+      const ds = new DataSource({
+        ...buildDataSourceOptions(db.options.databaseUrl ? db.options : { dataDir: dir }, e),
+      });
       await ds.initialize();
-      const [victim] = await ds.query<{ id: string }[]>(`SELECT id FROM audit_events ORDER BY seq DESC LIMIT 1`);
+      const [victim] = await ds.query<{ id: string }[]>(
+        `SELECT id FROM audit_events ORDER BY seq DESC LIMIT 1`,
+      );
       await ds.query(`ALTER TABLE audit_events DISABLE TRIGGER audit_events_append_only`);
       await ds.query(`UPDATE audit_events SET result = 'denied' WHERE id = $1`, [victim.id]);
       await ds.query(`ALTER TABLE audit_events ENABLE TRIGGER audit_events_append_only`);

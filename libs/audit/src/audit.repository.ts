@@ -59,7 +59,10 @@ function toEvent(r: EventRow): AuditEvent {
     id: r.id,
     seq: Number(r.seq),
     at: new Date(r.at),
-    actor: r.actor_id === null && r.actor_username === null ? null : { id: r.actor_id, username: r.actor_username },
+    actor:
+      r.actor_id === null && r.actor_username === null
+        ? null
+        : { id: r.actor_id, username: r.actor_username },
     action: r.action,
     target: { type: r.target_type, id: r.target_id, name: r.target_name },
     result: r.result,

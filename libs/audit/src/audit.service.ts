@@ -1,5 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnModuleDestroy,
+} from '@nestjs/common';
 import { AuditError } from './audit.error';
 import { AUDIT_OPTIONS, type AuditOptions } from './audit.options';
 import { AuditRepository, type UnchainedEvent } from './audit.repository';
@@ -12,9 +18,14 @@ const LIMITS = { username: 256, target: 1024, sourceAddress: 64, instanceId: 256
 /** PostgreSQL text cannot hold U+0000; nothing else is changed. */
 function clean(s: string | null | undefined, max: number): string | null {
   if (s === null || s === undefined) return null;
-  const t = s.includes('\u0000') ? s.replace(/\u0000/g, '\uFFFD') : s;
+  const t = s.includes('\u0000') ? s.split('\u0000').join('\uFFFD') : s;
   return t.length > max ? t.slice(0, max) : t;
 }
+
+const isList = (x: AuditEventInput | readonly AuditEventInput[]): x is readonly AuditEventInput[] =>
+  Array.isArray(x);
+
+const FIRST_PRUNE_DELAY_MS = 60_000;
 
 const encodeCursor = (seq: number) => Buffer.from(`a:${seq}`, 'utf8').toString('base64url');
 
@@ -32,6 +43,7 @@ function decodeCursor(cursor: string): number {
 export class AuditService implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('Audit');
   private pruneTimer?: NodeJS.Timeout;
+  private firstPrune?: NodeJS.Timeout;
 
   constructor(
     private readonly repository: AuditRepository,
@@ -44,7 +56,7 @@ export class AuditService implements OnApplicationBootstrap, OnModuleDestroy {
 
   /** Appends the events, in this order, in one transaction; each is also written to the log. */
   async record(inputs: AuditEventInput | readonly AuditEventInput[]): Promise<AuditEvent[]> {
-    const list = Array.isArray(inputs) ? inputs : [inputs as AuditEventInput];
+    const list: readonly AuditEventInput[] = isList(inputs) ? inputs : [inputs];
     const stored = await this.repository.append(list.map((i) => this.prepare(i)));
     for (const e of stored) this.logger.log({ audit: e });
     return stored;
@@ -73,22 +85,27 @@ export class AuditService implements OnApplicationBootstrap, OnModuleDestroy {
     const cutoff = new Date(now.getTime() - this.options.retentionDays * 86_400_000);
     const { removed, prunedSeq } = await this.repository.pruneThrough(cutoff);
     if (removed > 0)
-      this.logger.log(`retention: pruned ${removed} audit events before ${cutoff.toISOString()} (through seq ${prunedSeq})`);
+      this.logger.log(
+        `retention: pruned ${removed} audit events before ${cutoff.toISOString()} (through seq ${prunedSeq})`,
+      );
     return removed;
   }
 
+  /** The first prune a minute after the start (not on the start's critical path), then every interval. */
   onApplicationBootstrap(): void {
     if (this.options.pruneIntervalMs <= 0) return;
     const run = () =>
       void this.prune().catch((err: unknown) =>
         this.logger.error(`retention prune failed: ${(err as Error)?.message ?? String(err)}`),
       );
-    run();
+    this.firstPrune = setTimeout(run, FIRST_PRUNE_DELAY_MS);
+    this.firstPrune.unref();
     this.pruneTimer = setInterval(run, this.options.pruneIntervalMs);
     this.pruneTimer.unref();
   }
 
   onModuleDestroy(): void {
+    if (this.firstPrune) clearTimeout(this.firstPrune);
     if (this.pruneTimer) clearInterval(this.pruneTimer);
   }
 
@@ -96,10 +113,7 @@ export class AuditService implements OnApplicationBootstrap, OnModuleDestroy {
     return {
       id: randomUUID(),
       at: i.at ?? new Date(),
-      actor:
-        i.actor === null
-          ? null
-          : { id: i.actor.id, username: clean(i.actor.username, LIMITS.username) },
+      actor: i.actor === null ? null : { id: i.actor.id, username: clean(i.actor.username, LIMITS.username) },
       action: i.action,
       target: {
         type: i.target.type,

@@ -35,7 +35,9 @@ describe('canonical event serialization (ADR 0016)', () => {
 
   it('is the same for the same event read back from storage in another key order', () => {
     const e = event();
-    const reordered = JSON.parse(JSON.stringify({ ...e, changes: { enabled: { after: true, before: null } } })) as HashedFields;
+    const reordered = JSON.parse(
+      JSON.stringify({ ...e, changes: { enabled: { after: true, before: null } } }),
+    ) as HashedFields;
     reordered.at = new Date(reordered.at);
     expect(canonicalEvent(reordered)).toBe(canonicalEvent(e));
   });

@@ -27,12 +27,15 @@ export async function runAuditVerify(
   try {
     await ds.initialize();
     const result = await verifyChain(new AuditRepository(ds));
-    const from = result.prunedThroughSeq > 0 ? ` (after event ${result.prunedThroughSeq}, pruned by retention)` : '';
+    const from =
+      result.prunedThroughSeq > 0 ? ` (after event ${result.prunedThroughSeq}, pruned by retention)` : '';
     if (result.ok) log(`audit chain ok: ${result.checked} events checked${from}`);
     else
       log(
         `audit chain BROKEN after ${result.checked} good events${from}: ${
-          result.firstBrokenId ? `first broken event ${result.firstBrokenId} (seq ${result.firstBrokenSeq}): ` : ''
+          result.firstBrokenId
+            ? `first broken event ${result.firstBrokenId} (seq ${result.firstBrokenSeq}): `
+            : ''
         }${result.reason}`,
       );
     return { code: result.ok ? 0 : 1, result };
@@ -46,7 +49,9 @@ if (require.main === module) {
   runAuditVerify(process.env).then(
     ({ code }) => process.exit(code),
     (err: unknown) => {
-      console.error(`audit:verify: ${err instanceof CliUsageError ? '' : 'failed: '}${err instanceof Error ? err.message : String(err)}`);
+      console.error(
+        `audit:verify: ${err instanceof CliUsageError ? '' : 'failed: '}${err instanceof Error ? err.message : String(err)}`,
+      );
       process.exit(err instanceof CliUsageError ? 2 : 1);
     },
   );

@@ -16,7 +16,11 @@ import {
 } from 'class-validator';
 
 /** The refusals a gateway reports (SPEC 6 action names). */
-export const MQTT_REFUSAL_ACTIONS = ['mqtt.connect.refused', 'mqtt.publish.denied', 'mqtt.subscribe.denied'] as const;
+export const MQTT_REFUSAL_ACTIONS = [
+  'mqtt.connect.refused',
+  'mqtt.publish.denied',
+  'mqtt.subscribe.denied',
+] as const;
 export type MqttRefusalAction = (typeof MQTT_REFUSAL_ACTIONS)[number];
 
 /** Most aggregated refusals in one batch message (the gateway's per-flush cap is below it). */
@@ -69,7 +73,9 @@ export class MqttRefusalDto {
 /** `AuditPatterns.RECORD_MQTT_REFUSALS`: a gateway's batch of aggregated refusals. */
 export class MqttRefusalBatchDto {
   @IsString()
-  @Matches(/^[A-Za-z0-9_.:-]{1,128}$/, { message: 'gatewayId must be 1..128 characters of A-Z a-z 0-9 _ . : -' })
+  @Matches(/^[A-Za-z0-9_.:-]{1,128}$/, {
+    message: 'gatewayId must be 1..128 characters of A-Z a-z 0-9 _ . : -',
+  })
   gatewayId!: string;
 
   @IsArray()

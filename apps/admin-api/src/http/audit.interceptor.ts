@@ -20,7 +20,11 @@ export class AuditInterceptor implements NestInterceptor {
       mergeMap((before) =>
         next
           .handle()
-          .pipe(mergeMap((answer: unknown) => from(this.recorder.succeeded(req, before, answer).then(() => answer)))),
+          .pipe(
+            mergeMap((answer: unknown) =>
+              from(this.recorder.succeeded(req, before, answer).then(() => answer)),
+            ),
+          ),
       ),
     );
   }

@@ -33,6 +33,9 @@ export interface AuditDeclaration {
 export function Audited(declaration: AuditDeclaration): MethodDecorator {
   return applyDecorators(
     SetMetadata(ROUTE_AUDIT, declaration),
-    ApiExtension(AUDIT_EXTENSION, declaration.labelledAction ? [declaration.action, declaration.labelledAction] : declaration.action),
+    ApiExtension(
+      AUDIT_EXTENSION,
+      declaration.labelledAction ? [declaration.action, declaration.labelledAction] : declaration.action,
+    ),
   );
 }

@@ -26,7 +26,8 @@ export function validatedMessage<T extends object>(
   try {
     return validateMessage(cls, payload);
   } catch (err) {
-    if (err instanceof ContractViolationError) logger.warn(`${pattern}: invalid message refused: ${err.message}`);
+    if (err instanceof ContractViolationError)
+      logger.warn(`${pattern}: invalid message refused: ${err.message}`);
     return rpcGuard(() => {
       throw err;
     });

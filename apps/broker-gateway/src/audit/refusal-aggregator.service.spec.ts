@@ -37,7 +37,13 @@ describe('RefusalAggregator (SPEC 6: refusals aggregated per client, topic and m
     expect(sent).toHaveLength(1);
     expect(sent[0].gatewayId).toBe('gw-test');
     expect(sent[0].refusals).toEqual([
-      expect.objectContaining({ action: 'mqtt.publish.denied', clientId: 'c1', topic: 'plant/x', count: 10_000, minute: '2025-01-01T10:00:00.000Z' }),
+      expect.objectContaining({
+        action: 'mqtt.publish.denied',
+        clientId: 'c1',
+        topic: 'plant/x',
+        count: 10_000,
+        minute: '2025-01-01T10:00:00.000Z',
+      }),
     ]);
   });
 

@@ -1,4 +1,10 @@
-import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type BeforeApplicationShutdown,
+  type OnApplicationBootstrap,
+} from '@nestjs/common';
 import { MAX_REFUSALS_PER_BATCH, type MqttRefusalAction, type MqttRefusalDto } from '@gatehouse/contracts';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway.config';
 import { IdentityClient } from '../transport/identity-client.service';
@@ -19,7 +25,8 @@ export const MAX_REFUSAL_KEYS = 500;
 /** Client ids and topics are clipped to this in the counts (bounds the memory: at most ~MAX_REFUSAL_KEYS × 4 KiB). */
 const MAX_KEY_TEXT = 1024;
 
-const clip = (s: string | null): string | null => (s !== null && s.length > MAX_KEY_TEXT ? s.slice(0, MAX_KEY_TEXT) : s);
+const clip = (s: string | null): string | null =>
+  s !== null && s.length > MAX_KEY_TEXT ? s.slice(0, MAX_KEY_TEXT) : s;
 
 /**
  * MQTT refusals (CONNECT refused, PUBLISH and SUBSCRIBE denied) counted in memory per client, user,
@@ -51,7 +58,16 @@ export class RefusalAggregator implements OnApplicationBootstrap, BeforeApplicat
       return;
     }
     if (this.counts.size < MAX_REFUSAL_KEYS) {
-      this.counts.set(key, { action, minute, clientId, username: r.username, userId: r.userId, topic, sourceAddress: r.sourceAddress, count: 1 });
+      this.counts.set(key, {
+        action,
+        minute,
+        clientId,
+        username: r.username,
+        userId: r.userId,
+        topic,
+        sourceAddress: r.sourceAddress,
+        count: 1,
+      });
       return;
     }
     // past the cap: every further key of this action and minute is counted in one entry (clientId null)
@@ -59,7 +75,16 @@ export class RefusalAggregator implements OnApplicationBootstrap, BeforeApplicat
     const overflow = this.counts.get(overflowKey);
     if (overflow) overflow.count += 1;
     else
-      this.counts.set(overflowKey, { action, minute, clientId: null, username: null, userId: null, topic: null, sourceAddress: null, count: 1 });
+      this.counts.set(overflowKey, {
+        action,
+        minute,
+        clientId: null,
+        username: null,
+        userId: null,
+        topic: null,
+        sourceAddress: null,
+        count: 1,
+      });
   }
 
   /** Sends what was counted since the last flush (one flush at a time). */

@@ -67,7 +67,11 @@ export class IdentityClient implements OnApplicationShutdown {
   /** A batch of aggregated MQTT refusals for the audit trail (ADR 0016). */
   async recordRefusals(batch: MqttRefusalBatchDto): Promise<void> {
     const answer = await this.request(AuditPatterns.RECORD_MQTT_REFUSALS, batch);
-    if (typeof answer !== 'object' || answer === null || typeof (answer as { recorded?: unknown }).recorded !== 'number')
+    if (
+      typeof answer !== 'object' ||
+      answer === null ||
+      typeof (answer as { recorded?: unknown }).recorded !== 'number'
+    )
       throw new IdentityUnavailableError('unexpected answer to a batch of MQTT refusals');
   }
 

@@ -12,7 +12,8 @@ function toEvent(gatewayId: string, r: MqttRefusalDto): AuditEventInput {
     action: r.action,
     result: 'denied',
     // A refused CONNECT authenticated nobody: its username is what the client claimed, so the target's name.
-    actor: connect || (r.userId === null && r.username === null) ? null : { id: r.userId, username: r.username },
+    actor:
+      connect || (r.userId === null && r.username === null) ? null : { id: r.userId, username: r.username },
     target: { type: 'mqtt-client', id: r.clientId, name: connect ? r.username : null },
     topic: r.topic,
     sourceAddress: r.sourceAddress,
@@ -30,7 +31,12 @@ export class AuditMessagesController {
 
   @MessagePattern(AuditPatterns.RECORD_MQTT_REFUSALS)
   async recordRefusals(@Payload() payload: unknown): Promise<{ recorded: number }> {
-    const batch = validatedMessage(this.logger, AuditPatterns.RECORD_MQTT_REFUSALS, MqttRefusalBatchDto, payload);
+    const batch = validatedMessage(
+      this.logger,
+      AuditPatterns.RECORD_MQTT_REFUSALS,
+      MqttRefusalBatchDto,
+      payload,
+    );
     if (batch.refusals.length === 0) return { recorded: 0 };
     const stored = await this.audit.record(batch.refusals.map((r) => toEvent(batch.gatewayId, r)));
     return { recorded: stored.length };

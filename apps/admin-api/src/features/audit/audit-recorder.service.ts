@@ -1,4 +1,4 @@
-import { HttpStatus, Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import type { Request } from 'express';
 import {
   type AuditActor,
@@ -24,7 +24,10 @@ export type AuditedRequest = Request & { session?: AuthSession; audit?: AuditSta
 type Snapshot = Record<string, unknown> | null;
 
 /** Request body fields that carry a secret, and the field their change is recorded under (as a mark only). */
-const SECRET_BODY_FIELDS: Readonly<Record<string, string>> = { password: 'password', newPassword: 'password' };
+const SECRET_BODY_FIELDS: Readonly<Record<string, string>> = {
+  password: 'password',
+  newPassword: 'password',
+};
 
 const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
 
@@ -85,11 +88,18 @@ export class AuditRecorder {
             .filter(([f]) => field(body, f) !== undefined)
             .map(([, recordedAs]) => recordedAs);
       const changes = d.diff ? auditChanges(d.target, creates ? null : before, after, secrets) : null;
-      return this.event(req, d.action, 'success', this.actor(req), {
-        type: d.target,
-        id,
-        name: this.nameOf(req, before, after, answer),
-      }, changes);
+      return this.event(
+        req,
+        d.action,
+        'success',
+        this.actor(req),
+        {
+          type: d.target,
+          id,
+          name: this.nameOf(req, before, after, answer),
+        },
+        changes,
+      );
     });
   }
 
@@ -101,14 +111,12 @@ export class AuditRecorder {
   async refused(req: AuditedRequest, status: number): Promise<void> {
     const stamp = req.audit;
     if (!stamp || stamp.recorded) return;
-    if (status === HttpStatus.TOO_MANY_REQUESTS) return;
+    if (status === 429) return;
     if (!req.session && !stamp.publicRoute) return;
     stamp.recorded = true;
     const d = stamp.declaration;
     const result: AuditResult =
-      d.action === 'auth.login' || (status !== HttpStatus.UNAUTHORIZED && status !== HttpStatus.FORBIDDEN)
-        ? 'failure'
-        : 'denied';
+      d.action === 'auth.login' || (status !== 401 && status !== 403) ? 'failure' : 'denied';
     const body = req.body as unknown;
     const action = d.labelledAction && field(body, 'label') !== undefined ? d.labelledAction : d.action;
     await this.safely(() =>

@@ -55,7 +55,9 @@ export class AuditController {
     return {
       ok: v.ok,
       checked: v.checked,
-      ...(v.firstBrokenId !== undefined ? { firstBrokenId: v.firstBrokenId, firstBrokenSeq: v.firstBrokenSeq } : {}),
+      ...(v.firstBrokenId !== undefined
+        ? { firstBrokenId: v.firstBrokenId, firstBrokenSeq: v.firstBrokenSeq }
+        : {}),
       ...(v.reason !== undefined ? { reason: v.reason } : {}),
       prunedThroughSeq: v.prunedThroughSeq,
     };
