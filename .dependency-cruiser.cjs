@@ -2,12 +2,13 @@
  * Architecture rules, checked in CI by `npm run depcheck`. The rules come from the project's code
  * conventions, ../shared/CONVENTIONS.md ("Layout"; beside the repository, as ../shared/SPEC.md is, see
  * README.md), and SPEC 3 and 5 (../shared/SPEC.md):
- * contracts ← persistence ← identity, rbac ← client-registry ← apps; identity and rbac never
+ * contracts ← persistence ← identity, rbac ← client-registry ← apps, and contracts ← persistence ← audit ← apps
+ * (ADR 0016: audit builds on persistence only, and no lib but the apps records events); identity and rbac never
  * import each other, nor client-registry (which builds on both); rbac needs nothing but contracts;
  * libs never import apps; libs/testing is for tests only; the gateway never touches the database;
  * imports between libs go through `@gatehouse/<lib>` (its index.ts), never into another lib's src/.
  */
-const LIBS = ['contracts', 'persistence', 'identity', 'rbac', 'client-registry', 'testing'];
+const LIBS = ['contracts', 'persistence', 'identity', 'rbac', 'client-registry', 'audit', 'testing'];
 
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
@@ -59,6 +60,20 @@ module.exports = {
       to: { path: '^(libs/(?!contracts/)|apps/)' },
     },
     {
+      name: 'audit-only-persistence',
+      severity: 'error',
+      comment: 'audit builds on persistence and contracts only (ADR 0016)',
+      from: { path: '^libs/audit/' },
+      to: { path: '^libs/(identity|rbac|client-registry)/' },
+    },
+    {
+      name: 'libs-not-to-audit',
+      severity: 'error',
+      comment: 'events are recorded by the apps (admin-api), never from inside another lib (ADR 0016)',
+      from: { path: '^libs/(?!audit/)' },
+      to: { path: '^libs/audit/' },
+    },
+    {
       name: 'persistence-only-contracts',
       severity: 'error',
       from: { path: '^libs/persistence/' },
@@ -72,7 +87,7 @@ module.exports = {
       from: { path: '^apps/broker-gateway/' },
       to: {
         // `(^|/)node_modules`: a linked node_modules resolves outside the repository (../x/node_modules/…)
-        path: '^libs/(persistence|identity|client-registry)/|(^|/)node_modules/(typeorm|@nestjs/typeorm|pg|@electric-sql)/',
+        path: '^libs/(persistence|identity|client-registry|audit)/|(^|/)node_modules/(typeorm|@nestjs/typeorm|pg|@electric-sql)/',
       },
     },
     {

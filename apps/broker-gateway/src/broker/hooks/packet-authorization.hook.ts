@@ -1,7 +1,9 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { AedesPublishPacket, PublishPacket, Subscription } from 'aedes';
+import { RefusalAggregator } from '../../audit/refusal-aggregator.service';
 import { SessionRegistry } from '../../sessions/session-registry.service';
 import type { AedesClient } from '../aedes.types';
+import { remoteAddressOf } from './remote-address';
 import { isReservedTopic } from './reserved-topics';
 
 /**
@@ -13,7 +15,10 @@ import { isReservedTopic } from './reserved-topics';
 export class PacketAuthorizationHook {
   private readonly logger = new Logger('MqttAuthorization');
 
-  constructor(private readonly sessions: SessionRegistry) {}
+  constructor(
+    private readonly sessions: SessionRegistry,
+    private readonly refusals: RefusalAggregator,
+  ) {}
 
   /**
    * PUBLISH (incoming and the will when it fires): publish prefix first, then SPEC 1.4.2. A refusal makes
@@ -39,6 +44,7 @@ export class PacketAuthorizationHook {
     this.logger.log(
       `PUBLISH denied for client ${JSON.stringify(client?.id ?? null)} on ${JSON.stringify(packet.topic)}: ${denial}`,
     );
+    this.countRefusal('mqtt.publish.denied', client, packet.topic);
     done(new Error(`publish not authorized: ${denial}`));
   };
 
@@ -55,10 +61,12 @@ export class PacketAuthorizationHook {
     } catch {
       allowed = false;
     }
-    if (!allowed)
+    if (!allowed) {
       this.logger.log(
         `SUBSCRIBE refused for client ${JSON.stringify(client?.id ?? null)} on ${JSON.stringify(sub.topic)}`,
       );
+      this.countRefusal('mqtt.subscribe.denied', client, sub.topic);
+    }
     // null refuses this filter alone (SUBACK 0x80) and keeps the connection [MQTT-3.9.3-1].
     done(null, allowed ? sub : null);
   };
@@ -75,6 +83,26 @@ export class PacketAuthorizationHook {
       return null;
     }
   };
+
+  /** Counted in memory for the audit trail (SPEC 6); never throws into the hook. */
+  private countRefusal(
+    action: 'mqtt.publish.denied' | 'mqtt.subscribe.denied',
+    client: AedesClient | null,
+    topic: string,
+  ): void {
+    try {
+      const session = client ? this.sessions.get(client) : undefined;
+      this.refusals.record(action, {
+        clientId: client?.id ?? '',
+        username: session?.username ?? null,
+        userId: session?.userId ?? null,
+        topic,
+        sourceAddress: client ? (remoteAddressOf(client) ?? null) : null,
+      });
+    } catch {
+      // an audit count must never change the decision
+    }
+  }
 
   private publishDenial(client: AedesClient | null, packet: PublishPacket): string | null {
     if (client === null) return 'no client (will of a session that is gone)';
