@@ -60,3 +60,22 @@ export async function insertTestRole(dataSource: DataSource, name: string): Prom
   );
   return id;
 }
+
+/**
+ * In a `describe` block: opens a migrated test database before its tests ({@link openTestDataSource})
+ * and throws it away after them. The answer gets `ds` and what `build` makes of it (the repositories
+ * under test) once the database is open.
+ */
+export function useTestDataSource<R extends object>(
+  entities: NonNullable<DataSourceOptions['entities']>,
+  build: (dataSource: DataSource) => R,
+): R & { ds: DataSource } {
+  const context = {} as R & { ds: DataSource };
+  let db: TestDataSource | undefined;
+  beforeAll(async () => {
+    db = await openTestDataSource(entities);
+    Object.assign(context, build(db.dataSource), { ds: db.dataSource });
+  });
+  afterAll(() => db?.close());
+  return context;
+}

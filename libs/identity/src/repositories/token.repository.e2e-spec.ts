@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Transactions } from '@gatehouse/persistence';
-import { insertTestUser, openTestDataSource, type TestDataSource } from '@gatehouse/testing';
-import type { DataSource } from 'typeorm';
+import { insertTestUser, useTestDataSource } from '@gatehouse/testing';
 import { identityEntities } from '../entities';
 import { TokenRepository } from './token.repository';
 
@@ -9,29 +8,21 @@ const HOUR = 3_600_000;
 
 /** TokenRepository on the real database (PGlite, or PostgreSQL with TEST_DATABASE_URL). */
 describe('TokenRepository', () => {
-  let db: TestDataSource;
-  let ds: DataSource;
-  let tokens: TokenRepository;
+  const t = useTestDataSource(identityEntities, (ds) => ({ tokens: new TokenRepository(ds) }));
   let userId: string;
 
   const issue = async (label: string | null = null, expiresInMs = HOUR, owner = userId): Promise<string> => {
     const id = randomUUID();
-    await tokens.insert({ id, userId: owner, label, expiresAt: new Date(Date.now() + expiresInMs) });
+    await t.tokens.insert({ id, userId: owner, label, expiresAt: new Date(Date.now() + expiresInMs) });
     return id;
   };
   const revokedAt = async (id: string): Promise<Date | null> =>
-    (await ds.query<{ revoked_at: Date | null }[]>(`SELECT revoked_at FROM tokens WHERE id = $1`, [id]))[0]
+    (await t.ds.query<{ revoked_at: Date | null }[]>(`SELECT revoked_at FROM tokens WHERE id = $1`, [id]))[0]
       .revoked_at;
 
-  beforeAll(async () => {
-    db = await openTestDataSource(identityEntities);
-    ds = db.dataSource;
-    tokens = new TokenRepository(ds);
-  });
-  afterAll(() => db?.close());
   beforeEach(async () => {
-    await ds.query('DELETE FROM users');
-    userId = await insertTestUser(ds, 'owner');
+    await t.ds.query('DELETE FROM users');
+    userId = await insertTestUser(t.ds, 'owner');
   });
 
   it('answers only the usable tokens: not revoked, not expired, of an enabled user', async () => {
@@ -39,10 +30,10 @@ describe('TokenRepository', () => {
     const labelled = await issue('ci');
     const expired = await issue(null, -1000);
     const revoked = await issue();
-    await tokens.revoke(userId, revoked);
-    const disabledUser = await insertTestUser(ds, 'off', { enabled: false });
+    await t.tokens.revoke(userId, revoked);
+    const disabledUser = await insertTestUser(t.ds, 'off', { enabled: false });
     const ofDisabled = await issue(null, HOUR, disabledUser);
-    const rows = await tokens.findUsable([login, labelled, expired, revoked, ofDisabled, randomUUID()]);
+    const rows = await t.tokens.findUsable([login, labelled, expired, revoked, ofDisabled, randomUUID()]);
     expect(rows.map((r) => [r.id, r.labelled]).sort()).toEqual(
       [
         [login, false],
@@ -54,54 +45,56 @@ describe('TokenRepository', () => {
 
   it('revokes a token once, and only for its own user', async () => {
     const id = await issue();
-    const other = await insertTestUser(ds, 'other');
-    await expect(tokens.revoke(other, id)).resolves.toBe(false);
-    await expect(tokens.revoke(userId, id)).resolves.toBe(true);
-    await expect(tokens.revoke(userId, id)).resolves.toBe(false);
-    await expect(tokens.exists(userId, id)).resolves.toBe(true);
-    await expect(tokens.exists(other, id)).resolves.toBe(false);
+    const other = await insertTestUser(t.ds, 'other');
+    await expect(t.tokens.revoke(other, id)).resolves.toBe(false);
+    await expect(t.tokens.revoke(userId, id)).resolves.toBe(true);
+    await expect(t.tokens.revoke(userId, id)).resolves.toBe(false);
+    await expect(t.tokens.exists(userId, id)).resolves.toBe(true);
+    await expect(t.tokens.exists(other, id)).resolves.toBe(false);
   });
 
   it('revokes the tokens of a kind (ADR 0011), leaving the others and earlier revocations as they were', async () => {
     const login = await issue();
     const labelled = await issue('api');
     const early = await issue('old');
-    await ds.query(`UPDATE tokens SET revoked_at = now() - interval '1 day' WHERE id = $1`, [early]);
+    await t.ds.query(`UPDATE tokens SET revoked_at = now() - interval '1 day' WHERE id = $1`, [early]);
     const earlyAt = await revokedAt(early);
-    await tokens.revokeKindsOfUser(userId, { login: false, labelled: false });
-    await expect(tokens.findUsable([login, labelled])).resolves.toHaveLength(2);
-    await new Transactions(ds).run((tx) =>
-      tokens.revokeKindsOfUser(userId, { login: true, labelled: false }, tx),
+    await t.tokens.revokeKindsOfUser(userId, { login: false, labelled: false });
+    await expect(t.tokens.findUsable([login, labelled])).resolves.toHaveLength(2);
+    await new Transactions(t.ds).run((tx) =>
+      t.tokens.revokeKindsOfUser(userId, { login: true, labelled: false }, tx),
     );
-    expect((await tokens.findUsable([login, labelled])).map((r) => r.id)).toEqual([labelled]);
-    await tokens.revokeAllOfUser(userId);
-    await expect(tokens.findUsable([login, labelled])).resolves.toEqual([]);
+    expect((await t.tokens.findUsable([login, labelled])).map((r) => r.id)).toEqual([labelled]);
+    await t.tokens.revokeAllOfUser(userId);
+    await expect(t.tokens.findUsable([login, labelled])).resolves.toEqual([]);
     expect(await revokedAt(early)).toEqual(earlyAt);
   });
 
   it('lists the labelled tokens only, newest first', async () => {
     await issue();
     const first = await issue('first');
-    await ds.query(`UPDATE tokens SET created_at = now() - interval '1 hour' WHERE id = $1`, [first]);
+    await t.ds.query(`UPDATE tokens SET created_at = now() - interval '1 hour' WHERE id = $1`, [first]);
     const second = await issue('second');
-    expect((await tokens.findLabelled(userId)).map((t) => t.id)).toEqual([second, first]);
+    expect((await t.tokens.findLabelled(userId)).map((t) => t.id)).toEqual([second, first]);
   });
 
   it('writes the last use at most once per resolution', async () => {
     const id = await issue();
     const lastUsed = async () =>
       (
-        await ds.query<{ last_used_at: Date | null }[]>(`SELECT last_used_at FROM tokens WHERE id = $1`, [id])
+        await t.ds.query<{ last_used_at: Date | null }[]>(`SELECT last_used_at FROM tokens WHERE id = $1`, [
+          id,
+        ])
       )[0].last_used_at;
-    await tokens.touchLastUsed([id], 60);
+    await t.tokens.touchLastUsed([id], 60);
     const first = await lastUsed();
     expect(first).not.toBeNull();
-    await ds.query(`UPDATE tokens SET last_used_at = now() - interval '30 seconds' WHERE id = $1`, [id]);
+    await t.ds.query(`UPDATE tokens SET last_used_at = now() - interval '30 seconds' WHERE id = $1`, [id]);
     const recent = await lastUsed();
-    await tokens.touchLastUsed([id], 60);
+    await t.tokens.touchLastUsed([id], 60);
     expect(await lastUsed()).toEqual(recent); // written 30 s ago: not again
-    await ds.query(`UPDATE tokens SET last_used_at = now() - interval '61 seconds' WHERE id = $1`, [id]);
-    await tokens.touchLastUsed([id], 60);
+    await t.ds.query(`UPDATE tokens SET last_used_at = now() - interval '61 seconds' WHERE id = $1`, [id]);
+    await t.tokens.touchLastUsed([id], 60);
     expect((await lastUsed())!.getTime()).toBeGreaterThan(recent!.getTime());
   });
 });

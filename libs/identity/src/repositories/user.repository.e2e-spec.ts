@@ -1,6 +1,5 @@
 import { isPgError, PgErrorCodes, Transactions } from '@gatehouse/persistence';
-import { insertTestRole, openTestDataSource, type TestDataSource } from '@gatehouse/testing';
-import type { DataSource } from 'typeorm';
+import { insertTestRole, useTestDataSource } from '@gatehouse/testing';
 import { identityEntities } from '../entities';
 import { type NewUser, UserRepository } from './user.repository';
 
@@ -17,49 +16,44 @@ const user = (username: string, more: Partial<NewUser> = {}): NewUser => ({
 
 /** UserRepository on the real database (PGlite, or PostgreSQL with TEST_DATABASE_URL). */
 describe('UserRepository', () => {
-  let db: TestDataSource;
-  let ds: DataSource;
-  let users: UserRepository;
-  let transactions: Transactions;
+  const t = useTestDataSource(identityEntities, (ds) => ({
+    users: new UserRepository(ds),
+    transactions: new Transactions(ds),
+  }));
 
-  beforeAll(async () => {
-    db = await openTestDataSource(identityEntities);
-    ds = db.dataSource;
-    users = new UserRepository(ds);
-    transactions = new Transactions(ds);
-  });
-  afterAll(() => db?.close());
-  beforeEach(() => ds.query('DELETE FROM users'));
+  beforeEach(() => t.ds.query('DELETE FROM users'));
 
   it('finds the stored spelling regardless of case, but the view only by the exact name (ADR 0007)', async () => {
-    await users.insert(user('Casey'));
-    await expect(users.findSpellingIgnoringCase('cASEY')).resolves.toBe('Casey');
-    await expect(users.findSpellingIgnoringCase('Cas')).resolves.toBeNull();
-    await expect(users.findViewByUsername('casey')).resolves.toBeNull();
-    await expect(users.findViewByUsername('Casey')).resolves.toMatchObject({ username: 'Casey' });
-    await expect(users.findWithPasswordHashByUsername('CASEY')).resolves.toBeNull();
+    await t.users.insert(user('Casey'));
+    await expect(t.users.findSpellingIgnoringCase('cASEY')).resolves.toBe('Casey');
+    await expect(t.users.findSpellingIgnoringCase('Cas')).resolves.toBeNull();
+    await expect(t.users.findViewByUsername('casey')).resolves.toBeNull();
+    await expect(t.users.findViewByUsername('Casey')).resolves.toMatchObject({ username: 'Casey' });
+    await expect(t.users.findWithPasswordHashByUsername('CASEY')).resolves.toBeNull();
   });
 
   it('refuses a second user whose name differs only in case, with a unique violation', async () => {
-    await users.insert(user('admin'));
-    const err = await users.insert(user('ADMIN')).catch((e: unknown) => e);
+    await t.users.insert(user('admin'));
+    const err = await t.users.insert(user('ADMIN')).catch((e: unknown) => e);
     expect(isPgError(err, PgErrorCodes.UNIQUE_VIOLATION)).toBe(true);
-    await expect(users.count()).resolves.toBe(1);
+    await expect(t.users.count()).resolves.toBe(1);
   });
 
   it('bumps the version only while it is the expected one (the optimistic lock)', async () => {
-    const id = await users.insert(user('ver'));
-    await expect(users.bumpVersionIfCurrent(id, 1)).resolves.toBe(true);
-    await expect(users.bumpVersionIfCurrent(id, 1)).resolves.toBe(false);
-    await expect(users.findView(id)).resolves.toMatchObject({ version: 2 });
-    await expect(users.bumpVersionIfCurrent(id, 2)).resolves.toBe(true);
-    await expect(users.bumpVersionIfCurrent('00000000-0000-4000-8000-0000000000ff', 1)).resolves.toBe(false);
+    const id = await t.users.insert(user('ver'));
+    await expect(t.users.bumpVersionIfCurrent(id, 1)).resolves.toBe(true);
+    await expect(t.users.bumpVersionIfCurrent(id, 1)).resolves.toBe(false);
+    await expect(t.users.findView(id)).resolves.toMatchObject({ version: 2 });
+    await expect(t.users.bumpVersionIfCurrent(id, 2)).resolves.toBe(true);
+    await expect(t.users.bumpVersionIfCurrent('00000000-0000-4000-8000-0000000000ff', 1)).resolves.toBe(
+      false,
+    );
   });
 
   it('lists views sorted by username, after the cursor, filtered by a case-insensitive substring', async () => {
-    for (const name of ['dave', 'bob', 'alice', 'carol', 'x_y', 'xzy']) await users.insert(user(name));
+    for (const name of ['dave', 'bob', 'alice', 'carol', 'x_y', 'xzy']) await t.users.insert(user(name));
     const names = async (q: Parameters<UserRepository['listViews']>[0]) =>
-      (await users.listViews(q)).map((u) => u.username);
+      (await t.users.listViews(q)).map((u) => u.username);
     await expect(names({ limit: 10 })).resolves.toEqual(['alice', 'bob', 'carol', 'dave', 'x_y', 'xzy']);
     await expect(names({ limit: 2 })).resolves.toEqual(['alice', 'bob']);
     await expect(names({ after: 'bob', limit: 2 })).resolves.toEqual(['carol', 'dave']);
@@ -70,20 +64,20 @@ describe('UserRepository', () => {
   });
 
   it('reads a view with its roles, permissions in their order and certificates, in one query', async () => {
-    const id = await users.insert(user('viewed', { mqttPublishPrefix: 'plant/' }));
-    const [r1, r2] = [await insertTestRole(ds, 'r1'), await insertTestRole(ds, 'r2')];
-    await ds.query(`INSERT INTO user_roles (user_id, role_id) VALUES ($1, $2), ($1, $3)`, [id, r2, r1]);
-    await ds.query(
+    const id = await t.users.insert(user('viewed', { mqttPublishPrefix: 'plant/' }));
+    const [r1, r2] = [await insertTestRole(t.ds, 'r1'), await insertTestRole(t.ds, 'r2')];
+    await t.ds.query(`INSERT INTO user_roles (user_id, role_id) VALUES ($1, $2), ($1, $3)`, [id, r2, r1]);
+    await t.ds.query(
       `INSERT INTO permissions (user_id, context, resource, operation, position)
        VALUES ($1, 'mqtt', 'b/#', 'read', 1), ($1, 'http', '/api/a', 'write', 0)`,
       [id],
     );
-    await ds.query(
+    await t.ds.query(
       `INSERT INTO user_certificates (user_id, fingerprint, serial, not_before, not_after)
        VALUES ($1, $2, '01', '2026-01-01T00:00:00Z', '2027-01-01T00:00:00Z')`,
       [id, 'ab'.repeat(32)],
     );
-    const [view] = await users.findViewsByIds([id]);
+    const [view] = await t.users.findViewsByIds([id]);
     expect(view).toMatchObject({
       id,
       username: 'viewed',
@@ -103,56 +97,61 @@ describe('UserRepository', () => {
         },
       ],
     });
-    await expect(users.findView('00000000-0000-4000-8000-0000000000ff')).resolves.toBeNull();
+    await expect(t.users.findView('00000000-0000-4000-8000-0000000000ff')).resolves.toBeNull();
   });
 
   it('updates only the given columns; a password change clears the initial-password flag', async () => {
-    const id = await users.insert(user('upd', { passwordChangeRequired: true, passwordHash: 'old' }));
-    await users.updateFields(id, { enabled: false });
-    await users.updateFields(id, {});
-    await expect(users.findView(id)).resolves.toMatchObject({ enabled: false, passwordChangeRequired: true });
-    await users.setPassword(id, 'new-hash');
-    await expect(users.findPasswordState(id)).resolves.toEqual({
+    const id = await t.users.insert(user('upd', { passwordChangeRequired: true, passwordHash: 'old' }));
+    await t.users.updateFields(id, { enabled: false });
+    await t.users.updateFields(id, {});
+    await expect(t.users.findView(id)).resolves.toMatchObject({
+      enabled: false,
+      passwordChangeRequired: true,
+    });
+    await t.users.setPassword(id, 'new-hash');
+    await expect(t.users.findPasswordState(id)).resolves.toEqual({
       id,
       username: 'upd',
       passwordHash: 'new-hash',
       passwordChangeRequired: false,
     });
-    await expect(users.findView(id)).resolves.toMatchObject({ version: 2, enabled: false });
-    await expect(users.isPasswordChangeRequired(id)).resolves.toBe(false);
+    await expect(t.users.findView(id)).resolves.toMatchObject({ version: 2, enabled: false });
+    await expect(t.users.isPasswordChangeRequired(id)).resolves.toBe(false);
   });
 
   it('names the users still holding a generated password, sorted; unknown ids are not among them', async () => {
-    await users.insert(user('zed', { passwordChangeRequired: true }));
-    await users.insert(user('amy', { passwordChangeRequired: true }));
-    const other = await users.insert(user('kim'));
-    await expect(users.usernamesWithPasswordChangeRequired()).resolves.toEqual(['amy', 'zed']);
-    await expect(users.isPasswordChangeRequired(other)).resolves.toBe(false);
-    await expect(users.isPasswordChangeRequired('00000000-0000-4000-8000-0000000000ff')).resolves.toBe(false);
+    await t.users.insert(user('zed', { passwordChangeRequired: true }));
+    await t.users.insert(user('amy', { passwordChangeRequired: true }));
+    const other = await t.users.insert(user('kim'));
+    await expect(t.users.usernamesWithPasswordChangeRequired()).resolves.toEqual(['amy', 'zed']);
+    await expect(t.users.isPasswordChangeRequired(other)).resolves.toBe(false);
+    await expect(t.users.isPasswordChangeRequired('00000000-0000-4000-8000-0000000000ff')).resolves.toBe(
+      false,
+    );
   });
 
   it('reads the password hash only where asked for', async () => {
-    await users.insert(user('hashed', { passwordHash: 'argon2-hash' }));
-    await expect(users.findWithPasswordHashByUsername('hashed')).resolves.toMatchObject({
+    await t.users.insert(user('hashed', { passwordHash: 'argon2-hash' }));
+    await expect(t.users.findWithPasswordHashByUsername('hashed')).resolves.toMatchObject({
       username: 'hashed',
       passwordHash: 'argon2-hash',
     });
-    expect(JSON.stringify(await users.findViewByUsername('hashed'))).not.toContain('argon2-hash');
+    expect(JSON.stringify(await t.users.findViewByUsername('hashed'))).not.toContain('argon2-hash');
   });
 
   it('replaces grant types with a version bump, and bumps permission versions of the listed users only', async () => {
-    const a = await users.insert(user('ga'));
-    const b = await users.insert(user('gb'));
+    const a = await t.users.insert(user('ga'));
+    const b = await t.users.insert(user('gb'));
     const grants = [
       { method: 'password' as const, isRequired: false },
       { method: 'certificate' as const, isRequired: true },
     ];
-    await users.setGrantTypes(a, grants);
-    await expect(users.findGrantTypes(a)).resolves.toEqual(grants);
-    await expect(users.findGrantTypes('00000000-0000-4000-8000-0000000000ff')).resolves.toBeNull();
-    await users.bumpPermissionsVersions([a]);
-    await users.bumpPermissionsVersions([]);
-    await expect(users.findPrincipal(a)).resolves.toEqual({
+    await t.users.setGrantTypes(a, grants);
+    await expect(t.users.findGrantTypes(a)).resolves.toEqual(grants);
+    await expect(t.users.findGrantTypes('00000000-0000-4000-8000-0000000000ff')).resolves.toBeNull();
+    await t.users.bumpPermissionsVersions([a]);
+    await t.users.bumpPermissionsVersions([]);
+    await expect(t.users.findPrincipal(a)).resolves.toEqual({
       id: a,
       username: 'ga',
       enabled: true,
@@ -160,37 +159,37 @@ describe('UserRepository', () => {
       permissionsVersion: 1,
       grantTypes: grants,
     });
-    await expect(users.findPrincipal(b)).resolves.toMatchObject({ permissionsVersion: 0 });
-    await expect(users.findView(a)).resolves.toMatchObject({ version: 2 });
+    await expect(t.users.findPrincipal(b)).resolves.toMatchObject({ permissionsVersion: 0 });
+    await expect(t.users.findView(a)).resolves.toMatchObject({ version: 2 });
   });
 
   it('records a login and deletes a user once', async () => {
-    const id = await users.insert(user('gone'));
+    const id = await t.users.insert(user('gone'));
     const before = Date.now();
-    await users.recordLogin(id);
-    expect((await users.findView(id))?.lastLoginAt?.getTime()).toBeGreaterThanOrEqual(before - 1000);
-    await expect(users.delete(id)).resolves.toBe(true);
-    await expect(users.delete(id)).resolves.toBe(false);
-    await expect(users.findPrincipal(id)).resolves.toBeNull();
+    await t.users.recordLogin(id);
+    expect((await t.users.findView(id))?.lastLoginAt?.getTime()).toBeGreaterThanOrEqual(before - 1000);
+    await expect(t.users.delete(id)).resolves.toBe(true);
+    await expect(t.users.delete(id)).resolves.toBe(false);
+    await expect(t.users.findPrincipal(id)).resolves.toBeNull();
   });
 
   it('takes part in a transaction: sees its own writes inside, and nothing stays when it fails', async () => {
-    const failed = transactions.run(async (tx) => {
-      const id = await users.insert(user('rolled-back'), tx);
-      await expect(users.findView(id, tx)).resolves.toMatchObject({ username: 'rolled-back' });
+    const failed = t.transactions.run(async (tx) => {
+      const id = await t.users.insert(user('rolled-back'), tx);
+      await expect(t.users.findView(id, tx)).resolves.toMatchObject({ username: 'rolled-back' });
       throw new Error('abort');
     });
     await expect(failed).rejects.toThrow('abort');
-    await expect(users.findViewByUsername('rolled-back')).resolves.toBeNull();
+    await expect(t.users.findViewByUsername('rolled-back')).resolves.toBeNull();
     // join() runs in the caller's transaction when given one (and rolls back with it), else in its own
     await expect(
-      transactions.run(async (tx) => {
-        await transactions.join(tx, (inner) => users.insert(user('joined'), inner));
+      t.transactions.run(async (tx) => {
+        await t.transactions.join(tx, (inner) => t.users.insert(user('joined'), inner));
         throw new Error('abort');
       }),
     ).rejects.toThrow('abort');
-    await expect(users.findViewByUsername('joined')).resolves.toBeNull();
-    await transactions.join(undefined, (tx) => users.insert(user('own'), tx));
-    await expect(users.findViewByUsername('own')).resolves.not.toBeNull();
+    await expect(t.users.findViewByUsername('joined')).resolves.toBeNull();
+    await t.transactions.join(undefined, (tx) => t.users.insert(user('own'), tx));
+    await expect(t.users.findViewByUsername('own')).resolves.not.toBeNull();
   });
 });
