@@ -61,6 +61,9 @@ export async function insertTestRole(dataSource: DataSource, name: string): Prom
   return id;
 }
 
+/** Booting PGlite and running every migration takes seconds, and over a minute on a loaded machine. */
+const BOOT_TIMEOUT_MS = 180_000;
+
 /**
  * In a `describe` block: opens a migrated test database before its tests ({@link openTestDataSource})
  * and throws it away after them. The answer gets `ds` and what `build` makes of it (the repositories
@@ -75,7 +78,7 @@ export function useTestDataSource<R extends object>(
   beforeAll(async () => {
     db = await openTestDataSource(entities);
     Object.assign(context, build(db.dataSource), { ds: db.dataSource });
-  });
+  }, BOOT_TIMEOUT_MS);
   afterAll(() => db?.close());
   return context;
 }
