@@ -8,7 +8,7 @@
  * libs never import apps; libs/testing is for tests only; the gateway never touches the database;
  * imports between libs go through `@gatehouse/<lib>` (its index.ts), never into another lib's src/;
  * SQL lives in the repositories (`*.repository.ts`) of the lib that owns the tables, so only they,
- * the entities and libs/persistence import TypeORM (ADR 0016).
+ * the entities and libs/persistence import TypeORM (ADR 0017).
  */
 const LIBS = ['contracts', 'persistence', 'identity', 'rbac', 'client-registry', 'audit', 'testing'];
 
@@ -109,7 +109,7 @@ module.exports = {
       name: 'typeorm-only-in-repositories',
       severity: 'error',
       comment:
-        'SQL and query builders live in *.repository.ts of the lib that owns the tables (ADR 0016): besides them only entities (the tables), libs/persistence, libs/testing and tests import typeorm; services take a Transaction from @gatehouse/persistence',
+        'SQL and query builders live in *.repository.ts of the lib that owns the tables (ADR 0017): besides them only entities (the tables), libs/persistence, libs/testing and tests import typeorm; services take a Transaction from @gatehouse/persistence',
       from: {
         path: '^(apps|libs)/',
         pathNot: '\\.(repository|entity)\\.ts$|\\.(spec|e2e-spec)\\.ts$|^libs/(persistence|testing)/',
@@ -120,7 +120,7 @@ module.exports = {
       name: 'nestjs-typeorm-only-in-repositories-and-modules',
       severity: 'error',
       comment:
-        'InjectDataSource / InjectRepository belong to repositories (ADR 0016); a module may register its entities (TypeOrmModule.forFeature)',
+        'InjectDataSource / InjectRepository belong to repositories (ADR 0017); a module may register its entities (TypeOrmModule.forFeature)',
       from: {
         path: '^(apps|libs)/',
         pathNot: '\\.(repository|module)\\.ts$|\\.(spec|e2e-spec)\\.ts$|^libs/(persistence|testing)/',

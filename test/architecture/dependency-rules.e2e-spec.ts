@@ -33,7 +33,7 @@ const FILES: Record<string, string> = {
   'apps/broker-gateway/src/main.ts':
     "export * from '../../../libs/rbac/src/index';\nexport * from '../../../libs/contracts/src/index';\nimport 'ioredis';",
   'apps/admin-api/src/main.spec.ts': "import '../../../libs/testing/src/index';",
-  // ADR 0016: TypeORM in repositories, entities, module wiring, libs/persistence and tests only
+  // ADR 0017: TypeORM in repositories, entities, module wiring, libs/persistence and tests only
   'libs/identity/src/repositories/user.repository.ts':
     "import 'typeorm';\nimport '@nestjs/typeorm';\nexport const users = 1;",
   'libs/identity/src/entities/user.entity.ts': "import 'typeorm';\nexport const entity = 1;",

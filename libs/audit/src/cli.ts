@@ -1,12 +1,5 @@
 import 'reflect-metadata';
-import { DataSource } from 'typeorm';
-import {
-  buildDataSourceOptions,
-  CliUsageError,
-  databaseOptionsFromEnv,
-  type EmbeddedPostgres,
-  startEmbeddedPostgres,
-} from '@gatehouse/persistence';
+import { CliUsageError, withCliDataSource } from '@gatehouse/persistence';
 import { AuditRepository } from './audit.repository';
 import type { AuditVerification } from './audit.types';
 import { verifyChain } from './verify-chain';
@@ -20,12 +13,7 @@ export async function runAuditVerify(
   env: Record<string, string | undefined>,
   log: (line: string) => void = (l) => console.log(l),
 ): Promise<{ code: number; result: AuditVerification }> {
-  const options = databaseOptionsFromEnv(env);
-  let embedded: EmbeddedPostgres | undefined;
-  if (!options.databaseUrl) embedded = await startEmbeddedPostgres(options.dataDir);
-  const ds = new DataSource({ ...buildDataSourceOptions(options, embedded), migrationsRun: false });
-  try {
-    await ds.initialize();
+  return withCliDataSource(env, async (ds) => {
     const result = await verifyChain(new AuditRepository(ds));
     const from =
       result.prunedThroughSeq > 0 ? ` (after event ${result.prunedThroughSeq}, pruned by retention)` : '';
@@ -39,10 +27,7 @@ export async function runAuditVerify(
         }${result.reason}`,
       );
     return { code: result.ok ? 0 : 1, result };
-  } finally {
-    if (ds.isInitialized) await ds.destroy();
-    await embedded?.stop();
-  }
+  });
 }
 
 if (require.main === module) {

@@ -13,7 +13,7 @@ import { CertificateAuthorityRepository } from './repositories/certificate-autho
 import { RegistrationRequestRepository } from './repositories/registration-request.repository';
 import { RegistryStateRepository } from './repositories/registry-state.repository';
 
-/** All SQL of the lib (ADR 0016); not exported: other modules use the services. */
+/** All SQL of the lib (ADR 0017); not exported: other modules use the services. */
 const repositories = [CertificateAuthorityRepository, RegistrationRequestRepository, RegistryStateRepository];
 
 const services = [

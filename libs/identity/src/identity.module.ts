@@ -23,7 +23,7 @@ import { TokenService } from './services/token.service';
 import { TokenUsageRecorder } from './services/token-usage-recorder.service';
 import { UserService } from './services/user.service';
 
-/** All SQL of the lib (ADR 0016); not exported: other modules use the services. */
+/** All SQL of the lib (ADR 0017); not exported: other modules use the services. */
 const repositories = [
   CertificateRepository,
   PermissionRepository,

@@ -6,4 +6,4 @@ export * from './transaction';
 export { migrations } from './migrations';
 export * from './batched-lookup';
 export * from './database-health';
-export { databaseOptionsFromEnv, CliUsageError } from './cli';
+export { databaseOptionsFromEnv, CliUsageError, withCliDataSource } from './cli';

@@ -17,7 +17,7 @@ export function inTransaction<T>(
 declare const TRANSACTION: unique symbol;
 
 /**
- * An open transaction, as services see it (ADR 0016): a token they pass to the repository methods
+ * An open transaction, as services see it (ADR 0017): a token they pass to the repository methods
  * that should take part in it, and cannot run SQL on. Only repositories open it, with
  * {@link managerOf}. Inside a transaction pass it to every repository call: the embedded database
  * has a single connection, so a call without it would wait for the transaction to end.
@@ -33,7 +33,7 @@ export function managerOf(dataSource: DataSource, tx: Transaction | undefined): 
 
 /**
  * Starts transactions for services, which compose several repository calls in one of them without
- * touching TypeORM (ADR 0016). Provided by the PersistenceModule.
+ * touching TypeORM (ADR 0017). Provided by the PersistenceModule.
  */
 @Injectable()
 export class Transactions {
