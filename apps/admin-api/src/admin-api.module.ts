@@ -11,6 +11,8 @@ import { ClientRegistryAppService } from './features/client-registry/client-regi
 import { ClientRegistryController } from './features/client-registry/client-registry.controller';
 import { RegistryMessagesController } from './features/client-registry/registry-messages.controller';
 import { HealthController } from './features/health/health.controller';
+import { AdminMetrics } from './features/metrics/admin-metrics.service';
+import { MetricsController } from './features/metrics/metrics.controller';
 import { PermissionsAppService } from './features/permissions/permissions.app-service';
 import { PermissionsController } from './features/permissions/permissions.controller';
 import { RolesAppService } from './features/roles/roles.app-service';
@@ -44,6 +46,7 @@ export class AdminApiModule {
         RolesController,
         PermissionsController,
         HealthController,
+        MetricsController,
         ClientRegistryController,
         CertificatesController,
         RegistryMessagesController,
@@ -57,6 +60,7 @@ export class AdminApiModule {
         PermissionsAppService,
         ClientRegistryAppService,
         CertificatesAppService,
+        AdminMetrics,
         // In this order: authenticate and authorize the route, then what it hands out (ADR 0014).
         { provide: APP_GUARD, useClass: AccessGuard },
         { provide: APP_GUARD, useClass: EscalationGuard },

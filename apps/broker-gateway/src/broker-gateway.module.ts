@@ -10,6 +10,8 @@ import { AuthenticateHook } from './broker/hooks/authenticate.hook';
 import { PacketAuthorizationHook } from './broker/hooks/packet-authorization.hook';
 import { MqttListeners } from './broker/mqtt-listeners.service';
 import { GATEWAY_CONFIG, type GatewayConfig } from './config/gateway.config';
+import { GatewayHttp } from './metrics/gateway-http.service';
+import { GatewayMetrics } from './metrics/gateway-metrics.service';
 import { ChangeClock } from './sessions/change-clock';
 import { MatcherPool } from './sessions/matcher-pool.service';
 import { PrincipalChangeApplier } from './sessions/principal-change-applier.service';
@@ -43,6 +45,8 @@ export class BrokerGatewayModule {
         PrincipalChangeApplier,
         IdentityClient,
         GatewayRegistration,
+        GatewayMetrics,
+        GatewayHttp,
       ],
     };
   }

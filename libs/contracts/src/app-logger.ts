@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { LoggerService } from '@nestjs/common';
 import pino from 'pino';
 import { isLogLevel, type LogLevelName } from './log-levels';
@@ -13,6 +14,31 @@ const STARTUP_CONTEXTS = new Set([
 ]);
 
 type PinoMethod = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
+
+/**
+ * A log entry with fields beside its message, e.g. `logger.log({ msg: 'PUBLISH denied …', connectionId })`:
+ * the fields become top-level JSON keys of the line (pino escapes their values like the message).
+ */
+export interface LogEntry {
+  msg: string;
+  [field: string]: unknown;
+}
+
+function isLogEntry(value: unknown): value is LogEntry {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    !Array.isArray(value) &&
+    !(value instanceof Error) &&
+    typeof (value as { msg?: unknown }).msg === 'string'
+  );
+}
+
+/**
+ * Fields added to every log line written inside `logContext.run(fields, …)`: admin-api runs each HTTP
+ * request in one holding its `requestId`, so every line of that request carries it.
+ */
+export const logContext = new AsyncLocalStorage<Readonly<Record<string, string>>>();
 
 /**
  * The JSON-lines logger of both apps (SPEC 6, 7): a Nest `LoggerService` backed by pino. One line
@@ -66,7 +92,10 @@ export class PinoLogger implements LoggerService {
     if (mayHaveStack && typeof params[0] === 'string' && params[0].includes('\n'))
       fields.stack = params.shift();
     if (params.length > 0) fields.params = params;
-    if (message instanceof Error) {
+    if (isLogEntry(message)) {
+      const { msg, ...extra } = message;
+      this.pino[level]({ ...extra, ...fields }, msg);
+    } else if (message instanceof Error) {
       fields.err = message;
       this.pino[level](fields, message.message);
     } else if (typeof message === 'string') {
@@ -108,6 +137,7 @@ export function createAppLogger(
       base: { app, pid: process.pid },
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
+      mixin: () => logContext.getStore() ?? {},
     },
     lineSafe(destination ?? pino.destination({ dest: 1, sync: true })),
   );

@@ -12,6 +12,7 @@ import { SessionRegistry } from '../../sessions/session-registry.service';
 import { IdentityClient } from '../../transport/identity-client.service';
 import { IdentityUnavailableError } from '../../transport/identity-unavailable.error';
 import type { AedesClient } from '../aedes.types';
+import { clientLog } from '../connection-id';
 import { AuthAbandonedError, AuthQueueFullError } from '../connect/auth-admission.service';
 import { ClientIdOwnership } from '../connect/client-id-ownership.service';
 import { ConnectThrottle } from '../connect/connect-throttle.service';
@@ -57,7 +58,9 @@ export class AuthenticateHook {
       (err: unknown) => {
         if (err instanceof AuthAbandonedError) {
           // Nobody is listening any more; no CONNACK reaches the client. Not worth a log line per client in a storm.
-          this.logger.debug(`CONNECT of client ${JSON.stringify(client.id)} dropped: ${err.message}`);
+          this.logger.debug(
+            clientLog(client, `CONNECT of client ${JSON.stringify(client.id)} dropped: ${err.message}`),
+          );
           done(new ConnackError(ConnackCode.SERVER_UNAVAILABLE, err.message), false);
           return;
         }
@@ -66,7 +69,10 @@ export class AuthenticateHook {
             ? err
             : new ConnackError(ConnackCode.NOT_AUTHORIZED, `internal error: ${(err as Error)?.message}`);
         this.logger.log(
-          `CONNECT refused (${refusal.returnCode}) client ${JSON.stringify(client.id)} user ${JSON.stringify(username ?? '')} from ${remoteAddressOf(client) ?? '?'}: ${refusal.message}`,
+          clientLog(
+            client,
+            `CONNECT refused (${refusal.returnCode}) client ${JSON.stringify(client.id)} user ${JSON.stringify(username ?? '')} from ${remoteAddressOf(client) ?? '?'}: ${refusal.message}`,
+          ),
         );
         done(refusal, false);
       },
@@ -174,6 +180,12 @@ export class AuthenticateHook {
     }
     this.sessions.add(session);
     client.conn.once('close', () => this.sessions.remove(client));
+    this.logger.debug(
+      clientLog(
+        client,
+        `client ${JSON.stringify(client.id)} authenticated as user ${JSON.stringify(current.username)} by ${credential.method}`,
+      ),
+    );
   }
 
   private async outcome(
@@ -226,7 +238,10 @@ export class AuthenticateHook {
     const topic = session.effectiveTopic(will.topic);
     if (isReservedTopic(topic) || !session.permissions.canPublish(topic)) {
       this.logger.log(
-        `dropping will of client ${JSON.stringify(session.clientId)}: no write permission on ${JSON.stringify(topic)}`,
+        clientLog(
+          client,
+          `dropping will of client ${JSON.stringify(session.clientId)}: no write permission on ${JSON.stringify(topic)}`,
+        ),
       );
       client._will = null;
     }

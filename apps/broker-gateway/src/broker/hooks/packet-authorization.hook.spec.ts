@@ -8,6 +8,7 @@ import { MatcherPool } from '../../sessions/matcher-pool.service';
 import { PrincipalChangeApplier } from '../../sessions/principal-change-applier.service';
 import { SessionRegistry } from '../../sessions/session-registry.service';
 import { loadGatewayConfig } from '../../config/gateway.config';
+import { GatewayMetrics } from '../../metrics/gateway-metrics.service';
 import { VerificationCache } from '../connect/verification-cache.service';
 import type { AedesClient } from '../aedes.types';
 import { PacketAuthorizationHook } from './packet-authorization.hook';
@@ -63,19 +64,22 @@ describe('PacketAuthorizationHook (SPEC 1.4, 3)', () => {
   let applier: PrincipalChangeApplier;
   let client: FakeClient;
   let pool: MatcherPool;
+  let metrics: GatewayMetrics;
   const asClient = (c: FakeClient): AedesClient => c as unknown as AedesClient;
 
   beforeAll(() => Logger.overrideLogger(false));
 
   beforeEach(() => {
     registry = new SessionRegistry();
-    hook = new PacketAuthorizationHook(registry);
+    metrics = new GatewayMetrics(loadGatewayConfig({}));
+    hook = new PacketAuthorizationHook(registry, metrics);
     pool = new MatcherPool(loadGatewayConfig({}));
     applier = new PrincipalChangeApplier(
       registry,
       new VerificationCache(loadGatewayConfig({})),
       new ChangeClock(),
       pool,
+      metrics,
     );
     client = new FakeClient();
     registry.add(

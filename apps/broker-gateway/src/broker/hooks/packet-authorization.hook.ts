@@ -1,7 +1,9 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { AedesPublishPacket, PublishPacket, Subscription } from 'aedes';
+import { GatewayMetrics, type MqttDecisionCounts } from '../../metrics/gateway-metrics.service';
 import { SessionRegistry } from '../../sessions/session-registry.service';
 import type { AedesClient } from '../aedes.types';
+import { clientLog } from '../connection-id';
 import { isReservedTopic } from './reserved-topics';
 
 /**
@@ -12,8 +14,15 @@ import { isReservedTopic } from './reserved-topics';
 @Injectable()
 export class PacketAuthorizationHook {
   private readonly logger = new Logger('MqttAuthorization');
+  /** Counted with a field increment: this is the per-packet path (ADR 0016). */
+  private readonly counts: MqttDecisionCounts;
 
-  constructor(private readonly sessions: SessionRegistry) {}
+  constructor(
+    private readonly sessions: SessionRegistry,
+    metrics: GatewayMetrics,
+  ) {
+    this.counts = metrics.decisions;
+  }
 
   /**
    * PUBLISH (incoming and the will when it fires): publish prefix first, then SPEC 1.4.2. A refusal makes
@@ -33,11 +42,16 @@ export class PacketAuthorizationHook {
       denial = `error: ${(err as Error).message}`;
     }
     if (denial === null) {
+      this.counts.publishAllowed++;
       done(null);
       return;
     }
+    this.counts.publishDenied++;
     this.logger.log(
-      `PUBLISH denied for client ${JSON.stringify(client?.id ?? null)} on ${JSON.stringify(packet.topic)}: ${denial}`,
+      clientLog(
+        client,
+        `PUBLISH denied for client ${JSON.stringify(client?.id ?? null)} on ${JSON.stringify(packet.topic)}: ${denial}`,
+      ),
     );
     done(new Error(`publish not authorized: ${denial}`));
   };
@@ -55,10 +69,16 @@ export class PacketAuthorizationHook {
     } catch {
       allowed = false;
     }
-    if (!allowed)
+    if (allowed) this.counts.subscribeAllowed++;
+    else {
+      this.counts.subscribeDenied++;
       this.logger.log(
-        `SUBSCRIBE refused for client ${JSON.stringify(client?.id ?? null)} on ${JSON.stringify(sub.topic)}`,
+        clientLog(
+          client,
+          `SUBSCRIBE refused for client ${JSON.stringify(client?.id ?? null)} on ${JSON.stringify(sub.topic)}`,
+        ),
       );
+    }
     // null refuses this filter alone (SUBACK 0x80) and keeps the connection [MQTT-3.9.3-1].
     done(null, allowed ? sub : null);
   };
@@ -68,12 +88,19 @@ export class PacketAuthorizationHook {
     client: AedesClient,
     packet: AedesPublishPacket,
   ): AedesPublishPacket | null => {
+    let allowed = false;
     try {
       const session = this.sessions.get(client);
-      return session && !session.revoked && session.permissions.canReceive(packet.topic) ? packet : null;
+      allowed = !!session && !session.revoked && session.permissions.canReceive(packet.topic);
     } catch {
-      return null;
+      allowed = false;
     }
+    if (allowed) {
+      this.counts.deliverAllowed++;
+      return packet;
+    }
+    this.counts.deliverDenied++;
+    return null;
   };
 
   private publishDenial(client: AedesClient | null, packet: PublishPacket): string | null {
