@@ -17,7 +17,7 @@ export function routeTemplate(req: Request): string {
 /**
  * The first middleware of every request (SPEC 6): a request id (a sane incoming `X-Request-Id`, or a
  * new UUID), echoed in the response header and added to every log line written while the request is
- * handled (`logContext`); when the response is done, one log line `METHOD path status` and the
+ * handled (`logContext`); a debug line when it starts; when the response is done, one log line `METHOD path status` and the
  * `gatehouse_http_request_duration_seconds` observation. The path is logged without its query string.
  */
 export function requestContext(
@@ -51,6 +51,9 @@ export function requestContext(
     };
     res.once('finish', finish);
     res.once('close', finish);
-    logContext.run({ requestId }, next);
+    logContext.run({ requestId }, () => {
+      logger.debug({ msg: `${req.method} ${req.path}`, method: req.method, path: req.path });
+      next();
+    });
   };
 }

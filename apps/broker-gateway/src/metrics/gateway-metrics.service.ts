@@ -74,7 +74,7 @@ export class GatewayMetrics {
       ...(config.tlsPort !== null ? (['mqtts'] as const) : []),
       ...(config.wsPort !== null ? (['ws'] as const) : []),
     ];
-    const metrics = this;
+    const liveClients = (): object[] => Object.values(this.liveClients());
     new Gauge({
       name: 'gatehouse_mqtt_connections',
       help: 'Connected MQTT clients (CONNECT accepted), by listener',
@@ -82,7 +82,7 @@ export class GatewayMetrics {
       registers: [this.registry],
       collect() {
         const byListener = new Map<string, number>(listeners.map((l) => [l, 0]));
-        for (const client of Object.values(metrics.liveClients())) {
+        for (const client of liveClients()) {
           const listener = connectionOf(client)?.listener ?? 'unknown';
           byListener.set(listener, (byListener.get(listener) ?? 0) + 1);
         }
