@@ -1,5 +1,5 @@
 import { Writable } from 'node:stream';
-import { createAppLogger, logContext } from './app-logger';
+import { LogFields, createAppLogger, logContext } from './app-logger';
 
 function capture() {
   const chunks: string[] = [];
@@ -105,11 +105,12 @@ describe('createAppLogger (pino JSON lines)', () => {
     expect((b.err as { stack: string }).stack).toContain('Error: boom');
   });
 
-  it('writes the fields of a LogEntry as top-level keys, escaped, and keeps the context its own', async () => {
+  it('writes LogFields as top-level keys, escaped, and keeps the context its own', async () => {
     const out = capture();
     const logger = createAppLogger('broker-gateway', 'info', out.stream);
     logger.log(
-      { msg: 'PUBLISH denied', connectionId: 'k3J9', clientId: 'a\n{"msg":"x"}', context: 'spoof' },
+      'PUBLISH denied',
+      new LogFields({ connectionId: 'k3J9', clientId: 'a\n{"msg":"x"}', context: 'spoof' }),
       'Mqtt',
     );
     await flush();

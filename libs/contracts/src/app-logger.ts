@@ -16,22 +16,12 @@ const STARTUP_CONTEXTS = new Set([
 type PinoMethod = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
 
 /**
- * A log entry with fields beside its message, e.g. `logger.log({ msg: 'PUBLISH denied …', connectionId })`:
- * the fields become top-level JSON keys of the line (pino escapes their values like the message).
+ * Fields of a log line beside its message: `logger.warn('PUBLISH denied …', new LogFields({ connectionId }))`
+ * writes them as top-level JSON keys of the line (pino escapes their values like the message). The
+ * message stays a string for every other logger (Nest's console logger prints the fields after it).
  */
-export interface LogEntry {
-  msg: string;
-  [field: string]: unknown;
-}
-
-function isLogEntry(value: unknown): value is LogEntry {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    !Array.isArray(value) &&
-    !(value instanceof Error) &&
-    typeof (value as { msg?: unknown }).msg === 'string'
-  );
+export class LogFields {
+  constructor(readonly fields: Readonly<Record<string, unknown>>) {}
 }
 
 /**
@@ -81,8 +71,12 @@ export class PinoLogger implements LoggerService {
    */
   private write(level: PinoMethod, message: unknown, rest: unknown[], mayHaveStack = false): void {
     if (!this.pino.isLevelEnabled(level)) return;
-    const params = [...rest];
     const fields: Record<string, unknown> = {};
+    const params: unknown[] = [];
+    for (const p of rest) {
+      if (p instanceof LogFields) Object.assign(fields, p.fields);
+      else params.push(p);
+    }
     if (params.length > 0 && typeof params[params.length - 1] === 'string') {
       const last = params.pop() as string;
       // `error(message, stack)` with no context: a stack is multi-line and starts with the error.
@@ -92,10 +86,7 @@ export class PinoLogger implements LoggerService {
     if (mayHaveStack && typeof params[0] === 'string' && params[0].includes('\n'))
       fields.stack = params.shift();
     if (params.length > 0) fields.params = params;
-    if (isLogEntry(message)) {
-      const { msg, ...extra } = message;
-      this.pino[level]({ ...extra, ...fields }, msg);
-    } else if (message instanceof Error) {
+    if (message instanceof Error) {
       fields.err = message;
       this.pino[level](fields, message.message);
     } else if (typeof message === 'string') {

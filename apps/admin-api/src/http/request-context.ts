@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Logger } from '@nestjs/common';
-import { logContext } from '@gatehouse/contracts';
+import { LogFields, logContext } from '@gatehouse/contracts';
 import type { NextFunction, Request, Response } from 'express';
 import type { AdminMetrics } from '../features/metrics/admin-metrics.service';
 
@@ -39,20 +39,22 @@ export function requestContext(
       const status = res.writableFinished ? res.statusCode : 499; // 499: the client went away first
       metrics.observeHttp(req.method, route, status, seconds);
       logContext.run({ requestId }, () =>
-        logger.log({
-          msg: `${req.method} ${req.path} ${status}`,
-          method: req.method,
-          path: req.path,
-          route,
-          status,
-          durationMs: Math.round(seconds * 1e6) / 1e3,
-        }),
+        logger.log(
+          `${req.method} ${req.path} ${status}`,
+          new LogFields({
+            method: req.method,
+            path: req.path,
+            route,
+            status,
+            durationMs: Math.round(seconds * 1e6) / 1e3,
+          }),
+        ),
       );
     };
     res.once('finish', finish);
     res.once('close', finish);
     logContext.run({ requestId }, () => {
-      logger.debug({ msg: `${req.method} ${req.path}`, method: req.method, path: req.path });
+      logger.debug(`${req.method} ${req.path}`, new LogFields({ method: req.method, path: req.path }));
       next();
     });
   };

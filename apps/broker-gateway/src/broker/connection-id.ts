@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { LogEntry } from '@gatehouse/contracts';
+import { LogFields } from '@gatehouse/contracts';
 
 /** The listener a connection came in on, as the start-up lines name its scheme. */
 export type ListenerName = 'mqtt' | 'mqtts' | 'ws';
@@ -23,8 +23,11 @@ export function connectionOf(client: object | null | undefined): ConnectionInfo 
   return client ? connections.get(client) : undefined;
 }
 
-/** A log entry about a client: the message and its `connectionId` field (absent for a will without client). */
-export function clientLog(client: object | null | undefined, msg: string): LogEntry {
+/**
+ * The fields of a log line about a client: its `connectionId` (none for a will whose client is gone).
+ * `logger.warn(message, clientFields(client))`.
+ */
+export function clientFields(client: object | null | undefined): LogFields {
   const info = connectionOf(client);
-  return info ? { msg, connectionId: info.id } : { msg };
+  return new LogFields(info ? { connectionId: info.id } : {});
 }

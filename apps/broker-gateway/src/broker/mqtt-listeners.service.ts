@@ -19,7 +19,7 @@ import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway.config';
 import { AEDES_BROKER, type AedesBroker, type AedesClient } from './aedes.types';
 import { ClientCaService } from './client-ca.service';
 import { notePeer } from './connection-errors';
-import { type ListenerName, noteConnection } from './connection-id';
+import { type ListenerName, clientFields, noteConnection } from './connection-id';
 import { remoteAddressOf } from './hooks/remote-address';
 import { PRE_AUTH_MAX_BYTES, guardPacketLimits } from './packet-limits';
 import { loadTlsMaterial, type TlsMaterial } from './tls-material';
@@ -163,12 +163,9 @@ export class MqttListeners implements OnApplicationBootstrap, BeforeApplicationS
 
   /** Every accepted connection gets its connection id (in every log line about it) and is noted with its peer. */
   private accepted(client: AedesClient, listener: ListenerName): void {
-    const id = noteConnection(client, listener);
+    noteConnection(client, listener);
     notePeer(client);
-    this.logger.debug({
-      msg: `${listener} connection from ${remoteAddressOf(client) ?? '?'}`,
-      connectionId: id,
-    });
+    this.logger.debug(`${listener} connection from ${remoteAddressOf(client) ?? '?'}`, clientFields(client));
   }
 
   private track(socket: Socket): void {

@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { type PrincipalChangedEventDto, type PrincipalDto, sessionKeepsGrants } from '@gatehouse/contracts';
 import { VerificationCache } from '../broker/connect/verification-cache.service';
-import { clientLog } from '../broker/connection-id';
+import { clientFields } from '../broker/connection-id';
 import { GatewayMetrics } from '../metrics/gateway-metrics.service';
 import { ChangeClock } from './change-clock';
 import { type GatewaySession, methodsOf } from './gateway-session';
@@ -134,28 +134,22 @@ export class PrincipalChangeApplier {
     if (lost.length === 0) return;
     this.metrics.revocationApplied();
     this.logger.log(
-      clientLog(
-        client,
-        `removing ${lost.length} subscription(s) of client ${JSON.stringify(session.clientId)} no longer covered`,
-      ),
+      `removing ${lost.length} subscription(s) of client ${JSON.stringify(session.clientId)} no longer covered`,
+      clientFields(client),
     );
     // Server-side removal without an UNSUBACK: the client is not told (MQTT 3.1.1 has no way to).
     client.unsubscribe(lost as never, (err?: Error) => {
       if (err)
         this.logger.warn(
-          clientLog(
-            client,
-            `unsubscribe failed for client ${JSON.stringify(session.clientId)}: ${err.message}`,
-          ),
+          `unsubscribe failed for client ${JSON.stringify(session.clientId)}: ${err.message}`,
+          clientFields(client),
         );
     });
     if (!client.clean) {
       client.broker.persistence.removeSubscriptions(client, lost).catch((err: Error) => {
         this.logger.warn(
-          clientLog(
-            client,
-            `could not remove persisted subscriptions of ${JSON.stringify(session.clientId)}: ${err.message}`,
-          ),
+          `could not remove persisted subscriptions of ${JSON.stringify(session.clientId)}: ${err.message}`,
+          clientFields(client),
         );
       });
     }
@@ -166,10 +160,8 @@ export class PrincipalChangeApplier {
     session.revoked = true;
     this.metrics.revocationApplied();
     this.logger.log(
-      clientLog(
-        session.client,
-        `disconnecting client ${JSON.stringify(session.clientId)} of user ${JSON.stringify(session.username)}: ${reason}`,
-      ),
+      `disconnecting client ${JSON.stringify(session.clientId)} of user ${JSON.stringify(session.username)}: ${reason}`,
+      clientFields(session.client),
     );
     this.sessions.remove(session.client);
     session.client.close();

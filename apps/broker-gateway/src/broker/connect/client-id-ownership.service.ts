@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../../config/gateway.config';
 import type { AedesClient } from '../aedes.types';
-import { clientLog } from '../connection-id';
+import { clientFields } from '../connection-id';
 import { ConnackCode, ConnackError } from '../hooks/connack-error';
 import {
   type ClientIdOwnerStore,
@@ -75,10 +75,8 @@ export class ClientIdOwnership implements OnApplicationShutdown {
     const release = (): void => {
       this.store.release(client.id, token).catch((err: unknown) => {
         this.logger.warn(
-          clientLog(
-            client,
-            `client id ${JSON.stringify(client.id)}: ownership not released: ${(err as Error).message}`,
-          ),
+          `client id ${JSON.stringify(client.id)}: ownership not released: ${(err as Error).message}`,
+          clientFields(client),
         );
       });
     };

@@ -12,7 +12,7 @@ import { SessionRegistry } from '../../sessions/session-registry.service';
 import { IdentityClient } from '../../transport/identity-client.service';
 import { IdentityUnavailableError } from '../../transport/identity-unavailable.error';
 import type { AedesClient } from '../aedes.types';
-import { clientLog } from '../connection-id';
+import { clientFields } from '../connection-id';
 import { AuthAbandonedError, AuthQueueFullError } from '../connect/auth-admission.service';
 import { ClientIdOwnership } from '../connect/client-id-ownership.service';
 import { ConnectThrottle } from '../connect/connect-throttle.service';
@@ -59,7 +59,8 @@ export class AuthenticateHook {
         if (err instanceof AuthAbandonedError) {
           // Nobody is listening any more; no CONNACK reaches the client. Not worth a log line per client in a storm.
           this.logger.debug(
-            clientLog(client, `CONNECT of client ${JSON.stringify(client.id)} dropped: ${err.message}`),
+            `CONNECT of client ${JSON.stringify(client.id)} dropped: ${err.message}`,
+            clientFields(client),
           );
           done(new ConnackError(ConnackCode.SERVER_UNAVAILABLE, err.message), false);
           return;
@@ -69,10 +70,8 @@ export class AuthenticateHook {
             ? err
             : new ConnackError(ConnackCode.NOT_AUTHORIZED, `internal error: ${(err as Error)?.message}`);
         this.logger.log(
-          clientLog(
-            client,
-            `CONNECT refused (${refusal.returnCode}) client ${JSON.stringify(client.id)} user ${JSON.stringify(username ?? '')} from ${remoteAddressOf(client) ?? '?'}: ${refusal.message}`,
-          ),
+          `CONNECT refused (${refusal.returnCode}) client ${JSON.stringify(client.id)} user ${JSON.stringify(username ?? '')} from ${remoteAddressOf(client) ?? '?'}: ${refusal.message}`,
+          clientFields(client),
         );
         done(refusal, false);
       },
@@ -181,10 +180,8 @@ export class AuthenticateHook {
     this.sessions.add(session);
     client.conn.once('close', () => this.sessions.remove(client));
     this.logger.debug(
-      clientLog(
-        client,
-        `client ${JSON.stringify(client.id)} authenticated as user ${JSON.stringify(current.username)} by ${credential.method}`,
-      ),
+      `client ${JSON.stringify(client.id)} authenticated as user ${JSON.stringify(current.username)} by ${credential.method}`,
+      clientFields(client),
     );
   }
 
@@ -238,10 +235,8 @@ export class AuthenticateHook {
     const topic = session.effectiveTopic(will.topic);
     if (isReservedTopic(topic) || !session.permissions.canPublish(topic)) {
       this.logger.log(
-        clientLog(
-          client,
-          `dropping will of client ${JSON.stringify(session.clientId)}: no write permission on ${JSON.stringify(topic)}`,
-        ),
+        `dropping will of client ${JSON.stringify(session.clientId)}: no write permission on ${JSON.stringify(topic)}`,
+        clientFields(client),
       );
       client._will = null;
     }

@@ -3,7 +3,7 @@ import type { AedesPublishPacket, PublishPacket, Subscription } from 'aedes';
 import { GatewayMetrics, type MqttDecisionCounts } from '../../metrics/gateway-metrics.service';
 import { SessionRegistry } from '../../sessions/session-registry.service';
 import type { AedesClient } from '../aedes.types';
-import { clientLog } from '../connection-id';
+import { clientFields } from '../connection-id';
 import { isReservedTopic } from './reserved-topics';
 
 /**
@@ -48,10 +48,8 @@ export class PacketAuthorizationHook {
     }
     this.counts.publishDenied++;
     this.logger.log(
-      clientLog(
-        client,
-        `PUBLISH denied for client ${JSON.stringify(client?.id ?? null)} on ${JSON.stringify(packet.topic)}: ${denial}`,
-      ),
+      `PUBLISH denied for client ${JSON.stringify(client?.id ?? null)} on ${JSON.stringify(packet.topic)}: ${denial}`,
+      clientFields(client),
     );
     done(new Error(`publish not authorized: ${denial}`));
   };
@@ -73,10 +71,8 @@ export class PacketAuthorizationHook {
     else {
       this.counts.subscribeDenied++;
       this.logger.log(
-        clientLog(
-          client,
-          `SUBSCRIBE refused for client ${JSON.stringify(client?.id ?? null)} on ${JSON.stringify(sub.topic)}`,
-        ),
+        `SUBSCRIBE refused for client ${JSON.stringify(client?.id ?? null)} on ${JSON.stringify(sub.topic)}`,
+        clientFields(client),
       );
     }
     // null refuses this filter alone (SUBACK 0x80) and keeps the connection [MQTT-3.9.3-1].
