@@ -17,8 +17,9 @@ export function routeTemplate(req: Request): string {
 /**
  * The first middleware of every request (SPEC 6): a request id (a sane incoming `X-Request-Id`, or a
  * new UUID), echoed in the response header and added to every log line written while the request is
- * handled (`logContext`); a debug line when it starts; when the response is done, one log line `METHOD path status` and the
- * `gatehouse_http_request_duration_seconds` observation. The path is logged without its query string.
+ * handled (`logContext`); a debug line when it starts; when the response is done, one line
+ * `METHOD path status` and the `gatehouse_http_request_duration_seconds` observation. The path is
+ * logged without its query string (which may hold a secret).
  */
 export function requestContext(
   metrics: AdminMetrics,
