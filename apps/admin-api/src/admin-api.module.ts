@@ -17,6 +17,8 @@ import { ClientRegistryAppService } from './features/client-registry/client-regi
 import { ClientRegistryController } from './features/client-registry/client-registry.controller';
 import { RegistryMessagesController } from './features/client-registry/registry-messages.controller';
 import { HealthController } from './features/health/health.controller';
+import { AdminMetrics } from './features/metrics/admin-metrics.service';
+import { MetricsController } from './features/metrics/metrics.controller';
 import { PermissionsAppService } from './features/permissions/permissions.app-service';
 import { PermissionsController } from './features/permissions/permissions.controller';
 import { RolesAppService } from './features/roles/roles.app-service';
@@ -61,6 +63,7 @@ export class AdminApiModule {
         RolesController,
         PermissionsController,
         HealthController,
+        MetricsController,
         ClientRegistryController,
         CertificatesController,
         RegistryMessagesController,
@@ -77,6 +80,7 @@ export class AdminApiModule {
         ClientRegistryAppService,
         CertificatesAppService,
         AuditRecorder,
+        AdminMetrics,
         // In this order: mark an audited request (ADR 0016), authenticate and authorize the route, then
         // what it hands out (ADR 0014).
         { provide: APP_GUARD, useClass: AuditStampGuard },

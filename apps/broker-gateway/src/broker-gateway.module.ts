@@ -11,6 +11,8 @@ import { AuthenticateHook } from './broker/hooks/authenticate.hook';
 import { PacketAuthorizationHook } from './broker/hooks/packet-authorization.hook';
 import { MqttListeners } from './broker/mqtt-listeners.service';
 import { GATEWAY_CONFIG, type GatewayConfig } from './config/gateway.config';
+import { GatewayHttp } from './metrics/gateway-http.service';
+import { GatewayMetrics } from './metrics/gateway-metrics.service';
 import { ChangeClock } from './sessions/change-clock';
 import { MatcherPool } from './sessions/matcher-pool.service';
 import { PrincipalChangeApplier } from './sessions/principal-change-applier.service';
@@ -45,6 +47,8 @@ export class BrokerGatewayModule {
         IdentityClient,
         GatewayRegistration,
         RefusalAggregator,
+        GatewayMetrics,
+        GatewayHttp,
       ],
     };
   }

@@ -14,3 +14,4 @@ export * from './app-logger';
 export * from './username';
 export * from './listen-error';
 export * from './audit.dto';
+export * from './metrics-registry';

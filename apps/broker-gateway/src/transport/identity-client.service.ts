@@ -14,7 +14,7 @@ import {
   transportClientOptions,
   validateMessage,
 } from '@gatehouse/contracts';
-import { firstValueFrom, timeout } from 'rxjs';
+import { firstValueFrom, from, timeout } from 'rxjs';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway.config';
 import { IdentityUnavailableError } from './identity-unavailable.error';
 
@@ -33,9 +33,11 @@ export interface RegistrationAnswer {
 export class IdentityClient implements OnApplicationShutdown {
   private readonly logger = new Logger(IdentityClient.name);
   private readonly client: ClientProxy;
+  private lastStatus = '';
 
   constructor(@Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig) {
     this.client = ClientProxyFactory.create(transportClientOptions(config.transport));
+    this.client.status.subscribe((s) => (this.lastStatus = String(s)));
   }
 
   async authenticate(req: AuthenticateRequestDto): Promise<AuthenticateResultDto> {
@@ -73,6 +75,16 @@ export class IdentityClient implements OnApplicationShutdown {
       typeof (answer as { recorded?: unknown }).recorded !== 'number'
     )
       throw new IdentityUnavailableError('unexpected answer to a batch of MQTT refusals');
+  }
+
+  /** Whether the transport client is connected (NATS: to the NATS server), connecting it if need be. */
+  async connected(): Promise<boolean> {
+    try {
+      await firstValueFrom(from(this.client.connect()).pipe(timeout(1000)));
+      return this.lastStatus !== 'disconnected' && this.lastStatus !== 'reconnecting';
+    } catch {
+      return false;
+    }
   }
 
   onApplicationShutdown(): void {

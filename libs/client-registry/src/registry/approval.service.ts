@@ -11,7 +11,7 @@ import { parseAndVerifyCsr } from '../ca/csr';
 import { CertificateAuthority } from '../ca/certificate-authority.service';
 import { ClientRegistryError } from '../client-registry.error';
 import { CLIENT_REGISTRY_OPTIONS, type ClientRegistryOptions } from '../client-registry.options';
-import type { RegistrationRequestEntity, RegistrationState } from '../entities';
+import { REGISTRATION_STATES, type RegistrationRequestEntity, type RegistrationState } from '../entities';
 import { RegistrationRequestRepository } from '../repositories/registration-request.repository';
 import { toRequestView, type RegistrationRequestView } from './registration-view';
 
@@ -58,6 +58,20 @@ export class ApprovalService {
     const items = entities.slice(0, q.limit).map(toRequestView);
     const last = entities[q.limit - 1];
     return { items, nextCursor: more && last ? encodeCursor(last.createdAt, last.id) : null };
+  }
+
+  /**
+   * How many requests are in each state (every state listed, 0 included). Read-only: a pending request
+   * past its expiry counts as `expired` without being swept (for the metrics scrape, SPEC 6).
+   */
+  async countByState(): Promise<Record<RegistrationState, number>> {
+    const rows = await this.requests.countByState();
+    const counts = Object.fromEntries(REGISTRATION_STATES.map((s) => [s, 0])) as Record<
+      RegistrationState,
+      number
+    >;
+    for (const r of rows) if (r.state in counts) counts[r.state] += r.n;
+    return counts;
   }
 
   async get(id: string): Promise<RegistrationRequestView> {

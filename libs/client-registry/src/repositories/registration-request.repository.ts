@@ -89,6 +89,19 @@ export class RegistrationRequestRepository {
   }
 
   /**
+   * Requests per state, a pending request past its expiry counted as `expired` without being swept
+   * (read-only, for the metrics scrape).
+   */
+  async countByState(): Promise<{ state: RegistrationState; n: number }[]> {
+    const rows: { state: RegistrationState; n: number }[] = await this.dataSource.query(
+      `SELECT CASE WHEN state = 'pending' AND expires_at <= now() THEN 'expired' ELSE state END AS state,
+              count(*)::int AS n
+         FROM registration_requests GROUP BY 1`,
+    );
+    return rows.map((r) => ({ state: r.state, n: Number(r.n) }));
+  }
+
+  /**
    * Inserts a pending request; null when a pending request for the username (regardless of case) exists
    * already (the unique index decides, so concurrent inserts cannot both win).
    */

@@ -8,6 +8,7 @@ import { MatcherPool } from '../../sessions/matcher-pool.service';
 import { PrincipalChangeApplier } from '../../sessions/principal-change-applier.service';
 import { SessionRegistry } from '../../sessions/session-registry.service';
 import { loadGatewayConfig } from '../../config/gateway.config';
+import { GatewayMetrics } from '../../metrics/gateway-metrics.service';
 import { VerificationCache } from '../connect/verification-cache.service';
 import type { AedesClient } from '../aedes.types';
 import { RefusalAggregator } from '../../audit/refusal-aggregator.service';
@@ -66,6 +67,7 @@ describe('PacketAuthorizationHook (SPEC 1.4, 3)', () => {
   let client: FakeClient;
   let pool: MatcherPool;
   let refusals: RefusalAggregator;
+  let metrics: GatewayMetrics;
   const asClient = (c: FakeClient): AedesClient => c as unknown as AedesClient;
 
   beforeAll(() => Logger.overrideLogger(false));
@@ -73,13 +75,15 @@ describe('PacketAuthorizationHook (SPEC 1.4, 3)', () => {
   beforeEach(() => {
     registry = new SessionRegistry();
     refusals = new RefusalAggregator(loadGatewayConfig({}), {} as IdentityClient);
-    hook = new PacketAuthorizationHook(registry, refusals);
+    metrics = new GatewayMetrics(loadGatewayConfig({}));
+    hook = new PacketAuthorizationHook(registry, refusals, metrics);
     pool = new MatcherPool(loadGatewayConfig({}));
     applier = new PrincipalChangeApplier(
       registry,
       new VerificationCache(loadGatewayConfig({})),
       new ChangeClock(),
       pool,
+      metrics,
     );
     client = new FakeClient();
     registry.add(
