@@ -1,11 +1,14 @@
 import type { GrantType } from './entities';
 
-/** A permission as stored (SPEC 1.1). */
+/** A permission as stored (SPEC 1.1). Absent `effect` = `allow`; absent limits = none. */
 export interface PermissionView {
   id: string;
   context: 'mqtt' | 'http';
   resource: string;
   operation: 'read' | 'write' | 'readWrite';
+  effect?: 'allow' | 'deny';
+  maxQos?: 0 | 1 | 2;
+  retain?: boolean;
 }
 
 export type PermissionInput = Omit<PermissionView, 'id'>;

@@ -18,10 +18,13 @@ interface TrieNode {
   /** {@link levelHash} of `label` */
   readonly key: number;
   plus: TrieNode | null;
-  /** a filter `<path to this node>/#` was inserted */
-  hash: boolean;
-  /** a filter ending exactly at this node was inserted */
-  end: boolean;
+  /**
+   * the union of the masks of the filters `<path to this node>/#` inserted (0: none). A mask is a set
+   * of bits a check asks for; for write permissions the bits are (QoS, retain) combinations (SPEC 1.4.7)
+   */
+  hash: number;
+  /** the union of the masks of the filters ending exactly at this node (0: none) */
+  end: number;
 }
 
 /** Up to this many literal children are compared one by one; beyond, they are looked up by hash. */
@@ -41,8 +44,8 @@ function newNode(label: string): TrieNode {
     wideShift: 32,
     key: levelHash(label, 0, label.length),
     plus: null,
-    hash: false,
-    end: false,
+    hash: 0,
+    end: 0,
   };
 }
 
@@ -140,9 +143,16 @@ function nextLevel(s: string, pos: number): number {
   return slash === -1 ? -1 : slash + 1;
 }
 
+/** The mask of a filter inserted without one: it answers every check. */
+export const ANY_MASK = 0x7fffffff;
+
 /**
  * A set of topic filters (or http path patterns) as a trie over levels, answering "does some filter
  * match this topic" and "does some filter cover this filter" without scanning the filters.
+ *
+ * Each filter carries a mask (a set of bits, {@link ANY_MASK} by default) and each check a `want` mask:
+ * only filters whose mask shares a bit with `want` count. The compiled matcher uses the bits for the
+ * (QoS, retain) combinations a write permission admits (SPEC 1.4.7).
  *
  * A check follows the topic level by level; it branches only where a node has both a matching literal
  * child and a `+` child, and visits each trie node at most once, so its cost is bounded by the topic's
@@ -162,36 +172,39 @@ export class PermissionTrie {
   }
 
   /**
-   * Adds a valid filter (`+`, `#` whole levels, `#` last; placeholders already substituted).
+   * Adds a valid filter (`+`, `#` whole levels, `#` last; placeholders already substituted), with the
+   * bits it answers (a filter inserted twice answers the union).
    */
-  insert(filter: string): void {
+  insert(filter: string, mask: number = ANY_MASK): void {
     const levels = filter.split('/');
     let node = this.root;
     for (let i = 0; i < levels.length; i++) {
       const level = levels[i];
       if (level === '#') {
-        if (!node.hash) this.size++;
-        node.hash = true;
+        if (node.hash === 0) this.size++;
+        node.hash |= mask;
         return;
       }
       node = level === '+' ? (node.plus ??= newNode('+')) : addLiteralChild(node, level);
     }
-    if (!node.end) this.size++;
-    node.end = true;
+    if (node.end === 0) this.size++;
+    node.end |= mask;
   }
 
   /**
-   * Does some filter match `topic` (SPEC 1.4.1)? `+`/`#` characters in `topic` are plain data.
+   * Does some filter whose mask shares a bit with `want` match `topic` (SPEC 1.4.1)? `+`/`#` characters
+   * in `topic` are plain data.
    */
-  matchTopic(topic: string): boolean {
-    return matchFrom(this.root, topic, 0, topic.charCodeAt(0) === DOLLAR);
+  matchTopic(topic: string, want: number = ANY_MASK): boolean {
+    return matchFrom(this.root, topic, 0, topic.charCodeAt(0) === DOLLAR, want);
   }
 
   /**
-   * Does some filter cover the valid filter `filter` (SPEC 1.4.3)? Exact, as {@link covers}.
+   * Does some filter whose mask shares a bit with `want` cover the valid filter `filter` (SPEC 1.4.3)?
+   * Exact, as {@link covers}.
    */
-  coverFilter(filter: string): boolean {
-    return coverFrom(this.root, filter, 0, true);
+  coverFilter(filter: string, want: number = ANY_MASK): boolean {
+    return coverFrom(this.root, filter, 0, true, want);
   }
 }
 
@@ -199,19 +212,25 @@ export class PermissionTrie {
  * @param startPos - start of the next unconsumed level of `topic`, or -1 once all levels are consumed
  * @param dollarRoot - at the root, for a topic starting with `$`: `+` and `#` do not apply [MQTT-4.7.2-1]
  */
-function matchFrom(start: TrieNode, topic: string, startPos: number, dollarRoot: boolean): boolean {
+function matchFrom(
+  start: TrieNode,
+  topic: string,
+  startPos: number,
+  dollarRoot: boolean,
+  want: number,
+): boolean {
   let node = start;
   let pos = startPos;
   let dollar = dollarRoot;
   for (;;) {
-    if (node.hash && !dollar) return true; // '#' matches the parent level and anything below
-    if (pos === -1) return node.end;
+    if ((node.hash & want) !== 0 && !dollar) return true; // '#' matches the parent level and anything below
+    if (pos === -1) return (node.end & want) !== 0;
     const child = literalChild(node, topic, pos);
     const plus = dollar ? null : node.plus;
     if (child !== undefined) {
       const after = pos + child.label.length;
       const next = after === topic.length ? -1 : after + 1;
-      if (plus !== null && matchFrom(child, topic, next, false)) return true;
+      if (plus !== null && matchFrom(child, topic, next, false, want)) return true;
       node = plus ?? child;
       pos = next;
     } else if (plus !== null) {
@@ -228,19 +247,25 @@ function matchFrom(start: TrieNode, topic: string, startPos: number, dollarRoot:
  * @param startPos - start of the next unconsumed level of `filter`, or -1 once all levels are consumed
  * @param atRoot - whether `start` is the root (the '$' rule and the lone-'#' equivalence apply there)
  */
-function coverFrom(start: TrieNode, filter: string, startPos: number, atRoot: boolean): boolean {
+function coverFrom(
+  start: TrieNode,
+  filter: string,
+  startPos: number,
+  atRoot: boolean,
+  want: number,
+): boolean {
   let node = start;
   let pos = startPos;
   let root = atRoot;
   for (;;) {
     const dollarRoot = root && filter.charCodeAt(0) === DOLLAR; // a literal first level starting with '$'
-    if (node.hash && !dollarRoot) return true; // held 'prefix/#' covers any continuation of the prefix
-    if (pos === -1) return node.end;
+    if ((node.hash & want) !== 0 && !dollarRoot) return true; // held 'prefix/#' covers any continuation
+    if (pos === -1) return (node.end & want) !== 0;
     const c = filter.charCodeAt(pos);
     if ((c === HASH || c === PLUS) && (pos + 1 === filter.length || filter.charCodeAt(pos + 1) === SLASH)) {
       // Requested '#' also matches the parent level, which only a held '#' here covers (checked above),
       // except for a lone '#', which matches exactly what '+/#' matches.
-      if (c === HASH) return root && node.plus !== null && node.plus.hash;
+      if (c === HASH) return root && node.plus !== null && (node.plus.hash & want) !== 0;
       // Requested '+' (any value, incl. the empty level) is covered only by a held '+'.
       if (node.plus === null) return false;
       node = node.plus;
@@ -253,7 +278,7 @@ function coverFrom(start: TrieNode, filter: string, startPos: number, atRoot: bo
     if (child !== undefined) {
       const after = pos + child.label.length;
       const next = after === filter.length ? -1 : after + 1;
-      if (plus !== null && coverFrom(child, filter, next, false)) return true;
+      if (plus !== null && coverFrom(child, filter, next, false, want)) return true;
       node = plus ?? child;
       pos = next;
     } else if (plus !== null) {

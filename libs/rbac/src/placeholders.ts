@@ -52,3 +52,28 @@ export function substitutePlaceholders(resource: string, vars: PrincipalVars): s
   }
   return levels.join('/');
 }
+
+/**
+ * Substitutes the placeholders of a deny (SPEC 1.4.6), failing closed the other way round: a deny must
+ * never block less because a value is unusable. A valid value is substituted as it is (a `$` first level
+ * included: the deny then blocks exactly that `$` topic tree). A value that is missing, empty or contains
+ * `+`, `#`, `/` or NUL turns its level into `#` and drops the levels after it, so the deny blocks every
+ * topic under the levels before it (`secret/${clientId}/x` with client id `a/b` blocks `secret/#`). At
+ * the first level that is `#`, which blocks every topic not starting with `$` [MQTT-4.7.2-1].
+ *
+ * @returns the concrete filter (never `null`)
+ */
+export function substituteDenyPlaceholders(resource: string, vars: PrincipalVars): string {
+  if (resource.indexOf('${') === -1) return resource;
+  const levels = resource.split('/');
+  for (let i = 0; i < levels.length; i++) {
+    const level = levels[i];
+    let value: unknown;
+    if (level === USERNAME_PLACEHOLDER) value = vars.username;
+    else if (level === CLIENT_ID_PLACEHOLDER) value = vars.clientId;
+    else continue;
+    if (!isSubstitutableValue(value)) return [...levels.slice(0, i), '#'].join('/');
+    levels[i] = value;
+  }
+  return levels.join('/');
+}

@@ -4,7 +4,7 @@ import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway.config';
 import { AEDES_BROKER, type AedesBroker } from './aedes.types';
 import { ClientIdOwnership } from './connect/client-id-ownership.service';
 import { AuthenticateHook } from './hooks/authenticate.hook';
-import { PacketAuthorizationHook } from './hooks/packet-authorization.hook';
+import { type BrokerPublish, PacketAuthorizationHook } from './hooks/packet-authorization.hook';
 import { logConnectionErrors } from './connection-errors';
 import { redactRedisUrl, redisBrokerState } from './redis-broker-state';
 
@@ -34,6 +34,9 @@ export const aedesBrokerProvider: Provider = {
       authorizeSubscribe: authz.authorizeSubscribe as never,
       authorizeForward: authz.authorizeForward as never,
     });
+    // MQTT_DENY_ACTION=ignore: a refused PUBLISH is acknowledged, then dropped here (SPEC 3)
+    const publish = broker.publish.bind(broker) as unknown as BrokerPublish;
+    (broker as unknown as { publish: BrokerPublish }).publish = authz.dropIgnored(publish);
     logConnectionErrors(broker as AedesBroker, new Logger('MqttConnection'));
     return broker as AedesBroker;
   },

@@ -17,7 +17,9 @@ describe('loadGatewayConfig (SPEC 7)', () => {
       redisUrl: null,
       mqttHost: '0.0.0.0',
       maxPacketSize: 1_048_576,
+      denyAction: 'disconnect',
     });
+    expect(loadGatewayConfig({ MQTT_DENY_ACTION: 'ignore' }).denyAction).toBe('ignore');
     expect(loadGatewayConfig({ MQTT_HOST: '::1', MQTT_MAX_PACKET_SIZE: '4096' })).toMatchObject({
       mqttHost: '::1',
       maxPacketSize: 4096,
@@ -61,6 +63,8 @@ describe('loadGatewayConfig (SPEC 7)', () => {
     ['MQTT_MAX_PACKET_SIZE', { MQTT_MAX_PACKET_SIZE: '10' }],
     ['MQTT_HOST', { MQTT_HOST: '0.0.0.0:1883' }],
     ['MQTT_HOST', { MQTT_HOST: 'two words' }],
+    ['MQTT_DENY_ACTION', { MQTT_DENY_ACTION: 'drop' }],
+    ['MQTT_DENY_ACTION', { MQTT_DENY_ACTION: 'IGNORE' }],
   ])('a wrong value stops the start naming %s', (variable, env) => {
     let err: unknown;
     try {

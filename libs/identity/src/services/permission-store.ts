@@ -1,3 +1,4 @@
+import { permissionKey } from '@gatehouse/contracts';
 import type { EntityManager } from 'typeorm';
 import type { PermissionInput, PermissionView } from '../identity.types';
 
@@ -14,16 +15,43 @@ export async function loadPermissions(
 ): Promise<Map<string, PermissionView[]>> {
   const out = new Map<string, PermissionView[]>();
   if (ownerIds.length === 0) return out;
-  const rows: (PermissionView & { owner: string })[] = await manager.query(
-    `SELECT id, context, resource, operation, ${column} AS owner FROM permissions WHERE ${column} = ANY($1::uuid[]) ORDER BY position`,
+  const rows: (PermissionRow & { owner: string })[] = await manager.query(
+    `SELECT id, context, resource, operation, effect, max_qos, retain, ${column} AS owner FROM permissions WHERE ${column} = ANY($1::uuid[]) ORDER BY position`,
     [ownerIds],
   );
-  for (const { owner, ...p } of rows) {
-    const list = out.get(owner) ?? [];
-    list.push(p);
-    out.set(owner, list);
+  for (const row of rows) {
+    const list = out.get(row.owner) ?? [];
+    list.push(permissionView(row));
+    out.set(row.owner, list);
   }
   return out;
+}
+
+/** A `permissions` row as selected (`SELECT id, context, resource, operation, effect, max_qos, retain`). */
+export interface PermissionRow {
+  id: string;
+  context: 'mqtt' | 'http';
+  resource: string;
+  operation: 'read' | 'write' | 'readWrite';
+  effect: 'allow' | 'deny';
+  max_qos: 0 | 1 | 2 | null;
+  retain: boolean | null;
+}
+
+/** A row (or its `json_build_object` with `maxQos`) as a view: `effect` always, limits only when set. */
+export function permissionView(
+  row: PermissionRow | (PermissionView & { maxQos?: 0 | 1 | 2 | null; retain?: boolean | null }),
+): PermissionView {
+  const maxQos = 'max_qos' in row ? row.max_qos : row.maxQos;
+  return {
+    id: row.id,
+    context: row.context,
+    resource: row.resource,
+    operation: row.operation,
+    effect: row.effect === 'deny' ? 'deny' : 'allow',
+    ...(maxQos !== undefined && maxQos !== null ? { maxQos } : {}),
+    ...(row.retain !== undefined && row.retain !== null ? { retain: row.retain } : {}),
+  };
 }
 
 export async function replacePermissions(
@@ -37,12 +65,21 @@ export async function replacePermissions(
   if (unique.length === 0) return;
   const values: unknown[] = [];
   const tuples = unique.map((p, i) => {
-    values.push(id, p.context, p.resource, p.operation, i);
-    const b = i * 5;
-    return `($${b + 1}, $${b + 2}, $${b + 3}, $${b + 4}, $${b + 5})`;
+    values.push(
+      id,
+      p.context,
+      p.resource,
+      p.operation,
+      p.effect ?? 'allow',
+      p.maxQos ?? null,
+      p.retain ?? null,
+      i,
+    );
+    const b = i * 8;
+    return `($${b + 1}, $${b + 2}, $${b + 3}, $${b + 4}, $${b + 5}, $${b + 6}::smallint, $${b + 7}::boolean, $${b + 8})`;
   });
   await manager.query(
-    `INSERT INTO permissions (${column}, context, resource, operation, position) VALUES ${tuples.join(', ')}`,
+    `INSERT INTO permissions (${column}, context, resource, operation, effect, max_qos, retain, position) VALUES ${tuples.join(', ')}`,
     values,
   );
 }
@@ -50,7 +87,7 @@ export async function replacePermissions(
 export function dedupe(permissions: readonly PermissionInput[]): PermissionInput[] {
   const seen = new Set<string>();
   return permissions.filter((p) => {
-    const k = `${p.context}\u0000${p.operation}\u0000${p.resource}`;
+    const k = permissionKey(p);
     if (seen.has(k)) return false;
     seen.add(k);
     return true;
@@ -58,8 +95,7 @@ export function dedupe(permissions: readonly PermissionInput[]): PermissionInput
 }
 
 export function samePermissions(a: readonly PermissionInput[], b: readonly PermissionInput[]): boolean {
-  const key = (p: PermissionInput) => `${p.context}\u0000${p.operation}\u0000${p.resource}`;
-  const sa = new Set(a.map(key));
-  const sb = new Set(b.map(key));
+  const sa = new Set(a.map(permissionKey));
+  const sb = new Set(b.map(permissionKey));
   return sa.size === sb.size && [...sa].every((k) => sb.has(k));
 }

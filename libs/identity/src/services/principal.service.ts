@@ -1,15 +1,17 @@
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { PrincipalChangedEventDto, PrincipalChangeKind, PrincipalDto } from '@gatehouse/contracts';
+import {
+  permissionKey,
+  type PrincipalChangedEventDto,
+  type PrincipalChangeKind,
+  type PrincipalDto,
+} from '@gatehouse/contracts';
 import { DataSource, type EntityManager } from 'typeorm';
 import { PRINCIPAL_CHANGE_SINK, type PrincipalChangeSink } from '../identity.options';
 import type { EffectivePermissionView, PermissionView } from '../identity.types';
+import { permissionView, type PermissionRow as StoredPermissionRow } from './permission-store';
 
-interface PermissionRow {
-  id: string;
-  context: 'mqtt' | 'http';
-  resource: string;
-  operation: 'read' | 'write' | 'readWrite';
+interface PermissionRow extends StoredPermissionRow {
   role_id: string | null;
   role_name: string | null;
   user_id: string | null;
@@ -35,17 +37,17 @@ export class PrincipalService {
     const rows: PermissionRow[] = await manager.query(
       // Two indexed lookups (direct, then through roles): an OR across both would scan the table.
       `SELECT * FROM (
-         SELECT p.id, p.context, p.resource, p.operation, p.role_id, NULL::varchar AS role_name, p.user_id, p.position
+         SELECT p.id, p.context, p.resource, p.operation, p.effect, p.max_qos, p.retain, p.role_id, NULL::varchar AS role_name, p.user_id, p.position
            FROM permissions p WHERE p.user_id = $1
          UNION ALL
-         SELECT p.id, p.context, p.resource, p.operation, p.role_id, r.name AS role_name, p.user_id, p.position
+         SELECT p.id, p.context, p.resource, p.operation, p.effect, p.max_qos, p.retain, p.role_id, r.name AS role_name, p.user_id, p.position
            FROM user_roles ur JOIN roles r ON r.id = ur.role_id JOIN permissions p ON p.role_id = ur.role_id
           WHERE ur.user_id = $1
        ) e ORDER BY e.role_id NULLS FIRST, e.role_name, e.position`,
       [userId],
     );
     return rows.map((r) => ({
-      permission: { id: r.id, context: r.context, resource: r.resource, operation: r.operation },
+      permission: permissionView(r),
       via: r.role_id ?? 'user',
       ...(r.role_name ? { roleName: r.role_name } : {}),
     }));
@@ -55,11 +57,12 @@ export class PrincipalService {
   async effectiveRules(userId: string, manager?: EntityManager): Promise<Omit<PermissionView, 'id'>[]> {
     const seen = new Set<string>();
     const out: Omit<PermissionView, 'id'>[] = [];
-    for (const { permission: p } of await this.effectivePermissions(userId, manager)) {
-      const key = `${p.context}\u0000${p.operation}\u0000${p.resource}`;
+    for (const { permission } of await this.effectivePermissions(userId, manager)) {
+      const key = permissionKey(permission);
       if (seen.has(key)) continue;
       seen.add(key);
-      out.push({ context: p.context, resource: p.resource, operation: p.operation });
+      const { id: _id, ...rule } = permission;
+      out.push(rule);
     }
     return out;
   }

@@ -47,20 +47,60 @@ export function refSubstitute(resource: string, vars: PrincipalVars): string | n
   return out.join('/');
 }
 
+/**
+ * SPEC 1.4.6 placeholders in a deny: substituted like an allow's, but a value that fails closed makes
+ * the deny block everything under the levels before it (its level becomes `#`, the rest is dropped);
+ * a `$` value is kept as it is.
+ */
+export function refSubstituteDeny(resource: string, vars: PrincipalVars): string {
+  const out: string[] = [];
+  for (const level of resource.split('/')) {
+    let value: string | undefined;
+    if (level === '${username}') value = vars.username;
+    else if (level === '${clientId}') value = vars.clientId;
+    else {
+      out.push(level);
+      continue;
+    }
+    if (value === undefined || value === '' || ['+', '#', '/', '\u0000'].some((c) => value.includes(c))) {
+      out.push('#');
+      return out.join('/');
+    }
+    out.push(value);
+  }
+  return out.join('/');
+}
+
 function grants(rule: PermissionRule, access: AccessKind): boolean {
   return rule.operation === 'readWrite' || rule.operation === access;
 }
 
-/** SPEC 1.4.2 / 1.4.4: some mqtt rule with `access` matches the (valid) topic. */
+/** SPEC 1.4.7: does a write allow admit a PUBLISH with this QoS and retain flag? */
+export function refAdmits(rule: PermissionRule, qos: number, retain: boolean): boolean {
+  if (![0, 1, 2].includes(qos)) return false;
+  return (rule.maxQos ?? 2) >= qos && !(retain && rule.retain === false);
+}
+
+/**
+ * SPEC 1.4.2 / 1.4.4 / 1.4.6 / 1.4.7: some mqtt allow with `access` (for write: admitting `publish`)
+ * matches the (valid) topic, and no mqtt deny with `access` matches it.
+ */
 export function refMqttAllows(
   rules: readonly PermissionRule[],
   vars: PrincipalVars,
   access: AccessKind,
   topic: string,
+  publish: { qos: number; retain: boolean } = { qos: 0, retain: false },
 ): boolean {
   if (topic === '' || ['+', '#', '\u0000'].some((c) => topic.includes(c))) return false;
-  return rules.some((rule) => {
-    if (rule.context !== 'mqtt' || !grants(rule, access)) return false;
+  const mqtt = rules.filter((rule) => rule.context === 'mqtt' && grants(rule, access));
+  const denied = mqtt.some(
+    (rule) => rule.effect === 'deny' && refMatches(refSubstituteDeny(rule.resource, vars), topic),
+  );
+  if (denied) return false;
+  return mqtt.some((rule) => {
+    if (rule.effect === 'deny') return false;
+    if (access === 'write' && !refAdmits(rule, publish.qos, publish.retain)) return false;
     const filter = refSubstitute(rule.resource, vars);
     return filter !== null && refMatches(filter, topic);
   });
@@ -84,9 +124,10 @@ export function refHttpAllows(rules: readonly PermissionRule[], method: string, 
   if (access === undefined) return false;
   const path = target.split('?')[0];
   if (!path.startsWith('/')) return false;
-  return rules.some(
+  const hits = rules.filter(
     (rule) => rule.context === 'http' && grants(rule, access) && refMatches(rule.resource, path),
   );
+  return hits.length > 0 && hits.every((rule) => rule.effect !== 'deny');
 }
 
 /**

@@ -94,7 +94,7 @@ export class RolesController {
 
   @Delete(':id')
   @HttpPermission()
-  @HandsOutNothing('deleting a role only takes access away from its members')
+  @HandsOut({ to: 'role', handsOut: ['denies-of-role'] })
   @HttpCode(204)
   async delete(@Param('id', uuid) id: string): Promise<void> {
     await this.roles.delete(id);

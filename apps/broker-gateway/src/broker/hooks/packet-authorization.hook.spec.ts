@@ -69,7 +69,7 @@ describe('PacketAuthorizationHook (SPEC 1.4, 3)', () => {
 
   beforeEach(() => {
     registry = new SessionRegistry();
-    hook = new PacketAuthorizationHook(registry);
+    hook = new PacketAuthorizationHook(registry, loadGatewayConfig({}));
     pool = new MatcherPool(loadGatewayConfig({}));
     applier = new PrincipalChangeApplier(
       registry,
