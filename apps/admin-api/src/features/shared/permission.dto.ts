@@ -132,7 +132,16 @@ export class PermissionDto {
   retain?: boolean;
 }
 
-export class PermissionResponseDto extends PermissionDto {
+/** A stored permission as answered: `effect` always, the limits when set. */
+export class PermissionResponseDto {
   @ApiProperty({ format: 'uuid' }) id!: string;
-  @ApiProperty({ enum: PERMISSION_EFFECTS }) declare effect: PermissionEffectValue;
+  @ApiProperty({ enum: PERMISSION_CONTEXTS }) context!: PermissionContextValue;
+  @ApiProperty({ description: 'MQTT topic filter, or HTTP path starting with "/"' }) resource!: string;
+  @ApiProperty({ enum: PERMISSION_OPERATIONS }) operation!: PermissionOperationValue;
+  @ApiProperty({ enum: PERMISSION_EFFECTS, description: 'deny beats every allow (SPEC 1.4.6)' })
+  effect!: PermissionEffectValue;
+  @ApiPropertyOptional({ enum: MQTT_QOS_LEVELS, description: 'highest QoS admitted (SPEC 1.4.7)' })
+  maxQos?: MqttQosValue;
+  @ApiPropertyOptional({ description: 'false: retained publishes refused (SPEC 1.4.7)' })
+  retain?: boolean;
 }
