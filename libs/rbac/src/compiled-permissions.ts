@@ -9,16 +9,15 @@ import { classifyRequest } from './request-resource';
 /** Why a PUBLISH is refused ({@link CompiledPermissions.publishRefusal}). */
 export type PublishRefusal = 'invalid' | 'denied' | 'no-allow' | 'limits';
 
-type Tries = Record<PermissionContext, Record<AccessKind, PermissionTrie | null>>;
-
 /**
  * One principal's effective permissions, compiled once for synchronous checks on the hot path (every
  * PUBLISH, SUBSCRIBE, delivery and HTTP request). SPEC 1.4, SPEC 3. The MQTT checks allocate nothing;
  * none of them throws, whatever the input (anything malformed is denied).
  *
  * Four tries of allows over levels (mqtt-read, mqtt-write, http-read, http-write); a check walks one of
- * them, so its cost does not grow with the number of rules. Denies (SPEC 1.4.6) go into four more tries
- * that exist only when the principal has denies of that kind: without one, a check pays a null test.
+ * them, so its cost does not grow with the number of rules. Denies (SPEC 1.4.6) go into the same tries
+ * under a bit of their own; a trie holding denies answers with one walk that looks for an allow and
+ * for a deny at once ({@link PermissionTrie.decideTopic}), one without pays a boolean test.
  * A PUBLISH is matched against the write allows that admit its (QoS, retain) pair (SPEC 1.4.7), kept as
  * a bit mask per filter, so limits cost nothing either.
  *
@@ -51,17 +50,22 @@ export class CompiledPermissions {
     private readonly mqttWrite: PermissionTrie,
     private readonly httpRead: PermissionTrie,
     private readonly httpWrite: PermissionTrie,
-    /** `null` when the principal has no deny of that kind (the usual case: a null test per check) */
-    private readonly mqttReadDeny: PermissionTrie | null,
-    private readonly mqttWriteDeny: PermissionTrie | null,
-    private readonly httpReadDeny: PermissionTrie | null,
-    private readonly httpWriteDeny: PermissionTrie | null,
     counts: { rules: number; inactive: number; denies: number },
   ) {
     this.ruleCount = counts.rules;
     this.inactiveRuleCount = counts.inactive;
     this.denyRuleCount = counts.denies;
+    this.mqttReadDenies = mqttRead.denyCount > 0;
+    this.mqttWriteDenies = mqttWrite.denyCount > 0;
+    this.httpReadDenies = httpRead.denyCount > 0;
+    this.httpWriteDenies = httpWrite.denyCount > 0;
   }
+
+  /** Whether the trie holds denies (the usual case, false: the check is the allow walk alone). */
+  private readonly mqttReadDenies: boolean;
+  private readonly mqttWriteDenies: boolean;
+  private readonly httpReadDenies: boolean;
+  private readonly httpWriteDenies: boolean;
 
   /**
    * Compiles effective permissions (direct ∪ roles; duplicates are harmless) for one principal.
@@ -75,20 +79,21 @@ export class CompiledPermissions {
       mqtt: { read: new PermissionTrie(), write: new PermissionTrie() },
       http: { read: new PermissionTrie(), write: new PermissionTrie() },
     };
-    const denies: Tries = { mqtt: { read: null, write: null }, http: { read: null, write: null } };
     let inactive = 0;
     let denyCount = 0;
+    for (const rule of rules) validatePermissionRule(rule);
+    // denies first: an allow that no deny intersects is marked clean (PermissionTrie.insert)
     for (const rule of rules) {
-      validatePermissionRule(rule);
-      if (rule.effect === 'deny') {
-        denyCount++;
-        const filter =
-          rule.context === 'mqtt' ? substituteDenyPlaceholders(rule.resource, vars) : rule.resource;
-        const byAccess = denies[rule.context];
-        if (rule.operation !== 'write') (byAccess.read ??= new PermissionTrie()).insert(filter);
-        if (rule.operation !== 'read') (byAccess.write ??= new PermissionTrie()).insert(filter);
-        continue;
-      }
+      if (rule.effect !== 'deny') continue;
+      denyCount++;
+      const filter =
+        rule.context === 'mqtt' ? substituteDenyPlaceholders(rule.resource, vars) : rule.resource;
+      const byAccess = tries[rule.context];
+      if (rule.operation !== 'write') byAccess.read.insertDeny(filter);
+      if (rule.operation !== 'read') byAccess.write.insertDeny(filter);
+    }
+    for (const rule of rules) {
+      if (rule.effect === 'deny') continue;
       const filter = rule.context === 'mqtt' ? substitutePlaceholders(rule.resource, vars) : rule.resource;
       if (filter === null) {
         inactive++;
@@ -98,17 +103,11 @@ export class CompiledPermissions {
       if (rule.operation !== 'write') byAccess.read.insert(filter);
       if (rule.operation !== 'read') byAccess.write.insert(filter, publishKindsAdmitted(rule));
     }
-    return new CompiledPermissions(
-      tries.mqtt.read,
-      tries.mqtt.write,
-      tries.http.read,
-      tries.http.write,
-      denies.mqtt.read,
-      denies.mqtt.write,
-      denies.http.read,
-      denies.http.write,
-      { rules: rules.length, inactive, denies: denyCount },
-    );
+    return new CompiledPermissions(tries.mqtt.read, tries.mqtt.write, tries.http.read, tries.http.write, {
+      rules: rules.length,
+      inactive,
+      denies: denyCount,
+    });
   }
 
   /**
@@ -121,12 +120,10 @@ export class CompiledPermissions {
    */
   canPublish(topic: string, qos: number = 0, retain: boolean = false): boolean {
     const want = publishKind(qos, retain);
-    return (
-      want !== 0 &&
-      isPlainTopic(topic) &&
-      this.mqttWrite.matchTopic(topic, want) &&
-      (this.mqttWriteDeny === null || !this.mqttWriteDeny.matchTopic(topic))
-    );
+    if (want === 0 || !isPlainTopic(topic)) return false;
+    return this.mqttWriteDenies
+      ? this.mqttWrite.decideTopic(topic, want)
+      : this.mqttWrite.matchTopic(topic, want);
   }
 
   /**
@@ -136,7 +133,7 @@ export class CompiledPermissions {
   publishRefusal(topic: string, qos: number = 0, retain: boolean = false): PublishRefusal | null {
     const want = publishKind(qos, retain);
     if (want === 0 || !isPlainTopic(topic)) return 'invalid';
-    if (this.mqttWriteDeny !== null && this.mqttWriteDeny.matchTopic(topic)) return 'denied';
+    if (this.mqttWriteDenies && this.mqttWrite.denyMatches(topic)) return 'denied';
     if (!this.mqttWrite.matchTopic(topic)) return 'no-allow';
     return this.mqttWrite.matchTopic(topic, want) ? null : 'limits';
   }
@@ -146,11 +143,8 @@ export class CompiledPermissions {
    * `topic` and no read deny match it (SPEC 1.4.6)? Same input rules as {@link canPublish}.
    */
   canReceive(topic: string): boolean {
-    return (
-      isPlainTopic(topic) &&
-      this.mqttRead.matchTopic(topic) &&
-      (this.mqttReadDeny === null || !this.mqttReadDeny.matchTopic(topic))
-    );
+    if (!isPlainTopic(topic)) return false;
+    return this.mqttReadDenies ? this.mqttRead.decideTopic(topic) : this.mqttRead.matchTopic(topic);
   }
 
   /**
@@ -163,7 +157,7 @@ export class CompiledPermissions {
     return (
       checkMqttFilter(filter, null) === null &&
       this.mqttRead.coverFilter(filter) &&
-      (this.mqttReadDeny === null || !this.mqttReadDeny.coverFilter(filter))
+      !(this.mqttReadDenies && this.mqttRead.denyCovers(filter))
     );
   }
 
@@ -187,11 +181,10 @@ export class CompiledPermissions {
     const q = path.indexOf('?');
     const p = q === -1 ? path : path.slice(0, q);
     if (p.charCodeAt(0) !== 47 /* / */) return false;
-    const deny = access === 'read' ? this.httpReadDeny : this.httpWriteDeny;
-    return (
-      (access === 'read' ? this.httpRead : this.httpWrite).matchTopic(p) &&
-      (deny === null || !deny.matchTopic(p))
-    );
+    const trie = access === 'read' ? this.httpRead : this.httpWrite;
+    return (access === 'read' ? this.httpReadDenies : this.httpWriteDenies)
+      ? trie.decideTopic(p)
+      : trie.matchTopic(p);
   }
 
   /**
@@ -219,11 +212,8 @@ export class CompiledPermissions {
     const request = classifyRequest(context, resource);
     if (request === null) return false;
     const trie = this.trieFor(context, access);
-    const deny = this.denyTrieFor(context, access);
-    if (request.mode === 'match') {
-      return trie.matchTopic(request.value, want) && (deny === null || !deny.matchTopic(request.value));
-    }
-    return trie.coverFilter(request.value, want) && (deny === null || !deny.coverFilter(request.value));
+    if (request.mode === 'match') return trie.decideTopic(request.value, want);
+    return trie.coverFilter(request.value, want) && !trie.denyCovers(request.value);
   }
 
   /**
@@ -237,10 +227,5 @@ export class CompiledPermissions {
   private trieFor(context: PermissionContext, access: AccessKind): PermissionTrie {
     if (context === 'mqtt') return access === 'read' ? this.mqttRead : this.mqttWrite;
     return access === 'read' ? this.httpRead : this.httpWrite;
-  }
-
-  private denyTrieFor(context: PermissionContext, access: AccessKind): PermissionTrie | null {
-    if (context === 'mqtt') return access === 'read' ? this.mqttReadDeny : this.mqttWriteDeny;
-    return access === 'read' ? this.httpReadDeny : this.httpWriteDeny;
   }
 }

@@ -264,15 +264,23 @@ function certainDenies(rules: readonly PermissionRule[], grantee: Grantee): Reco
 }
 
 /**
- * Everything a grantee's deny may block, whatever its client id: `${username}` as the grantee holds it,
- * and from the first `${clientId}` on `#`, since an unusable client id makes the deny block everything
- * below the levels before it (`substituteDenyPlaceholders`).
+ * Everything a grantee's deny may block, whatever its client id: `${username}` as the deny substitutes
+ * it (any level for a role's members), and from the first `${clientId}` (or an unusable name) on `#`,
+ * since an unusable value makes the deny block everything below the levels before it
+ * (`substituteDenyPlaceholders`).
  */
 function blockedByDeny(rule: PermissionRule, grantee: Grantee): string[] {
-  const levels = asGranteeHolds(rule, grantee);
-  if (rule.context !== 'mqtt') return levels;
-  const cut = rule.resource.split('/').indexOf(CLIENT_ID_PLACEHOLDER);
-  return cut === -1 ? levels : [...levels.slice(0, cut), '#'];
+  if (rule.context !== 'mqtt') return rule.resource.split('/');
+  const out: string[] = [];
+  for (const level of rule.resource.split('/')) {
+    if (level === CLIENT_ID_PLACEHOLDER) return [...out, '#'];
+    if (level !== USERNAME_PLACEHOLDER) out.push(level);
+    else if (grantee === ANY_USER)
+      out.push(WILDCARD); // any member's (valid) name
+    else if (isSubstitutableValue(grantee.username)) out.push(grantee.username);
+    else return [...out, '#'];
+  }
+  return out;
 }
 
 function asGranteeHolds(rule: PermissionRule, grantee: Grantee): string[] {
