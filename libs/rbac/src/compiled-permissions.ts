@@ -156,8 +156,7 @@ export class CompiledPermissions {
   canSubscribe(filter: string): boolean {
     return (
       checkMqttFilter(filter, null) === null &&
-      this.mqttRead.coverFilter(filter) &&
-      !(this.mqttReadDenies && this.mqttRead.denyCovers(filter))
+      (this.mqttReadDenies ? this.mqttRead.decideFilter(filter) : this.mqttRead.coverFilter(filter))
     );
   }
 
@@ -213,7 +212,7 @@ export class CompiledPermissions {
     if (request === null) return false;
     const trie = this.trieFor(context, access);
     if (request.mode === 'match') return trie.decideTopic(request.value, want);
-    return trie.coverFilter(request.value, want) && !trie.denyCovers(request.value);
+    return trie.decideFilter(request.value, want);
   }
 
   /**

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { PermissionTrie } from './permission-trie';
 import { refMatches, topicUniverse } from './testing/reference';
+import { covers } from './topic-matching';
 
 describe('PermissionTrie', () => {
   const wide = (extra: string[]): PermissionTrie => {
@@ -81,7 +82,7 @@ describe('PermissionTrie: denies (SPEC 1.4.6), by brute force over a complete to
     filterArb,
   );
 
-  it('denyIntersects(f) ⇔ some topic is matched by f and by a deny; decideTopic ⇔ an allow and no deny match', () => {
+  it('denyIntersects(f) ⇔ some topic is matched by f and by a deny; decideFilter(f) ⇔ an allow and no deny covers f; decideTopic ⇔ an allow and no deny match', () => {
     fc.assert(
       fc.property(arb, ([denies, allows, f]) => {
         const trie = new PermissionTrie();
@@ -89,6 +90,10 @@ describe('PermissionTrie: denies (SPEC 1.4.6), by brute force over a complete to
         for (const a of allows) trie.insert(a);
         const shared = universe.some((t) => refMatches(f, t) && denies.some((d) => refMatches(d, t)));
         if (trie.denyIntersects(f) !== shared) return false;
+        const subscribe = allows.some((a) => covers(a, f)) && !denies.some((d) => covers(d, f));
+        if (trie.decideFilter(f) !== subscribe || trie.coverFilter(f) !== allows.some((a) => covers(a, f))) {
+          return false;
+        }
         return universe.every(
           (t) =>
             trie.decideTopic(t) ===

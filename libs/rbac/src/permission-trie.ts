@@ -250,7 +250,7 @@ export class PermissionTrie {
 
   /** Does some deny cover the valid filter `filter` (SPEC 1.4.6)? */
   denyCovers(filter: string): boolean {
-    return coverFrom(this.root, filter, 0, true, DENY_MASK);
+    return coverFrom(this.root, filter, 0, true, DENY_MASK, DENY_MASK) !== NONE;
   }
 
   /** Does some deny match `topic`? (For reasons and tests; checks use {@link decideTopic}.) */
@@ -271,7 +271,16 @@ export class PermissionTrie {
    * Exact, as {@link covers}.
    */
   coverFilter(filter: string, want: number = ANY_MASK): boolean {
-    return coverFrom(this.root, filter, 0, true, want);
+    return coverFrom(this.root, filter, 0, true, want, want) !== NONE;
+  }
+
+  /**
+   * Does some allow whose mask shares a bit with `want` cover `filter` and no deny cover it (SPEC 1.4.3,
+   * 1.4.6)? A clean allow that covers it settles it; otherwise the denies are asked.
+   */
+  decideFilter(filter: string, want: number = ANY_MASK): boolean {
+    const r = coverFrom(this.root, filter, 0, true, want, want << CLEAN_SHIFT);
+    return r === FINAL || (r === ALLOW && !this.denyCovers(filter));
   }
 }
 
@@ -374,6 +383,9 @@ function decideFrom(
 /**
  * @param startPos - start of the next unconsumed level of `filter`, or -1 once all levels are consumed
  * @param atRoot - whether `start` is the root (the '$' rule and the lone-'#' equivalence apply there)
+ * @param want - the bits a covering filter must have
+ * @param final - the bits that end the search (`want`: the first cover; clean bits: the first clean one)
+ * @returns FINAL when a covering filter with a `final` bit was found, ALLOW when only others were, NONE
  */
 function coverFrom(
   start: TrieNode,
@@ -381,21 +393,26 @@ function coverFrom(
   startPos: number,
   atRoot: boolean,
   want: number,
-): boolean {
+  final: number,
+): number {
   let node = start;
   let pos = startPos;
   let root = atRoot;
+  let best = NONE;
   for (;;) {
     const dollarRoot = root && filter.charCodeAt(0) === DOLLAR; // a literal first level starting with '$'
-    if ((node.hash & want) !== 0 && !dollarRoot) return true; // held 'prefix/#' covers any continuation
-    if (pos === -1) return (node.end & want) !== 0;
+    if (!dollarRoot) {
+      best = grade(node.hash, want, final, best); // held 'prefix/#' covers any continuation of the prefix
+      if (best === FINAL) return FINAL;
+    }
+    if (pos === -1) return grade(node.end, want, final, best);
     const c = filter.charCodeAt(pos);
     if ((c === HASH || c === PLUS) && (pos + 1 === filter.length || filter.charCodeAt(pos + 1) === SLASH)) {
       // Requested '#' also matches the parent level, which only a held '#' here covers (checked above),
       // except for a lone '#', which matches exactly what '+/#' matches.
-      if (c === HASH) return root && node.plus !== null && (node.plus.hash & want) !== 0;
+      if (c === HASH) return root && node.plus !== null ? grade(node.plus.hash, want, final, best) : best;
       // Requested '+' (any value, incl. the empty level) is covered only by a held '+'.
-      if (node.plus === null) return false;
+      if (node.plus === null) return best;
       node = node.plus;
       pos = pos + 1 === filter.length ? -1 : pos + 2;
       root = false;
@@ -406,17 +423,26 @@ function coverFrom(
     if (child !== undefined) {
       const after = pos + child.label.length;
       const next = after === filter.length ? -1 : after + 1;
-      if (plus !== null && coverFrom(child, filter, next, false, want)) return true;
+      if (plus !== null) {
+        const r = coverFrom(child, filter, next, false, want, final);
+        if (r === FINAL) return FINAL;
+        if (r === ALLOW) best = ALLOW;
+      }
       node = plus ?? child;
       pos = next;
     } else if (plus !== null) {
       node = plus;
       pos = nextLevel(filter, pos);
     } else {
-      return false;
+      return best;
     }
     root = false;
   }
+}
+
+/** How a filter's mask answers a cover search: FINAL, ALLOW, or what was found before. */
+function grade(mask: number, want: number, final: number, best: number): number {
+  return (mask & final) !== 0 ? FINAL : (mask & want) !== 0 ? ALLOW : best;
 }
 
 /**
