@@ -5,18 +5,12 @@
  * no-escalation rule (SPEC 2.2, ADR 0016): removing someone's deny hands out what it blocked.
  */
 import { startTestAdminApi, type TestAdminApi } from '../support/admin-api';
+import type { PermissionBody } from '../support/gateway/admin-rest-client';
 
 const bearer = (t: string) => ({ Authorization: `Bearer ${t}` });
 const PASSWORD = 'Deny-rules-passw0rd';
 
-interface Permission {
-  context: 'mqtt' | 'http';
-  resource: string;
-  operation: 'read' | 'write' | 'readWrite';
-  effect?: 'allow' | 'deny';
-  maxQos?: 0 | 1 | 2;
-  retain?: boolean;
-}
+type Permission = PermissionBody;
 
 const SECRET_DENY: Permission = {
   context: 'mqtt',

@@ -38,19 +38,7 @@ export function isSubstitutableValue(value: unknown): value is string {
  * @returns the concrete filter, or `null` when the rule must match nothing
  */
 export function substitutePlaceholders(resource: string, vars: PrincipalVars): string | null {
-  if (resource.indexOf('${') === -1) return resource;
-  const levels = resource.split('/');
-  for (let i = 0; i < levels.length; i++) {
-    const level = levels[i];
-    let value: unknown;
-    if (level === USERNAME_PLACEHOLDER) value = vars.username;
-    else if (level === CLIENT_ID_PLACEHOLDER) value = vars.clientId;
-    else continue;
-    if (!isSubstitutableValue(value)) return null;
-    if (i === 0 && value.charCodeAt(0) === 36 /* $ */) return null;
-    levels[i] = value;
-  }
-  return levels.join('/');
+  return substitute(resource, vars, (_levels, _i) => null, false);
 }
 
 /**
@@ -64,6 +52,19 @@ export function substitutePlaceholders(resource: string, vars: PrincipalVars): s
  * @returns the concrete filter (never `null`)
  */
 export function substituteDenyPlaceholders(resource: string, vars: PrincipalVars): string {
+  return substitute(resource, vars, (levels, i) => [...levels.slice(0, i), '#'].join('/'), true);
+}
+
+/**
+ * The placeholder levels of `resource` replaced with the principal's values; at the first unusable
+ * value (or a `$` value in the first level, unless `dollarFirstOk`) the answer is `unusable(levels, i)`.
+ */
+function substitute<T>(
+  resource: string,
+  vars: PrincipalVars,
+  unusable: (levels: readonly string[], i: number) => T,
+  dollarFirstOk: boolean,
+): string | T {
   if (resource.indexOf('${') === -1) return resource;
   const levels = resource.split('/');
   for (let i = 0; i < levels.length; i++) {
@@ -72,7 +73,8 @@ export function substituteDenyPlaceholders(resource: string, vars: PrincipalVars
     if (level === USERNAME_PLACEHOLDER) value = vars.username;
     else if (level === CLIENT_ID_PLACEHOLDER) value = vars.clientId;
     else continue;
-    if (!isSubstitutableValue(value)) return [...levels.slice(0, i), '#'].join('/');
+    if (!isSubstitutableValue(value)) return unusable(levels, i);
+    if (i === 0 && !dollarFirstOk && value.charCodeAt(0) === 36 /* $ */) return unusable(levels, i);
     levels[i] = value;
   }
   return levels.join('/');

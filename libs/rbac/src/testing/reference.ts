@@ -25,24 +25,27 @@ export function refMatchesLevels(f: readonly string[], t: readonly string[]): bo
   return matchLevels(f, t);
 }
 
+/** The value a placeholder level stands for, or the level itself when it is none. */
+function refValue(level: string, vars: PrincipalVars): { value: string | undefined } | null {
+  if (level === '${username}') return { value: vars.username };
+  if (level === '${clientId}') return { value: vars.clientId };
+  return null;
+}
+
+/** SPEC 1.1: a value that makes an allow match nothing (and cuts a deny short). */
+function refUnusable(value: string | undefined): boolean {
+  return value === undefined || value === '' || ['+', '#', '/', '\u0000'].some((c) => value.includes(c));
+}
+
 /** SPEC 1.1 placeholders: substitute, or `null` when the value fails closed. */
 export function refSubstitute(resource: string, vars: PrincipalVars): string | null {
   const out: string[] = [];
   const levels = resource.split('/');
   for (let i = 0; i < levels.length; i++) {
-    const level = levels[i];
-    let value: string | undefined;
-    if (level === '${username}') value = vars.username;
-    else if (level === '${clientId}') value = vars.clientId;
-    else {
-      out.push(level);
-      continue;
-    }
-    if (value === undefined || value === '' || ['+', '#', '/', '\u0000'].some((c) => value.includes(c))) {
-      return null;
-    }
-    if (i === 0 && value.startsWith('$')) return null;
-    out.push(value);
+    const placeholder = refValue(levels[i], vars);
+    if (placeholder === null) out.push(levels[i]);
+    else if (refUnusable(placeholder.value) || (i === 0 && placeholder.value!.startsWith('$'))) return null;
+    else out.push(placeholder.value!);
   }
   return out.join('/');
 }
@@ -55,18 +58,10 @@ export function refSubstitute(resource: string, vars: PrincipalVars): string | n
 export function refSubstituteDeny(resource: string, vars: PrincipalVars): string {
   const out: string[] = [];
   for (const level of resource.split('/')) {
-    let value: string | undefined;
-    if (level === '${username}') value = vars.username;
-    else if (level === '${clientId}') value = vars.clientId;
-    else {
-      out.push(level);
-      continue;
-    }
-    if (value === undefined || value === '' || ['+', '#', '/', '\u0000'].some((c) => value.includes(c))) {
-      out.push('#');
-      return out.join('/');
-    }
-    out.push(value);
+    const placeholder = refValue(level, vars);
+    if (placeholder === null) out.push(level);
+    else if (refUnusable(placeholder.value)) return [...out, '#'].join('/');
+    else out.push(placeholder.value!);
   }
   return out.join('/');
 }

@@ -15,7 +15,7 @@ import {
 import { ApiHeader, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import type { AuthSession, RoleView } from '@gatehouse/identity';
-import { HandsOut, HandsOutNothing } from '../../http/escalation.decorator';
+import { HandsOut } from '../../http/escalation.decorator';
 import { CurrentSession, HttpPermission } from '../../http/route-access.decorator';
 import { toPermissionResponse } from '../users/user.mapper';
 import { etag } from '../shared/version';
