@@ -2,7 +2,7 @@
  * Issue 11 (part 1): deny rules and QoS/retain limits in the admin API: validation (400 naming the
  * rule), storage and views, the HTTP guard (a deny refuses, SPEC 1.4.6), the dry run naming the deny
  * that decided, the effective-permissions view with sources, the permissions view, and the
- * no-escalation rule (SPEC 2.2, ADR 0016): removing someone's deny hands out what it blocked.
+ * no-escalation rule (SPEC 2.2, ADR 0018): removing someone's deny hands out what it blocked.
  */
 import { startTestAdminApi, type TestAdminApi } from '../support/admin-api';
 import type { PermissionBody } from '../support/gateway/admin-rest-client';
@@ -207,7 +207,7 @@ describe('admin API: deny rules and QoS/retain limits (SPEC 1.1, 1.4.6-7, 2.2)',
     );
   });
 
-  describe('no escalation with denies (SPEC 2.2, ADR 0016)', () => {
+  describe('no escalation with denies (SPEC 2.2, ADR 0018)', () => {
     it('an editor cannot remove another user’s deny unless it holds what the deny blocked', async () => {
       const target = await user([{ context: 'mqtt', resource: 'plant/#', operation: 'read' }, SECRET_DENY]);
       // holds everything the target can do (PATCH acts on the target's account, ADR 0004), but not the secrets

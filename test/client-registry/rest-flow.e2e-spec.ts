@@ -337,7 +337,7 @@ describe('client registry, REST flow (SPEC 4)', () => {
     });
   });
 
-  describe('denies and limits on approval (SPEC 1.4.6-7, ADR 0016)', () => {
+  describe('denies and limits on approval (SPEC 1.4.6-7, ADR 0018)', () => {
     it('an approval grants denies and limits as sent; the approver’s own deny bounds what it grants', async () => {
       const deny = { context: 'mqtt', resource: 'plant/secret/#', operation: 'write', effect: 'deny' };
       await t.http

@@ -1,4 +1,5 @@
 import { type DynamicModule, Module } from '@nestjs/common';
+import { RefusalAggregator } from './audit/refusal-aggregator.service';
 import { aedesBrokerProvider } from './broker/aedes.provider';
 import { ClientCaService } from './broker/client-ca.service';
 import { AuthAdmission } from './broker/connect/auth-admission.service';
@@ -43,6 +44,7 @@ export class BrokerGatewayModule {
         PrincipalChangeApplier,
         IdentityClient,
         GatewayRegistration,
+        RefusalAggregator,
       ],
     };
   }

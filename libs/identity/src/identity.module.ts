@@ -2,6 +2,12 @@ import { type DynamicModule, Module, type Provider } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { identityEntities } from './entities';
 import { IDENTITY_OPTIONS, type IdentityOptions } from './identity.options';
+import { CertificateRepository } from './repositories/certificate.repository';
+import { PermissionRepository } from './repositories/permission.repository';
+import { RoleRepository } from './repositories/role.repository';
+import { SigningKeyRepository } from './repositories/signing-key.repository';
+import { TokenRepository } from './repositories/token.repository';
+import { UserRepository } from './repositories/user.repository';
 import { AdminBootstrapService } from './services/admin-bootstrap.service';
 import { AuthService } from './services/auth.service';
 import { CertificateService } from './services/certificate.service';
@@ -9,12 +15,23 @@ import { InitialPasswordFile } from './services/initial-password-file.service';
 import { LoginThrottle } from './services/login-throttle.service';
 import { PasswordHasher } from './services/password-hasher.service';
 import { PasswordPolicyService } from './services/password-policy.service';
+import { PermissionService } from './services/permission.service';
 import { PrincipalService } from './services/principal.service';
 import { RoleService } from './services/role.service';
 import { SigningKeyService } from './services/signing-key.service';
 import { TokenService } from './services/token.service';
 import { TokenUsageRecorder } from './services/token-usage-recorder.service';
 import { UserService } from './services/user.service';
+
+/** All SQL of the lib (ADR 0017); not exported: other modules use the services. */
+const repositories = [
+  CertificateRepository,
+  PermissionRepository,
+  RoleRepository,
+  SigningKeyRepository,
+  TokenRepository,
+  UserRepository,
+];
 
 const services = [
   AdminBootstrapService,
@@ -24,6 +41,7 @@ const services = [
   LoginThrottle,
   PasswordHasher,
   PasswordPolicyService,
+  PermissionService,
   PrincipalService,
   RoleService,
   SigningKeyService,
@@ -50,6 +68,7 @@ export class IdentityModule {
       imports: [TypeOrmModule.forFeature(identityEntities), ...(opts.imports ?? [])],
       providers: [
         { provide: IDENTITY_OPTIONS, inject: opts.inject as never[], useFactory: opts.useFactory },
+        ...repositories,
         ...services,
         ...(opts.extraProviders ?? []),
       ],

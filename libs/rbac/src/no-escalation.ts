@@ -65,7 +65,7 @@ interface HeldAllow {
 /**
  * What a grantor may hand out (SPEC 2.2, no privilege escalation): its effective access, compared after
  * placeholders are substituted on both sides. After the change, the grantee can do nothing the grantor
- * cannot (ADR 0004, 0016).
+ * cannot (ADR 0004, 0018).
  *
  * - The grantor's allows are read with its own name for `${username}`; a grantor allow with
  *   `${clientId}` covers nothing (which client id a session will use is not the grantor's to promise).

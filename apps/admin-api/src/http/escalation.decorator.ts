@@ -14,7 +14,7 @@ export const ESCALATION_EXTENSION = 'x-gatehouse-escalation';
  *   state, tokens, certificates, deletion): the caller must hold every effective permission of that user
  *   (unless it is the caller);
  * - `denies-of-role`: deleting the role `:id` lifts its denies (SPEC 1.4.6) from every member: the
- *   caller must hold what they block (ADR 0016).
+ *   caller must hold what they block (ADR 0018).
  */
 export type HandedOut = 'permissions' | 'roles' | 'credentials-of-target-user' | 'denies-of-role';
 

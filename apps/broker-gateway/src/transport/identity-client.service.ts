@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { type ClientProxy, ClientProxyFactory } from '@nestjs/microservices';
 import {
+  AuditPatterns,
   AuthenticateResultDto,
   CaCertificatesDto,
   RegistryPatterns,
@@ -8,6 +9,7 @@ import {
   type GatewayRegistrationDto,
   GatewayPatterns,
   IdentityPatterns,
+  type MqttRefusalBatchDto,
   PrincipalDto,
   transportClientOptions,
   validateMessage,
@@ -60,6 +62,17 @@ export class IdentityClient implements OnApplicationShutdown {
       throw new IdentityUnavailableError('unexpected answer to gateway registration');
     }
     return answer as RegistrationAnswer;
+  }
+
+  /** A batch of aggregated MQTT refusals for the audit trail (ADR 0016). */
+  async recordRefusals(batch: MqttRefusalBatchDto): Promise<void> {
+    const answer = await this.request(AuditPatterns.RECORD_MQTT_REFUSALS, batch);
+    if (
+      typeof answer !== 'object' ||
+      answer === null ||
+      typeof (answer as { recorded?: unknown }).recorded !== 'number'
+    )
+      throw new IdentityUnavailableError('unexpected answer to a batch of MQTT refusals');
   }
 
   onApplicationShutdown(): void {

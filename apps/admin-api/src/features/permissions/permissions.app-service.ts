@@ -1,38 +1,18 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
-import {
-  decodeCursor,
-  encodeCursor,
-  IdentityError,
-  PrincipalService,
-  UserService,
-} from '@gatehouse/identity';
+import { IdentityError, PermissionService, PrincipalService, UserService } from '@gatehouse/identity';
 import { permissionExtras } from '@gatehouse/contracts';
 import { accessKindsOf, denyingRules, grantingRules } from '@gatehouse/rbac';
 import type {
   AuthorizationCheckDto,
   AuthorizationCheckResponseDto,
-  PermissionViewItemDto,
   PermissionViewPageDto,
 } from './permissions.dto';
-
-interface ViewRow {
-  context: string;
-  resource: string;
-  operation: string;
-  effect: string;
-  max_qos: number | null;
-  retain: boolean | null;
-  users: { id: string; name: string }[] | null;
-  roles: { id: string; name: string }[] | null;
-}
 
 /** The read-only permissions view and the authorization dry run (SPEC 2.3). */
 @Injectable()
 export class PermissionsAppService {
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly permissions: PermissionService,
     private readonly users: UserService,
     private readonly principals: PrincipalService,
   ) {}
@@ -42,57 +22,17 @@ export class PermissionsAppService {
    * the same resource are two) with the users and roles holding it directly.
    */
   async view(limit: number, cursor: string | undefined): Promise<PermissionViewPageDto> {
-    const after = decodeCursor(cursor);
-    const key = after ? (JSON.parse(after) as [string, string, string, string?, number?, number?]) : null;
-    // limits sort as numbers: no limit after every limit (max_qos 3, retain 2), so the key is never NULL
-    const rows: ViewRow[] = await this.dataSource.query(
-      `SELECT p.context, p.resource, p.operation, p.effect, p.max_qos, p.retain,
-              json_agg(DISTINCT jsonb_build_object('id', u.id, 'name', u.username)) FILTER (WHERE u.id IS NOT NULL) AS users,
-              json_agg(DISTINCT jsonb_build_object('id', r.id, 'name', r.name)) FILTER (WHERE r.id IS NOT NULL) AS roles
-         FROM permissions p
-         LEFT JOIN users u ON u.id = p.user_id
-         LEFT JOIN roles r ON r.id = p.role_id
-        WHERE $1::text IS NULL
-           OR (p.context, p.resource, p.operation, p.effect, COALESCE(p.max_qos, 3), COALESCE(p.retain::int, 2))
-              > ($1::text, $2::text, $3::text, $5::text, $6::int, $7::int)
-        GROUP BY p.context, p.resource, p.operation, p.effect, p.max_qos, p.retain
-        ORDER BY p.context, p.resource, p.operation, p.effect, COALESCE(p.max_qos, 3), COALESCE(p.retain::int, 2)
-        LIMIT $4`,
-      [
-        key?.[0] ?? null,
-        key?.[1] ?? null,
-        key?.[2] ?? null,
-        limit + 1,
-        key?.[3] ?? '',
-        key?.[4] ?? -1,
-        key?.[5] ?? -1,
-      ],
-    );
-    const more = rows.length > limit;
-    const page = rows.slice(0, limit);
-    const items: PermissionViewItemDto[] = page.map((r) => ({
-      context: r.context,
-      resource: r.resource,
-      operation: r.operation,
-      ...permissionExtras({ ...r, maxQos: r.max_qos }),
-      users: r.users ?? [],
-      roles: r.roles ?? [],
-    }));
-    const last = page[page.length - 1];
+    const page = await this.permissions.listHolders({ limit, cursor });
     return {
-      items,
-      nextCursor: more
-        ? encodeCursor(
-            JSON.stringify([
-              last.context,
-              last.resource,
-              last.operation,
-              last.effect,
-              last.max_qos ?? 3,
-              last.retain === null ? 2 : Number(last.retain),
-            ]),
-          )
-        : null,
+      items: page.items.map((p) => ({
+        context: p.context,
+        resource: p.resource,
+        operation: p.operation,
+        ...permissionExtras(p),
+        users: p.users,
+        roles: p.roles,
+      })),
+      nextCursor: page.nextCursor,
     };
   }
 

@@ -28,7 +28,7 @@ interface Resolved {
   readonly grantee: Grantee;
   readonly permissions: readonly PermissionRule[];
   readonly roleIds: readonly string[];
-  /** Denies the change takes away (SPEC 1.4.6): handing out what they blocked (ADR 0016). */
+  /** Denies the change takes away (SPEC 1.4.6): handing out what they blocked (ADR 0018). */
   readonly removedDenies: readonly PermissionRule[];
   /** The grantee's rules after the change; `complete` for a user (a role's members hold more). */
   readonly after: { readonly rules: readonly PermissionRule[]; readonly complete: boolean };
@@ -39,7 +39,7 @@ interface Resolved {
 const NOTHING_AFTER = { rules: [], complete: false } as const;
 
 /**
- * No privilege escalation (SPEC 2.2, ADR 0004, 0016): whoever hands out permissions (directly, through
+ * No privilege escalation (SPEC 2.2, ADR 0004, 0018): whoever hands out permissions (directly, through
  * a role, or by assigning a role), or takes away a deny, must hold what that gives, compared as
  * effective access (each side's own `${username}`, denies and QoS/retain limits, see `GrantorAccess`);
  * and whoever acts on another user's account or credentials must hold every effective permission of

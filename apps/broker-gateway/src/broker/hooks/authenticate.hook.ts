@@ -5,6 +5,7 @@ import {
   sessionKeepsGrants,
   usernameProblem,
 } from '@gatehouse/contracts';
+import { RefusalAggregator } from '../../audit/refusal-aggregator.service';
 import { ChangeClock } from '../../sessions/change-clock';
 import { GatewaySession, credentialOf, methodsOf } from '../../sessions/gateway-session';
 import { MatcherPool } from '../../sessions/matcher-pool.service';
@@ -45,6 +46,7 @@ export class AuthenticateHook {
     private readonly verifier: CredentialVerifier,
     private readonly matchers: MatcherPool,
     private readonly ownership: ClientIdOwnership,
+    private readonly refusals: RefusalAggregator,
   ) {}
 
   readonly handle = (
@@ -69,6 +71,13 @@ export class AuthenticateHook {
         this.logger.log(
           `CONNECT refused (${refusal.returnCode}) client ${JSON.stringify(client.id)} user ${JSON.stringify(username ?? '')} from ${remoteAddressOf(client) ?? '?'}: ${refusal.message}`,
         );
+        this.refusals.record('mqtt.connect.refused', {
+          clientId: client.id,
+          username: username ?? null,
+          userId: null,
+          topic: null,
+          sourceAddress: remoteAddressOf(client) ?? null,
+        });
         done(refusal, false);
       },
     );

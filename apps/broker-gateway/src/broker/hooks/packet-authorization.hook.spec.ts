@@ -10,6 +10,8 @@ import { SessionRegistry } from '../../sessions/session-registry.service';
 import { loadGatewayConfig } from '../../config/gateway.config';
 import { VerificationCache } from '../connect/verification-cache.service';
 import type { AedesClient } from '../aedes.types';
+import { RefusalAggregator } from '../../audit/refusal-aggregator.service';
+import type { IdentityClient } from '../../transport/identity-client.service';
 import { PacketAuthorizationHook } from './packet-authorization.hook';
 
 const principal = (over: Partial<PrincipalDto> = {}): PrincipalDto => ({
@@ -63,13 +65,15 @@ describe('PacketAuthorizationHook (SPEC 1.4, 3)', () => {
   let applier: PrincipalChangeApplier;
   let client: FakeClient;
   let pool: MatcherPool;
+  let refusals: RefusalAggregator;
   const asClient = (c: FakeClient): AedesClient => c as unknown as AedesClient;
 
   beforeAll(() => Logger.overrideLogger(false));
 
   beforeEach(() => {
     registry = new SessionRegistry();
-    hook = new PacketAuthorizationHook(registry, loadGatewayConfig({}));
+    refusals = new RefusalAggregator(loadGatewayConfig({}), {} as IdentityClient);
+    hook = new PacketAuthorizationHook(registry, refusals, loadGatewayConfig({}));
     pool = new MatcherPool(loadGatewayConfig({}));
     applier = new PrincipalChangeApplier(
       registry,

@@ -1,8 +1,10 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { AedesPublishPacket, PublishPacket, Subscription } from 'aedes';
 import { GATEWAY_CONFIG, type GatewayConfig, type MqttDenyAction } from '../../config/gateway.config';
+import { RefusalAggregator } from '../../audit/refusal-aggregator.service';
 import { SessionRegistry } from '../../sessions/session-registry.service';
 import type { AedesClient } from '../aedes.types';
+import { remoteAddressOf } from './remote-address';
 import { isReservedTopic } from './reserved-topics';
 import type { PublishRefusal } from '@gatehouse/rbac';
 
@@ -27,6 +29,7 @@ export class PacketAuthorizationHook {
 
   constructor(
     private readonly sessions: SessionRegistry,
+    private readonly refusals: RefusalAggregator,
     @Inject(GATEWAY_CONFIG) config: GatewayConfig,
   ) {
     this.denyAction = config.denyAction;
@@ -61,6 +64,7 @@ export class PacketAuthorizationHook {
       return;
     }
     const what = `PUBLISH denied for client ${JSON.stringify(client?.id ?? null)} on ${JSON.stringify(packet.topic)}: ${denial}`;
+    this.countRefusal('mqtt.publish.denied', client, packet.topic);
     if (this.denyAction === 'ignore' && client !== null && packet !== client.will) {
       // aedes has no "acknowledge and drop" answer: allow it here, drop it in broker.publish
       this.ignored.add(packet);
@@ -102,10 +106,12 @@ export class PacketAuthorizationHook {
     } catch {
       allowed = false;
     }
-    if (!allowed)
+    if (!allowed) {
       this.logger.log(
         `SUBSCRIBE refused for client ${JSON.stringify(client?.id ?? null)} on ${JSON.stringify(sub.topic)}`,
       );
+      this.countRefusal('mqtt.subscribe.denied', client, sub.topic);
+    }
     // null refuses this filter alone (SUBACK 0x80) and keeps the connection [MQTT-3.9.3-1].
     done(null, allowed ? sub : null);
   };
@@ -122,6 +128,26 @@ export class PacketAuthorizationHook {
       return null;
     }
   };
+
+  /** Counted in memory for the audit trail (SPEC 6); never throws into the hook. */
+  private countRefusal(
+    action: 'mqtt.publish.denied' | 'mqtt.subscribe.denied',
+    client: AedesClient | null,
+    topic: string,
+  ): void {
+    try {
+      const session = client ? this.sessions.get(client) : undefined;
+      this.refusals.record(action, {
+        clientId: client?.id ?? '',
+        username: session?.username ?? null,
+        userId: session?.userId ?? null,
+        topic,
+        sourceAddress: client ? (remoteAddressOf(client) ?? null) : null,
+      });
+    } catch {
+      // an audit count must never change the decision
+    }
+  }
 
   private publishDenial(client: AedesClient | null, packet: PublishPacket): string | null {
     if (client === null) return 'no client (will of a session that is gone)';
