@@ -11,6 +11,7 @@ import { ClientRegistryAppService } from './features/client-registry/client-regi
 import { ClientRegistryController } from './features/client-registry/client-registry.controller';
 import { RegistryMessagesController } from './features/client-registry/registry-messages.controller';
 import { HealthController } from './features/health/health.controller';
+import { MfaController } from './features/mfa/mfa.controller';
 import { PermissionsAppService } from './features/permissions/permissions.app-service';
 import { PermissionsController } from './features/permissions/permissions.controller';
 import { RolesAppService } from './features/roles/roles.app-service';
@@ -47,6 +48,7 @@ export class AdminApiModule {
         ClientRegistryController,
         CertificatesController,
         RegistryMessagesController,
+        MfaController,
       ],
       providers: [
         configProvider,

@@ -2,6 +2,7 @@ import { Initial1764300000000 } from './1764300000000-initial';
 import { ClientRegistry1764400000000 } from './1764400000000-client-registry';
 import { UsernameCase1764500000000 } from './1764500000000-username-case';
 import { PasswordChangeRequired1764600000000 } from './1764600000000-password-change-required';
+import { Mfa1764700000000 } from './1764700000000-mfa';
 
 /** Every migration, in order. Schema changes are made only here (synchronize is off everywhere). */
 export const migrations = [
@@ -9,4 +10,5 @@ export const migrations = [
   ClientRegistry1764400000000,
   UsernameCase1764500000000,
   PasswordChangeRequired1764600000000,
+  Mfa1764700000000,
 ];
