@@ -2,12 +2,15 @@
  * Architecture rules, checked in CI by `npm run depcheck`. The rules come from the project's code
  * conventions, ../shared/CONVENTIONS.md ("Layout"; beside the repository, as ../shared/SPEC.md is, see
  * README.md), and SPEC 3 and 5 (../shared/SPEC.md):
- * contracts ← persistence ← identity, rbac ← client-registry ← apps; identity and rbac never
+ * contracts ← persistence ← identity, rbac ← client-registry ← apps, and contracts ← persistence ← audit ← apps
+ * (ADR 0016: audit builds on persistence only, and no lib but the apps records events); identity and rbac never
  * import each other, nor client-registry (which builds on both); rbac needs nothing but contracts;
  * libs never import apps; libs/testing is for tests only; the gateway never touches the database;
- * imports between libs go through `@gatehouse/<lib>` (its index.ts), never into another lib's src/.
+ * imports between libs go through `@gatehouse/<lib>` (its index.ts), never into another lib's src/;
+ * SQL lives in the repositories (`*.repository.ts`) of the lib that owns the tables, so only they,
+ * the entities and libs/persistence import TypeORM (ADR 0017).
  */
-const LIBS = ['contracts', 'persistence', 'identity', 'rbac', 'client-registry', 'testing'];
+const LIBS = ['contracts', 'persistence', 'identity', 'rbac', 'client-registry', 'audit', 'testing'];
 
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
@@ -59,6 +62,20 @@ module.exports = {
       to: { path: '^(libs/(?!contracts/)|apps/)' },
     },
     {
+      name: 'audit-only-persistence',
+      severity: 'error',
+      comment: 'audit builds on persistence and contracts only (ADR 0016)',
+      from: { path: '^libs/audit/' },
+      to: { path: '^libs/(identity|rbac|client-registry)/' },
+    },
+    {
+      name: 'libs-not-to-audit',
+      severity: 'error',
+      comment: 'events are recorded by the apps (admin-api), never from inside another lib (ADR 0016)',
+      from: { path: '^libs/(?!audit/)' },
+      to: { path: '^libs/audit/' },
+    },
+    {
       name: 'persistence-only-contracts',
       severity: 'error',
       from: { path: '^libs/persistence/' },
@@ -72,7 +89,7 @@ module.exports = {
       from: { path: '^apps/broker-gateway/' },
       to: {
         // `(^|/)node_modules`: a linked node_modules resolves outside the repository (../x/node_modules/…)
-        path: '^libs/(persistence|identity|client-registry)/|(^|/)node_modules/(typeorm|@nestjs/typeorm|pg|@electric-sql)/',
+        path: '^libs/(persistence|identity|client-registry|audit)/|(^|/)node_modules/(typeorm|@nestjs/typeorm|pg|@electric-sql)/',
       },
     },
     {
@@ -88,6 +105,28 @@ module.exports = {
       from: { path: '^(apps|libs)/', pathNot: '(\\.spec\\.ts|\\.e2e-spec\\.ts)$|^libs/testing/' },
       to: { path: '^libs/testing/' },
     },
+    {
+      name: 'typeorm-only-in-repositories',
+      severity: 'error',
+      comment:
+        'SQL and query builders live in *.repository.ts of the lib that owns the tables (ADR 0017): besides them only entities (the tables), libs/persistence, libs/testing and tests import typeorm; services take a Transaction from @gatehouse/persistence',
+      from: {
+        path: '^(apps|libs)/',
+        pathNot: '\\.(repository|entity)\\.ts$|\\.(spec|e2e-spec)\\.ts$|^libs/(persistence|testing)/',
+      },
+      to: { path: '(^|/)node_modules/typeorm/' },
+    },
+    {
+      name: 'nestjs-typeorm-only-in-repositories-and-modules',
+      severity: 'error',
+      comment:
+        'InjectDataSource / InjectRepository belong to repositories (ADR 0017); a module may register its entities (TypeOrmModule.forFeature)',
+      from: {
+        path: '^(apps|libs)/',
+        pathNot: '\\.(repository|module)\\.ts$|\\.(spec|e2e-spec)\\.ts$|^libs/(persistence|testing)/',
+      },
+      to: { path: '(^|/)node_modules/@nestjs/typeorm/' },
+    },
     ...LIBS.map((lib) => ({
       name: `no-deep-import-into-${lib}`,
       severity: 'error',
@@ -100,7 +139,9 @@ module.exports = {
     doNotFollow: { path: 'node_modules' },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: 'tsconfig.json' },
-    exclude: { path: '^(dist|node_modules|bench/results)/' },
+    // node_modules is not excluded (doNotFollow keeps it from being cruised): excluding it would also drop
+    // the imports of typeorm, pg... that the rules above look for, whenever it is a real folder
+    exclude: { path: '^(dist|bench/results)/' },
     moduleSystems: ['cjs', 'es6'],
   },
 };

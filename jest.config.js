@@ -3,7 +3,7 @@
 // TEST_DATABASE_URL is set, see libs/testing).
 'use strict';
 const moduleNameMapper = {
-  '^@gatehouse/(contracts|persistence|identity|rbac|client-registry|testing)$':
+  '^@gatehouse/(contracts|persistence|identity|rbac|client-registry|audit|testing)$':
     '<rootDir>/libs/$1/src/index.ts',
 };
 const common = {

@@ -70,6 +70,7 @@ async function main() {
       MQTT_PORT: '0',
       MQTT_WS_PORT: '0',
       MQTT_TLS_PORT: '0',
+      GATEWAY_HTTP_PORT: '0',
       TRANSPORT_URL: admin.transportUrl,
       DATA_DIR: dataDir,
       LOG_LEVEL: process.env.LOG_LEVEL || 'warn',

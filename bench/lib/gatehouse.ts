@@ -110,6 +110,7 @@ export async function startGateway(
       MQTT_PORT: '0',
       MQTT_WS_PORT: 'off',
       MQTT_TLS_PORT: 'off',
+      GATEWAY_HTTP_PORT: '0',
       TRANSPORT_URL: admin.transportUrl,
       DATA_DIR: dataDir,
       ...env,

@@ -151,4 +151,54 @@ describe('crafted bodies and blind updates (defects 7 and 8)', () => {
         .expect(200);
     });
   });
+  /**
+   * Found by the HTTP fuzz suite: text that UTF-8 cannot hold as sent used to be stored changed, with
+   * U+FFFD in place of a lone surrogate escape (`\ud800`) or of bytes that are not UTF-8. Data must
+   * never be silently altered: such bodies are refused and nothing is stored.
+   */
+  describe('text that cannot be stored as sent is refused, not altered', () => {
+    const role = (name: string) => `{"name":"${name}","permissions":[]}`;
+    const roleNames = async () =>
+      (
+        (await t.http.get('/api/roles?limit=200').set(bearer(admin)).expect(200)).body.items as {
+          name: string;
+        }[]
+      ).map((r) => r.name);
+
+    it.each([
+      ['a lone high surrogate escape', 'lone-high-\\ud800'],
+      ['a lone low surrogate escape', 'lone-low-\\udc00'],
+      ['a high surrogate escape followed by a non-surrogate', 'lone-pair-\\ud800\\u0041'],
+      ['a high surrogate escape at the end of the string', 'lone-end-\\uD83D'],
+    ])('%s → 400 HTTP.JSON_INVALID_TEXT, no role created', async (_n, name) => {
+      const res = await raw('post', '/api/roles', role(name), admin);
+      expectProblem(res, 400);
+      expect(res.body.code).toBe('HTTP.JSON_INVALID_TEXT');
+      expect((await roleNames()).filter((n) => n.startsWith('lone-'))).toEqual([]);
+    });
+
+    it('bytes that are not UTF-8 → 400 HTTP.JSON_INVALID_TEXT, no role created', async () => {
+      const body = Buffer.concat([
+        Buffer.from('{"name":"bad-bytes-role","description":"plant '),
+        Buffer.from([0xc3, 0x28, 0xff]),
+        Buffer.from('","permissions":[]}'),
+      ]);
+      // fetch sends the bytes as they are (supertest would serialize a Buffer as JSON)
+      const res = await fetch(`${t.api.httpUrl}/api/roles`, {
+        method: 'POST',
+        headers: { ...bearer(admin), 'Content-Type': 'application/json' },
+        body,
+      });
+      expect(res.status).toBe(400);
+      expect(res.headers.get('content-type')).toMatch(/application\/problem\+json/);
+      expect(((await res.json()) as { code: string }).code).toBe('HTTP.JSON_INVALID_TEXT');
+      expect((await roleNames()).filter((n) => n.startsWith('bad-bytes-'))).toEqual([]);
+    });
+
+    it('a surrogate pair (an emoji, escaped or as UTF-8) is stored as sent', async () => {
+      const res = await raw('post', '/api/roles', role('pair-ok-\\ud83d\\ude00-\u{1F600}'), admin);
+      expect(res.status).toBe(201);
+      expect(res.body.name).toBe('pair-ok-\u{1F600}-\u{1F600}');
+    });
+  });
 });

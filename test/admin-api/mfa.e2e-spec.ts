@@ -318,6 +318,16 @@ describe('TOTP MFA (SPEC 2.1)', () => {
     expect(res.status).toBe(204);
     expect((await t.http.get('/api/me').set(bearer(u.token))).status).toBe(401);
     expect((await login(u.username)).status).toBe(200);
+    // audited (SPEC 6): the enrolment by the user, the reset by the administrator
+    for (const action of ['mfa.enroll', 'mfa.reset']) {
+      const events = await t.http
+        .get(`/api/audit-events?action=${action}&targetId=${u.id}`)
+        .set(bearer(admin));
+      expect(events.status).toBe(200);
+      expect((events.body.items as { result: string }[]).map((e) => `${action} ${e.result}`)).toEqual([
+        `${action} success`,
+      ]);
+    }
     // idempotent for a user without MFA; 404 for an unknown user
     expect((await t.http.delete(`/api/users/${u.id}/mfa`).set(bearer(admin))).status).toBe(204);
     expect(

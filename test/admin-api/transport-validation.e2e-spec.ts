@@ -7,6 +7,7 @@
 import { Logger } from '@nestjs/common';
 import { type ClientProxy, ClientProxyFactory } from '@nestjs/microservices';
 import {
+  AuditPatterns,
   GatewayPatterns,
   IdentityPatterns,
   parseTransportUrl,
@@ -104,6 +105,40 @@ describe('admin-api transport: every message is validated (SPEC 5)', () => {
 
   it('a valid AUTHENTICATE of an unknown user is answered as usual', async () => {
     expect(await send(IdentityPatterns.AUTHENTICATE, valid)).toMatchObject({ outcome: 'bad-credentials' });
+    expect(errors).toEqual([]);
+  });
+
+  const refusal = {
+    action: 'mqtt.publish.denied',
+    minute: '2025-01-01T10:00:00.000Z',
+    clientId: 'c1',
+    username: 'device-1',
+    userId: null,
+    topic: 'a/b',
+    sourceAddress: '127.0.0.1',
+    count: 3,
+  };
+
+  it.each([
+    ['an unknown action', { ...refusal, action: 'mqtt.anything' }, /action/],
+    ['a count of 0', { ...refusal, count: 0 }, /count/],
+    ['a minute that is no ISO time', { ...refusal, minute: 'now' }, /minute/],
+    ['a user id that is no uuid', { ...refusal, userId: 'x' }, /userId/],
+    ['an unknown field', { ...refusal, hash: 'f'.repeat(64) }, /hash/],
+  ])('RECORD_MQTT_REFUSALS with %s answers CONTRACTS.INVALID_MESSAGE', async (_what, r, problem) => {
+    await refused(AuditPatterns.RECORD_MQTT_REFUSALS, { gatewayId: 'g1', refusals: [r] }, problem);
+  });
+
+  it('RECORD_MQTT_REFUSALS with more than 1000 entries is refused; a valid batch is recorded', async () => {
+    await refused(
+      AuditPatterns.RECORD_MQTT_REFUSALS,
+      { gatewayId: 'g1', refusals: Array.from({ length: 1001 }, () => refusal) },
+      /refusals/,
+    );
+    const topicWithNul = { ...refusal, topic: 'a/\u0000b' };
+    expect(
+      await send(AuditPatterns.RECORD_MQTT_REFUSALS, { gatewayId: 'g1', refusals: [refusal, topicWithNul] }),
+    ).toEqual({ recorded: 2 });
     expect(errors).toEqual([]);
   });
 });

@@ -175,6 +175,7 @@ const valid: Partial<Record<string, (ctx: Ctx) => Promise<Prepared>>> = {
   }),
   Health_live: async () => ({ ok: [200] }),
   Health_ready: async () => ({ ok: [200] }),
+  Metrics_scrape: async () => ({ ok: [200] }),
   ClientRegistry_state: async () => ({ ok: [200] }),
   ClientRegistry_unlock: async () => ({ body: { durationMs: 600_000 }, ok: [200] }),
   ClientRegistry_lock: async () => ({ ok: [200] }),

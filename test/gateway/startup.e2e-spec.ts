@@ -53,7 +53,7 @@ describe('start-up: ports in use and bound addresses (SPEC 7)', () => {
     return err as Error;
   };
 
-  it.each(['MQTT_PORT', 'MQTT_TLS_PORT', 'MQTT_WS_PORT', 'GATEWAY_EVENT_PORT'])(
+  it.each(['MQTT_PORT', 'MQTT_TLS_PORT', 'MQTT_WS_PORT', 'GATEWAY_EVENT_PORT', 'GATEWAY_HTTP_PORT'])(
     'the gateway stops with "%s <port> is in use" when that port is taken',
     async (variable) => {
       const err = await startFails(() =>
@@ -70,6 +70,13 @@ describe('start-up: ports in use and bound addresses (SPEC 7)', () => {
       createBrokerGateway(gatewayEnvFor(admin, dataDir, { MQTT_HOST: '192.0.2.1' })),
     );
     expect(err.message).toMatch(/^MQTT_PORT 0: cannot listen on MQTT_HOST 192\.0\.2\.1/);
+  });
+
+  it('the gateway names GATEWAY_HTTP_HOST when it is not an address of this machine', async () => {
+    const err = await startFails(() =>
+      createBrokerGateway(gatewayEnvFor(admin, dataDir, { GATEWAY_HTTP_HOST: '192.0.2.1' })),
+    );
+    expect(err.message).toMatch(/^GATEWAY_HTTP_PORT 0: cannot listen on GATEWAY_HTTP_HOST 192\.0\.2\.1/);
   });
 
   it('admin-api stops with "HTTP_PORT <port> is in use" when its HTTP port is taken', async () => {
@@ -107,6 +114,8 @@ describe('start-up: ports in use and bound addresses (SPEC 7)', () => {
         `mqtts://127.0.0.1:${gateway.ports.tls}`,
         `ws://127.0.0.1:${gateway.ports.ws}/mqtt`,
       ]);
+      // the metrics and health server binds where MQTT_HOST does unless GATEWAY_HTTP_HOST says otherwise
+      expect(gateway.httpUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     } finally {
       await gateway.close();
     }

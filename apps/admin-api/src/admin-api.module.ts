@@ -1,9 +1,15 @@
 import { type DynamicModule, Module } from '@nestjs/common';
-import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import { hostname } from 'node:os';
+import { randomUUID } from 'node:crypto';
+import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
+import { AuditModule } from '@gatehouse/audit';
 import { ClientRegistryModule } from '@gatehouse/client-registry';
 import { IdentityModule } from '@gatehouse/identity';
 import { PersistenceModule } from '@gatehouse/persistence';
 import { ADMIN_API_CONFIG, type AdminApiConfig } from './config/admin-api.config';
+import { AuditMessagesController } from './features/audit/audit-messages.controller';
+import { AuditRecorder } from './features/audit/audit-recorder.service';
+import { AuditController } from './features/audit/audit.controller';
 import { AuthController } from './features/auth/auth.controller';
 import { CertificatesAppService } from './features/certificates/certificates.app-service';
 import { CertificatesController } from './features/certificates/certificates.controller';
@@ -12,6 +18,8 @@ import { ClientRegistryController } from './features/client-registry/client-regi
 import { RegistryMessagesController } from './features/client-registry/registry-messages.controller';
 import { HealthController } from './features/health/health.controller';
 import { MfaController } from './features/mfa/mfa.controller';
+import { AdminMetrics } from './features/metrics/admin-metrics.service';
+import { MetricsController } from './features/metrics/metrics.controller';
 import { PermissionsAppService } from './features/permissions/permissions.app-service';
 import { PermissionsController } from './features/permissions/permissions.controller';
 import { RolesAppService } from './features/roles/roles.app-service';
@@ -20,10 +28,15 @@ import { EscalationService } from './features/shared/escalation.service';
 import { UsersAppService } from './features/users/users.app-service';
 import { UsersController } from './features/users/users.controller';
 import { AccessGuard } from './http/access.guard';
+import { AuditInterceptor } from './http/audit.interceptor';
+import { AuditStampGuard } from './http/audit-stamp.guard';
 import { EscalationGuard } from './http/escalation.guard';
 import { PermissionsCache } from './http/permissions-cache.service';
 import { ProblemDetailsFilter } from './http/problem-details.filter';
 import { AdminTransportModule } from './transport/admin-transport.module';
+
+/** The retention prune of the audit trail runs at start and then this often. */
+const PRUNE_INTERVAL_MS = 6 * 3600_000;
 
 @Module({})
 export class AdminApiModule {
@@ -38,6 +51,12 @@ export class AdminApiModule {
           imports: [AdminTransportModule.forRoot(config.transportUrl)],
         }),
         ClientRegistryModule.forRoot(config.clientRegistry),
+        AuditModule.forRoot({
+          // SPEC 6 `instanceId`: which admin-api process recorded the event
+          instanceId: `admin-api@${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`,
+          retentionDays: config.audit.retentionDays,
+          pruneIntervalMs: PRUNE_INTERVAL_MS,
+        }),
       ],
       controllers: [
         AuthController,
@@ -45,10 +64,13 @@ export class AdminApiModule {
         RolesController,
         PermissionsController,
         HealthController,
+        MetricsController,
         ClientRegistryController,
         CertificatesController,
         RegistryMessagesController,
         MfaController,
+        AuditController,
+        AuditMessagesController,
       ],
       providers: [
         configProvider,
@@ -59,9 +81,14 @@ export class AdminApiModule {
         PermissionsAppService,
         ClientRegistryAppService,
         CertificatesAppService,
-        // In this order: authenticate and authorize the route, then what it hands out (ADR 0014).
+        AuditRecorder,
+        AdminMetrics,
+        // In this order: mark an audited request (ADR 0016), authenticate and authorize the route, then
+        // what it hands out (ADR 0014).
+        { provide: APP_GUARD, useClass: AuditStampGuard },
         { provide: APP_GUARD, useClass: AccessGuard },
         { provide: APP_GUARD, useClass: EscalationGuard },
+        { provide: APP_INTERCEPTOR, useClass: AuditInterceptor },
         { provide: APP_FILTER, useClass: ProblemDetailsFilter },
       ],
     };

@@ -8,8 +8,10 @@ import { SwaggerModule } from '@nestjs/swagger';
 import { AdminBootstrapService } from '@gatehouse/identity';
 import { AdminApiModule } from './admin-api.module';
 import { loadAdminApiConfig } from './config/admin-api.config';
+import { AdminMetrics } from './features/metrics/admin-metrics.service';
 import { installFallbackResponses } from './http/fallback-responses';
 import { jsonBodyParserOptions } from './http/json-limits';
+import { requestContext } from './http/request-context';
 import { createValidationPipe } from './http/validation.pipe';
 import { buildOpenApiDocument } from './openapi';
 import { connectAdminTransport } from './transport/connect-admin-transport';
@@ -48,7 +50,14 @@ export async function createAdminApi(
     bodyParser: false,
     abortOnError: false,
   });
-  app.setGlobalPrefix('api', { exclude: [{ path: 'health/{*path}', method: RequestMethod.ALL }] });
+  app.setGlobalPrefix('api', {
+    exclude: [
+      { path: 'health/{*path}', method: RequestMethod.ALL },
+      { path: 'metrics', method: RequestMethod.GET },
+    ],
+  });
+  // first of all: the request id of every log line, and the duration histogram (SPEC 6)
+  app.use(requestContext(app.get(AdminMetrics)));
   app.useGlobalPipes(createValidationPipe());
   app.enableShutdownHooks();
   app.disable('x-powered-by');

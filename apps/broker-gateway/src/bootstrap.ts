@@ -1,10 +1,11 @@
 import type { AddressInfo, Server as NetServer } from 'node:net';
-import type { INestMicroservice } from '@nestjs/common';
+import type { INestMicroservice, LoggerService } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ListenError, createAppLogger, formatTcpUrl, transportServerOptions } from '@gatehouse/contracts';
 import { BrokerGatewayModule } from './broker-gateway.module';
 import { MqttListeners, type ListenerPorts } from './broker/mqtt-listeners.service';
 import { loadGatewayConfig, type GatewayConfig } from './config/gateway.config';
+import { GatewayHttp } from './metrics/gateway-http.service';
 import { GatewayRegistration } from './transport/gateway-registration.service';
 
 export interface BrokerGateway {
@@ -13,6 +14,10 @@ export interface BrokerGateway {
   ports: ListenerPorts;
   /** One URL per MQTT listener. */
   urls: string[];
+  /** `/metrics` and `/health/*` (`GATEWAY_HTTP_HOST`:`GATEWAY_HTTP_PORT`), the address bound. */
+  httpUrl: string;
+  /** The same on a loopback address when bound to every interface (what a local client calls). */
+  localHttpUrl: string;
   /** Where change events arrive (loopback TCP transport), or the NATS URL. */
   eventUrl: string;
   close(): Promise<void>;
@@ -25,9 +30,10 @@ export interface BrokerGateway {
  */
 export async function createBrokerGateway(
   env: Record<string, string | undefined> = process.env,
+  opts: { logger?: LoggerService } = {},
 ): Promise<BrokerGateway> {
   const config = loadGatewayConfig(env);
-  const logger = createAppLogger('broker-gateway', config.logLevel);
+  const logger = opts.logger ?? createAppLogger('broker-gateway', config.logLevel);
   const serverOptions =
     config.transport.kind === 'tcp'
       ? transportServerOptions({ kind: 'tcp', url: '', host: config.eventHost, port: config.eventPort })
@@ -46,11 +52,15 @@ export async function createBrokerGateway(
       await app.get(GatewayRegistration).start({ host: config.eventAdvertisedHost, port });
     }
     const listeners = app.get(MqttListeners);
+    const http = app.get(GatewayHttp);
+    const wildcard = config.httpHost === '0.0.0.0' || config.httpHost === '::';
     return {
       app,
       config,
       ports: listeners.ports,
       urls: listeners.urls(),
+      httpUrl: http.url,
+      localHttpUrl: wildcard ? `http://127.0.0.1:${http.port}` : http.url,
       eventUrl,
       close: () => app.close(),
     };

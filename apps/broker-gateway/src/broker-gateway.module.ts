@@ -1,4 +1,5 @@
 import { type DynamicModule, Module } from '@nestjs/common';
+import { RefusalAggregator } from './audit/refusal-aggregator.service';
 import { aedesBrokerProvider } from './broker/aedes.provider';
 import { ClientCaService } from './broker/client-ca.service';
 import { AuthAdmission } from './broker/connect/auth-admission.service';
@@ -10,6 +11,8 @@ import { AuthenticateHook } from './broker/hooks/authenticate.hook';
 import { PacketAuthorizationHook } from './broker/hooks/packet-authorization.hook';
 import { MqttListeners } from './broker/mqtt-listeners.service';
 import { GATEWAY_CONFIG, type GatewayConfig } from './config/gateway.config';
+import { GatewayHttp } from './metrics/gateway-http.service';
+import { GatewayMetrics } from './metrics/gateway-metrics.service';
 import { ChangeClock } from './sessions/change-clock';
 import { MatcherPool } from './sessions/matcher-pool.service';
 import { PrincipalChangeApplier } from './sessions/principal-change-applier.service';
@@ -43,6 +46,9 @@ export class BrokerGatewayModule {
         PrincipalChangeApplier,
         IdentityClient,
         GatewayRegistration,
+        RefusalAggregator,
+        GatewayMetrics,
+        GatewayHttp,
       ],
     };
   }

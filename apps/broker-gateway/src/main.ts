@@ -6,6 +6,9 @@ import { GatewayConfigError } from './config/gateway.config';
 async function main(): Promise<void> {
   const gateway = await createBrokerGateway(process.env);
   for (const url of gateway.urls) console.log(`broker-gateway listening on ${url}`);
+  console.log(
+    `broker-gateway metrics and health on ${gateway.httpUrl} (/metrics, /health/live, /health/ready)`,
+  );
 }
 
 main().catch((err: unknown) => {

@@ -9,6 +9,12 @@ import { ApprovalService } from './registry/approval.service';
 import { RegisterRateLimiter } from './registry/register-rate-limiter';
 import { RegistrationService } from './registry/registration.service';
 import { RegistryStateService } from './registry/registry-state.service';
+import { CertificateAuthorityRepository } from './repositories/certificate-authority.repository';
+import { RegistrationRequestRepository } from './repositories/registration-request.repository';
+import { RegistryStateRepository } from './repositories/registry-state.repository';
+
+/** All SQL of the lib (ADR 0017); not exported: other modules use the services. */
+const repositories = [CertificateAuthorityRepository, RegistrationRequestRepository, RegistryStateRepository];
 
 const services = [
   CertificateAuthority,
@@ -33,6 +39,7 @@ export class ClientRegistryModule {
       imports: [TypeOrmModule.forFeature(clientRegistryEntities)],
       providers: [
         { provide: CLIENT_REGISTRY_OPTIONS, useValue: options },
+        ...repositories,
         ...services,
         { provide: REGISTRATION_ATTEMPT_SINK, useExisting: RegistrationService },
       ],

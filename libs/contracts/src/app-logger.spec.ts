@@ -1,5 +1,5 @@
 import { Writable } from 'node:stream';
-import { createAppLogger } from './app-logger';
+import { LogFields, createAppLogger, logContext } from './app-logger';
 
 function capture() {
   const chunks: string[] = [];
@@ -103,5 +103,42 @@ describe('createAppLogger (pino JSON lines)', () => {
     expect(String(a.stack)).toContain('Error: boom');
     expect(b).toMatchObject({ level: 'error', msg: 'boom' });
     expect((b.err as { stack: string }).stack).toContain('Error: boom');
+  });
+
+  it('writes LogFields as top-level keys, escaped, and keeps the context its own', async () => {
+    const out = capture();
+    const logger = createAppLogger('broker-gateway', 'info', out.stream);
+    logger.log(
+      'PUBLISH denied',
+      new LogFields({ connectionId: 'k3J9', clientId: 'a\n{"msg":"x"}', context: 'spoof' }),
+      'Mqtt',
+    );
+    await flush();
+    const lines = out.lines();
+    expect(lines).toHaveLength(1);
+    expect(JSON.parse(lines[0])).toMatchObject({
+      msg: 'PUBLISH denied',
+      connectionId: 'k3J9',
+      clientId: 'a\n{"msg":"x"}',
+      context: 'Mqtt',
+    });
+  });
+
+  it('adds the fields of logContext to every line written inside it (the request id of a request)', async () => {
+    const out = capture();
+    const logger = createAppLogger('admin-api', 'info', out.stream);
+    logContext.run({ requestId: 'r-1' }, () => {
+      logger.log('inside', 'Http');
+      setImmediate(() => logger.warn('later, same request', 'Users'));
+    });
+    logger.log('outside', 'Http');
+    await flush();
+    await flush();
+    const entries = out.lines().map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(entries.map((e) => [e.msg, e.requestId])).toEqual([
+      ['inside', 'r-1'],
+      ['outside', undefined],
+      ['later, same request', 'r-1'],
+    ]);
   });
 });

@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { LoggerService } from '@nestjs/common';
 import pino from 'pino';
 import { isLogLevel, type LogLevelName } from './log-levels';
@@ -13,6 +14,21 @@ const STARTUP_CONTEXTS = new Set([
 ]);
 
 type PinoMethod = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
+
+/**
+ * Fields of a log line beside its message: `logger.warn('PUBLISH denied …', new LogFields({ connectionId }))`
+ * writes them as top-level JSON keys of the line (pino escapes their values like the message). The
+ * message stays a string for every other logger (Nest's console logger prints the fields after it).
+ */
+export class LogFields {
+  constructor(readonly fields: Readonly<Record<string, unknown>>) {}
+}
+
+/**
+ * Fields added to every log line written inside `logContext.run(fields, …)`: admin-api runs each HTTP
+ * request in one holding its `requestId`, so every line of that request carries it.
+ */
+export const logContext = new AsyncLocalStorage<Readonly<Record<string, string>>>();
 
 /**
  * The JSON-lines logger of both apps (SPEC 6, 7): a Nest `LoggerService` backed by pino. One line
@@ -55,8 +71,12 @@ export class PinoLogger implements LoggerService {
    */
   private write(level: PinoMethod, message: unknown, rest: unknown[], mayHaveStack = false): void {
     if (!this.pino.isLevelEnabled(level)) return;
-    const params = [...rest];
     const fields: Record<string, unknown> = {};
+    const params: unknown[] = [];
+    for (const p of rest) {
+      if (p instanceof LogFields) Object.assign(fields, p.fields);
+      else params.push(p);
+    }
     if (params.length > 0 && typeof params[params.length - 1] === 'string') {
       const last = params.pop() as string;
       // `error(message, stack)` with no context: a stack is multi-line and starts with the error.
@@ -108,6 +128,7 @@ export function createAppLogger(
       base: { app, pid: process.pid },
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
+      mixin: () => logContext.getStore() ?? {},
     },
     lineSafe(destination ?? pino.destination({ dest: 1, sync: true })),
   );

@@ -13,3 +13,5 @@ export * from './grant-types';
 export * from './app-logger';
 export * from './username';
 export * from './listen-error';
+export * from './audit.dto';
+export * from './metrics-registry';

@@ -30,3 +30,11 @@ export const RegistryPatterns = {
    */
   CA_CERTIFICATES: 'registry.ca-certificates',
 } as const;
+
+export const AuditPatterns = {
+  /**
+   * A gateway's aggregated MQTT refusals (CONNECT refused, PUBLISH and SUBSCRIBE denied), sent in batches
+   * every few seconds (SPEC 6, ADR 0016). Payload {@link MqttRefusalBatchDto}, answer `{ recorded: n }`.
+   */
+  RECORD_MQTT_REFUSALS: 'audit.record-mqtt-refusals',
+} as const;

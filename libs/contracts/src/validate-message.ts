@@ -1,5 +1,5 @@
 import { plainToInstance } from 'class-transformer';
-import { validateSync } from 'class-validator';
+import { type ValidationError, validateSync } from 'class-validator';
 
 /** Thrown when a transport message does not match its DTO. */
 export class ContractViolationError extends Error {
@@ -21,13 +21,18 @@ export function validateMessage<T extends object>(cls: new () => T, payload: unk
   const instance = plainToInstance(cls, payload);
   const errors = validateSync(instance, { whitelist: true, forbidNonWhitelisted: true });
   if (errors.length > 0) {
-    const details = errors
-      .map(
-        (e) =>
-          `${e.property}: ${Object.values(e.constraints ?? { nested: 'invalid nested value' }).join(', ')}`,
-      )
-      .join('; ');
+    const details = describe(errors).join('; ');
     throw new ContractViolationError(`${cls.name}: ${details}`);
   }
   return instance;
+}
+
+/** Each failed constraint with its path (`refusals.0.count: …`), nested DTOs included. */
+function describe(errors: ValidationError[], prefix = ''): string[] {
+  return errors.flatMap((e) => {
+    const path = `${prefix}${e.property}`;
+    const own = e.constraints ? [`${path}: ${Object.values(e.constraints).join(', ')}`] : [];
+    const nested = e.children?.length ? describe(e.children, `${path}.`) : [];
+    return own.length + nested.length > 0 ? [...own, ...nested] : [`${path}: invalid nested value`];
+  });
 }

@@ -2,6 +2,12 @@ import { type DynamicModule, Module, type Provider } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { identityEntities } from './entities';
 import { IDENTITY_OPTIONS, type IdentityOptions } from './identity.options';
+import { CertificateRepository } from './repositories/certificate.repository';
+import { PermissionRepository } from './repositories/permission.repository';
+import { RoleRepository } from './repositories/role.repository';
+import { SigningKeyRepository } from './repositories/signing-key.repository';
+import { TokenRepository } from './repositories/token.repository';
+import { UserRepository } from './repositories/user.repository';
 import { AdminBootstrapService } from './services/admin-bootstrap.service';
 import { AuthService } from './services/auth.service';
 import { CertificateService } from './services/certificate.service';
@@ -12,12 +18,23 @@ import { MfaService } from './services/mfa.service';
 import { MfaRepository } from './repositories/mfa.repository';
 import { PasswordHasher } from './services/password-hasher.service';
 import { PasswordPolicyService } from './services/password-policy.service';
+import { PermissionService } from './services/permission.service';
 import { PrincipalService } from './services/principal.service';
 import { RoleService } from './services/role.service';
 import { SigningKeyService } from './services/signing-key.service';
 import { TokenService } from './services/token.service';
 import { TokenUsageRecorder } from './services/token-usage-recorder.service';
 import { UserService } from './services/user.service';
+
+/** All SQL of the lib (ADR 0017); not exported: other modules use the services. */
+const repositories = [
+  CertificateRepository,
+  PermissionRepository,
+  RoleRepository,
+  SigningKeyRepository,
+  TokenRepository,
+  UserRepository,
+];
 
 const services = [
   AdminBootstrapService,
@@ -30,6 +47,7 @@ const services = [
   MfaService,
   PasswordHasher,
   PasswordPolicyService,
+  PermissionService,
   PrincipalService,
   RoleService,
   SigningKeyService,
@@ -56,6 +74,7 @@ export class IdentityModule {
       imports: [TypeOrmModule.forFeature(identityEntities), ...(opts.imports ?? [])],
       providers: [
         { provide: IDENTITY_OPTIONS, inject: opts.inject as never[], useFactory: opts.useFactory },
+        ...repositories,
         ...services,
         ...(opts.extraProviders ?? []),
       ],

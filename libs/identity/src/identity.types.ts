@@ -58,6 +58,15 @@ export interface EffectivePermissionView {
   roleName?: string;
 }
 
+/** One distinct (context, resource, operation) and who holds it directly (the permissions view, SPEC 2.3). */
+export interface PermissionHolders {
+  context: string;
+  resource: string;
+  operation: string;
+  users: { id: string; name: string }[];
+  roles: { id: string; name: string }[];
+}
+
 export interface Page<T> {
   items: T[];
   nextCursor: string | null;

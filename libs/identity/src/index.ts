@@ -18,6 +18,7 @@ export {
   isCommonPassword,
 } from './services/password-policy.service';
 export { PasswordHasher, ARGON2_PARAMS } from './services/password-hasher.service';
+export { PermissionService } from './services/permission.service';
 export { PrincipalService } from './services/principal.service';
 export { RoleService } from './services/role.service';
 export { TokenService, type TokenView, type IssuedToken } from './services/token.service';

@@ -188,3 +188,25 @@ if (require.main === module) {
     },
   );
 }
+
+/**
+ * For the command-line tools of other libs (`npm run audit:verify`): opens the database admin-api uses
+ * (`DATABASE_URL`, or the embedded PGlite in `DATA_DIR`), without running migrations, hands the data
+ * source to `work` (which passes it to its repositories: they alone touch TypeORM, ADR 0017), and
+ * closes everything afterwards.
+ */
+export async function withCliDataSource<T>(
+  env: Record<string, string | undefined>,
+  work: (dataSource: DataSource) => Promise<T>,
+): Promise<T> {
+  const options = databaseOptionsFromEnv(env);
+  const embedded = options.databaseUrl ? undefined : await startEmbeddedPostgres(options.dataDir);
+  const ds = new DataSource({ ...buildDataSourceOptions(options, embedded), migrationsRun: false });
+  try {
+    await ds.initialize();
+    return await work(ds);
+  } finally {
+    if (ds.isInitialized) await ds.destroy();
+    await embedded?.stop();
+  }
+}

@@ -6,3 +6,4 @@ export * from './transaction';
 export { migrations } from './migrations';
 export * from './batched-lookup';
 export * from './database-health';
+export { databaseOptionsFromEnv, CliUsageError, withCliDataSource } from './cli';

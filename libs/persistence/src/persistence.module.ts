@@ -5,6 +5,7 @@ import { DatabaseHealth } from './database-health';
 import type { DatabaseOptions } from './database-options';
 import { type EmbeddedPostgres, startEmbeddedPostgres } from './embedded-postgres';
 import { migrations } from './migrations';
+import { Transactions } from './transaction';
 import { SnakeNamingStrategy } from './naming.strategy';
 
 export interface PersistenceModuleAsyncOptions {
@@ -47,7 +48,8 @@ export function buildDataSourceOptions(
 
 /**
  * The database connection for the app that owns data (admin-api). Entities are registered by the
- * libs that own them (`TypeOrmModule.forFeature`) and loaded automatically.
+ * libs that own them (`TypeOrmModule.forFeature`) and loaded automatically. Global: provides
+ * {@link Transactions} and {@link DatabaseHealth} to every module.
  */
 @Module({})
 export class PersistenceModule {
@@ -91,8 +93,10 @@ export class PersistenceModule {
           },
         }),
       ],
-      providers: [DatabaseHealth],
-      exports: [DatabaseHealth],
+      // global: the libs' repositories and services find the data source's helpers without importing it
+      global: true,
+      providers: [DatabaseHealth, Transactions],
+      exports: [DatabaseHealth, Transactions],
     };
   }
 }

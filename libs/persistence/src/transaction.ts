@@ -1,3 +1,5 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 
 /**
@@ -10,6 +12,42 @@ export function inTransaction<T>(
   work: (manager: EntityManager) => Promise<T>,
 ): Promise<T> {
   return dataSource.transaction('READ COMMITTED', work);
+}
+
+declare const TRANSACTION: unique symbol;
+
+/**
+ * An open transaction, as services see it (ADR 0017): a token they pass to the repository methods
+ * that should take part in it, and cannot run SQL on. Only repositories open it, with
+ * {@link managerOf}. Inside a transaction pass it to every repository call: the embedded database
+ * has a single connection, so a call without it would wait for the transaction to end.
+ */
+export interface Transaction {
+  readonly [TRANSACTION]: true;
+}
+
+/** For repositories: the manager of `tx`, or the data source's own manager outside a transaction. */
+export function managerOf(dataSource: DataSource, tx: Transaction | undefined): EntityManager {
+  return tx === undefined ? dataSource.manager : (tx as unknown as EntityManager);
+}
+
+/**
+ * Starts transactions for services, which compose several repository calls in one of them without
+ * touching TypeORM (ADR 0017). Provided by the PersistenceModule.
+ */
+@Injectable()
+export class Transactions {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  /** Runs `work` in one READ COMMITTED transaction ({@link inTransaction}); commits when it resolves. */
+  run<T>(work: (tx: Transaction) => Promise<T>): Promise<T> {
+    return inTransaction(this.dataSource, (m) => work(m as unknown as Transaction));
+  }
+
+  /** Runs `work` in `tx` when given (the caller's transaction), else in a new one. */
+  join<T>(tx: Transaction | undefined, work: (tx: Transaction) => Promise<T>): Promise<T> {
+    return tx === undefined ? this.run(work) : work(tx);
+  }
 }
 
 /** Postgres error codes Gatehouse reacts to. */

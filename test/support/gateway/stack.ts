@@ -60,6 +60,7 @@ export function gatewayEnvFor(
     MQTT_PORT: '0',
     MQTT_WS_PORT: '0',
     MQTT_TLS_PORT: '0',
+    GATEWAY_HTTP_PORT: '0',
     TRANSPORT_URL: admin.transportUrl,
     DATA_DIR: dataDir,
     LOG_LEVEL: process.env.GATEWAY_TEST_LOG_LEVEL ?? 'error',

@@ -115,4 +115,11 @@ describe('loadAdminApiConfig', () => {
       'ADMIN_PASSWORD: password policy: this is a commonly used password',
     );
   });
+
+  it('reads AUDIT_RETENTION_DAYS (default 365) and names it when it is not 1..36500', () => {
+    expect(loadAdminApiConfig({}).audit.retentionDays).toBe(365);
+    expect(loadAdminApiConfig({ AUDIT_RETENTION_DAYS: '30' }).audit.retentionDays).toBe(30);
+    for (const bad of ['0', '36501', '1.5', 'a year'])
+      expect(() => loadAdminApiConfig({ AUDIT_RETENTION_DAYS: bad })).toThrow(/^AUDIT_RETENTION_DAYS:/);
+  });
 });

@@ -39,6 +39,8 @@ export interface AdminApiConfig {
   redisUrl: string | null;
   identity: IdentityOptions;
   clientRegistry: ClientRegistryOptions;
+  /** The audit trail (SPEC 6, ADR 0016). */
+  audit: { retentionDays: number };
   logLevel: string;
 }
 
@@ -249,6 +251,7 @@ export function loadAdminApiConfig(env: Record<string, string | undefined> = pro
     redisUrl: rateLimitStore.redisUrl,
     logLevel,
     clientRegistry: parseClientRegistry(env, dataDir, rateLimitStore),
+    audit: { retentionDays: parseInteger(env, 'AUDIT_RETENTION_DAYS', 365, 1, 36_500) },
     identity: {
       passwordPolicy,
       adminUsername,

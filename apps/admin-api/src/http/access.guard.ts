@@ -3,6 +3,7 @@ import { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
 import { AuthService, type AuthSession } from '@gatehouse/identity';
 import { httpAccessForMethod } from '@gatehouse/rbac';
+import { AdminMetrics } from '../features/metrics/admin-metrics.service';
 import { PermissionsCache } from './permissions-cache.service';
 import { Problem } from './problem';
 import { REACHABLE_BEFORE_MFA_ENROLLMENT, ROUTE_ACCESS, type RouteAccess } from './route-access.decorator';
@@ -20,6 +21,7 @@ export class AccessGuard implements CanActivate {
     private readonly reflector: Reflector,
     private readonly auth: AuthService,
     private readonly permissions: PermissionsCache,
+    private readonly metrics: AdminMetrics,
   ) {}
 
   async canActivate(ctx: ExecutionContext): Promise<boolean> {
@@ -63,7 +65,9 @@ export class AccessGuard implements CanActivate {
     // Express routes `/api/users/` like `/api/users` (non-strict routing): check the path the router
     // matched, or `/api/users/+` would open the list route.
     const path = req.path.length > 1 && req.path.endsWith('/') ? req.path.slice(0, -1) : req.path;
-    if (kind && permissions.canHttpAccess(kind, path)) return true;
+    const allowed = !!kind && permissions.canHttpAccess(kind, path);
+    this.metrics.httpDecision(kind === 'read' ? 'read' : 'write', allowed);
+    if (allowed) return true;
     throw new Problem(
       HttpStatus.FORBIDDEN,
       'AUTH.FORBIDDEN',

@@ -20,6 +20,15 @@ describe('checkJsonLimits', () => {
     expect(() => checkJsonLimits('{"name":"\\\\u0000"}')).not.toThrow();
   });
 
+  it('refuses lone surrogate escapes, accepts pairs and an escaped backslash before "ud800"', () => {
+    expect(() => checkJsonLimits('{"a":"\\ud800"}')).toThrow(/lone surrogate/);
+    expect(() => checkJsonLimits('{"a":"\\udfff x"}')).toThrow(/lone surrogate/);
+    expect(() => checkJsonLimits('{"a":"\\uD800\\u0041"}')).toThrow(/lone surrogate/);
+    expect(() => checkJsonLimits('{"a":"\\ud83d\\ude00"}')).not.toThrow();
+    expect(() => checkJsonLimits('{"a":"\\\\ud800"}')).not.toThrow();
+    expect(() => checkJsonLimits('{"a":"\\u00e9\\u20ac"}')).not.toThrow();
+  });
+
   it('does not count brackets or digits inside strings', () => {
     const s = JSON.stringify({ a: '[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[ 1e999 \\" [[[[', b: 'x\\"[[' });
     expect(() => checkJsonLimits(s, 2)).not.toThrow();

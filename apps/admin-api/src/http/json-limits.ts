@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import { TextDecoder } from 'node:util';
 
 /** Deepest nesting of arrays and objects a request body may have (the deepest DTO needs 4). */
 export const MAX_JSON_DEPTH = 32;
@@ -8,7 +9,8 @@ export class JsonLimitError extends Error {
   readonly status = 400;
   readonly expose = true;
   constructor(
-    readonly type: 'json.too.deep' | 'json.number.out.of.range' | 'json.nul' | 'charset.unsupported',
+    readonly type:
+      'json.too.deep' | 'json.number.out.of.range' | 'json.nul' | 'json.invalid.text' | 'charset.unsupported',
     message: string,
   ) {
     super(message);
@@ -18,6 +20,31 @@ export class JsonLimitError extends Error {
 /** The raw size of the parsed JSON body (set by the parser, read by routes with smaller limits). */
 export const JSON_BODY_BYTES = Symbol('jsonBodyBytes');
 export type RequestWithJsonSize = IncomingMessage & { [JSON_BODY_BYTES]?: number };
+
+const invalidText = (what: string) =>
+  new JsonLimitError(
+    'json.invalid.text',
+    `request body holds ${what}, which UTF-8 text cannot hold; it is refused rather than stored altered`,
+  );
+
+function escapedUnit(text: string, at: number): number {
+  // `at` is the index of the backslash of a \uXXXX escape; NaN when it is not one
+  if (text.charCodeAt(at) !== 92 || text.charCodeAt(at + 1) !== 117) return Number.NaN;
+  const hex = text.slice(at + 2, at + 6);
+  return /^[0-9a-fA-F]{4}$/.test(hex) ? parseInt(hex, 16) : Number.NaN;
+}
+
+/** Checks the \uXXXX escape at `at`; returns the index of its last character (of the pair's, for a pair). */
+function checkUnicodeEscape(text: string, at: number): number {
+  const unit = escapedUnit(text, at);
+  if (Number.isNaN(unit)) return at + 1; // not a valid escape: the parser refuses it
+  if (unit >= 0xdc00 && unit <= 0xdfff) throw invalidText('a lone surrogate escape (a low one first)');
+  if (unit < 0xd800 || unit > 0xdbff) return at + 5;
+  const next = escapedUnit(text, at + 6);
+  if (!(next >= 0xdc00 && next <= 0xdfff))
+    throw invalidText('a lone surrogate escape (a high one not followed by a low one)');
+  return at + 11;
+}
 
 function isNumberChar(c: number): boolean {
   // 0-9 . - + e E
@@ -43,9 +70,11 @@ export function checkJsonLimits(text: string, maxDepth = MAX_JSON_DEPTH): void {
           'json.nul',
           'request body holds a string with U+0000 (NUL), which is refused',
         );
-      if (c === 92)
-        i++; // backslash: skip the escaped character
-      else if (c === 34) inString = false;
+      if (c === 92) {
+        // backslash: a \uXXXX escape of a surrogate must be a high one followed by a low one
+        if (text.charCodeAt(i + 1) === 117) i = checkUnicodeEscape(text, i);
+        else i++; // skip the escaped character
+      } else if (c === 34) inString = false;
       continue;
     }
     if (c === 34) inString = true;
@@ -73,12 +102,26 @@ export function checkJsonLimits(text: string, maxDepth = MAX_JSON_DEPTH): void {
   }
 }
 
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
 function decode(buf: Buffer, encoding: string | null): string {
-  if (!encoding || encoding === 'utf-8' || encoding === 'utf8') return buf.toString('utf8');
+  if (!encoding || encoding === 'utf-8' || encoding === 'utf8') {
+    try {
+      return utf8.decode(buf);
+    } catch {
+      throw invalidText('bytes that are not UTF-8');
+    }
+  }
+  let decoder: TextDecoder;
   try {
-    return new TextDecoder(encoding).decode(buf);
+    decoder = new TextDecoder(encoding, { fatal: true });
   } catch {
     throw new JsonLimitError('charset.unsupported', `unsupported charset "${encoding}"`);
+  }
+  try {
+    return decoder.decode(buf);
+  } catch {
+    throw invalidText(`bytes that are not ${encoding}`);
   }
 }
 

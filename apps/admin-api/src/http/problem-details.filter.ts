@@ -7,9 +7,11 @@ import {
   Logger,
 } from '@nestjs/common';
 import type { Response } from 'express';
+import { AuditError } from '@gatehouse/audit';
 import { ClientRegistryError, type ClientRegistryErrorCode } from '@gatehouse/client-registry';
 import { IdentityError, type IdentityErrorCode } from '@gatehouse/identity';
 import { RbacError } from '@gatehouse/rbac';
+import { AuditRecorder, type AuditedRequest } from '../features/audit/audit-recorder.service';
 import { Problem } from './problem';
 
 const IDENTITY_STATUS: Record<IdentityErrorCode, HttpStatus> = {
@@ -81,6 +83,8 @@ function bodyParserError(err: unknown): Rendered | undefined {
     return { status: 400, code: 'HTTP.JSON_NUMBER_OUT_OF_RANGE', detail: err.message };
   if (e.type === 'json.nul' && err instanceof Error)
     return { status: 400, code: 'HTTP.JSON_NUL', detail: err.message };
+  if (e.type === 'json.invalid.text' && err instanceof Error)
+    return { status: 400, code: 'HTTP.JSON_INVALID_TEXT', detail: err.message };
   if (e.type === 'entity.parse.failed')
     return { status: 400, code: 'HTTP.MALFORMED_JSON', detail: 'request body is not valid JSON' };
   if (e.type === 'encoding.unsupported' || e.type === 'charset.unsupported') {
@@ -101,7 +105,8 @@ function render(err: unknown): Rendered {
       retryAfterSeconds: err.retryAfterSeconds,
     };
   }
-  if (err instanceof RbacError) return { status: 400, code: err.code, detail: err.message };
+  if (err instanceof RbacError || err instanceof AuditError)
+    return { status: 400, code: err.code, detail: err.message };
   // Express's adapter wraps body-parser errors (4xx http-errors) in an HttpException: their `type`
   // says what was wrong with the body.
   if (err instanceof HttpException && err.cause !== undefined) {
@@ -127,6 +132,8 @@ function render(err: unknown): Rendered {
 export class ProblemDetailsFilter implements ExceptionFilter {
   private readonly logger = new Logger('Http');
 
+  constructor(private readonly audit: AuditRecorder) {}
+
   catch(err: unknown, host: ArgumentsHost): void {
     const res = host.switchToHttp().getResponse<Response>();
     const r = render(err);
@@ -135,18 +142,28 @@ export class ProblemDetailsFilter implements ExceptionFilter {
       this.logger.error(`unhandled error: ${(err as Error)?.stack ?? String(err)}`);
     if (r.retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(r.retryAfterSeconds));
     if (res.headersSent) return;
-    res
-      .status(r.status)
-      .type('application/problem+json')
-      .send(
-        JSON.stringify({
-          type: `urn:gatehouse:problem:${r.code.toLowerCase()}`,
-          title: HttpStatus[r.status]?.replace(/_/g, ' ').toLowerCase() ?? 'error',
-          status: r.status,
-          detail: r.detail,
-          code: r.code,
-          ...(r.errors ? { errors: r.errors } : {}),
-        }),
-      );
+    // An @Audited route's refusal is recorded before the answer leaves (ADR 0016); the recorder never throws.
+    const req = host.switchToHttp().getRequest<AuditedRequest>();
+    if (req.audit) {
+      void this.audit.refused(req, r.status).then(() => send(res, r));
+      return;
+    }
+    send(res, r);
   }
+}
+
+function send(res: Response, r: Rendered): void {
+  res
+    .status(r.status)
+    .type('application/problem+json')
+    .send(
+      JSON.stringify({
+        type: `urn:gatehouse:problem:${r.code.toLowerCase()}`,
+        title: HttpStatus[r.status]?.replace(/_/g, ' ').toLowerCase() ?? 'error',
+        status: r.status,
+        detail: r.detail,
+        code: r.code,
+        ...(r.errors ? { errors: r.errors } : {}),
+      }),
+    );
 }

@@ -1,5 +1,5 @@
 import { Controller, Logger } from '@nestjs/common';
-import { MessagePattern, Payload, RpcException } from '@nestjs/microservices';
+import { MessagePattern, Payload } from '@nestjs/microservices';
 import {
   AuthenticateRequestDto,
   type AuthenticateResultDto,
@@ -8,11 +8,10 @@ import {
   IdentityPatterns,
   type PrincipalDto,
   ResolvePrincipalRequestDto,
-  ContractViolationError,
-  validateMessage,
 } from '@gatehouse/contracts';
 import { AuthService, PrincipalService } from '@gatehouse/identity';
 import { GatewayEventBroadcaster } from './gateway-event-broadcaster.service';
+import { rpcGuard, validatedMessage } from './validated-message';
 
 /**
  * Transport requests from the gateways (SPEC 5): validate the payload against the contract DTO, one
@@ -43,32 +42,10 @@ export class IdentityMessagesController {
   @MessagePattern(GatewayPatterns.REGISTER)
   register(@Payload() payload: unknown): { ok: true; instanceId: string } {
     const dto = this.validated(GatewayPatterns.REGISTER, GatewayRegistrationDto, payload);
-    return guard(() => this.gateways.register(dto));
+    return rpcGuard(() => this.gateways.register(dto));
   }
 
-  /**
-   * The payload as its contract DTO (CONVENTIONS "Validate at every edge"). An invalid message is
-   * answered with `CONTRACTS.INVALID_MESSAGE` and logged as a warning naming the problem; it never
-   * reaches a service or the database.
-   */
   private validated<T extends object>(pattern: string, cls: new () => T, payload: unknown): T {
-    try {
-      return validateMessage(cls, payload);
-    } catch (err) {
-      if (err instanceof ContractViolationError)
-        this.logger.warn(`${pattern}: invalid message refused: ${err.message}`);
-      return guard(() => {
-        throw err;
-      });
-    }
-  }
-}
-
-function guard<T>(fn: () => T): T {
-  try {
-    return fn();
-  } catch (err) {
-    const e = err as { code?: string; message?: string };
-    throw new RpcException({ code: e.code ?? 'TRANSPORT.ERROR', message: e.message ?? 'error' });
+    return validatedMessage(this.logger, pattern, cls, payload);
   }
 }

@@ -1,6 +1,7 @@
 import { Logger, type Provider } from '@nestjs/common';
 import { Aedes } from 'aedes';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway.config';
+import { GatewayMetrics } from '../metrics/gateway-metrics.service';
 import { AEDES_BROKER, type AedesBroker } from './aedes.types';
 import { ClientIdOwnership } from './connect/client-id-ownership.service';
 import { AuthenticateHook } from './hooks/authenticate.hook';
@@ -11,12 +12,13 @@ import { redactRedisUrl, redisBrokerState } from './redis-broker-state';
 /** The aedes 1.x broker with the Gatehouse hooks (SPEC 3). Listeners are opened by {@link MqttListeners}. */
 export const aedesBrokerProvider: Provider = {
   provide: AEDES_BROKER,
-  inject: [GATEWAY_CONFIG, AuthenticateHook, PacketAuthorizationHook, ClientIdOwnership],
+  inject: [GATEWAY_CONFIG, AuthenticateHook, PacketAuthorizationHook, ClientIdOwnership, GatewayMetrics],
   useFactory: async (
     config: GatewayConfig,
     authn: AuthenticateHook,
     authz: PacketAuthorizationHook,
     ownership: ClientIdOwnership,
+    metrics: GatewayMetrics,
   ): Promise<AedesBroker> => {
     let shared = {};
     if (config.redisUrl) {
@@ -35,6 +37,7 @@ export const aedesBrokerProvider: Provider = {
       authorizeForward: authz.authorizeForward as never,
     });
     logConnectionErrors(broker as AedesBroker, new Logger('MqttConnection'));
+    metrics.observeBroker(broker as AedesBroker);
     return broker as AedesBroker;
   },
 };

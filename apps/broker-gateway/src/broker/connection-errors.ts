@@ -1,5 +1,6 @@
 import type { Logger } from '@nestjs/common';
 import type { AedesBroker, AedesClient } from './aedes.types';
+import { clientFields } from './connection-id';
 import { remoteAddressOf } from './hooks/remote-address';
 
 /** Peer addresses noted when the connection was accepted: a destroyed socket no longer has one. */
@@ -25,8 +26,9 @@ export function logConnectionErrors(broker: AedesBroker, logger: Logger): void {
     const who = `${client?.id ? `client ${JSON.stringify(client.id)}` : 'connection'} from ${
       (client && (peers.get(client) ?? remoteAddressOf(client))) ?? '?'
     }`;
-    if (err.code && ORDINARY.has(err.code)) logger.debug(`${who} ended: ${err.message}`);
-    else logger.warn(`closing ${who}: ${err.message}`);
+    if (err.code && ORDINARY.has(err.code))
+      logger.debug(`${who} ended: ${err.message}`, clientFields(client));
+    else logger.warn(`closing ${who}: ${err.message}`, clientFields(client));
   };
   broker.on('clientError', log as never);
   broker.on('connectionError', log as never);

@@ -19,6 +19,8 @@ import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway.config';
 import { AEDES_BROKER, type AedesBroker, type AedesClient } from './aedes.types';
 import { ClientCaService } from './client-ca.service';
 import { notePeer } from './connection-errors';
+import { type ListenerName, clientFields, noteConnection } from './connection-id';
+import { remoteAddressOf } from './hooks/remote-address';
 import { PRE_AUTH_MAX_BYTES, guardPacketLimits } from './packet-limits';
 import { loadTlsMaterial, type TlsMaterial } from './tls-material';
 
@@ -52,6 +54,11 @@ export class MqttListeners implements OnApplicationBootstrap, BeforeApplicationS
     private readonly clientCa: ClientCaService,
   ) {}
 
+  /** Whether the listeners are open (for readiness). */
+  get open(): boolean {
+    return this.bound !== null;
+  }
+
   /** The bound ports (after bootstrap). */
   get ports(): ListenerPorts {
     if (!this.bound) throw new Error('MQTT listeners are not open yet');
@@ -72,13 +79,13 @@ export class MqttListeners implements OnApplicationBootstrap, BeforeApplicationS
   async onApplicationBootstrap(): Promise<void> {
     const host = this.config.mqttHost;
     const maxPacketSize = this.config.maxPacketSize;
-    const handle = (socket: Socket): void => {
+    const handle = (socket: Socket, listener: ListenerName): void => {
       this.track(socket);
       const client = this.broker.handle(socket) as AedesClient;
-      notePeer(client);
+      this.accepted(client, listener);
       guardPacketLimits(client, maxPacketSize);
     };
-    this.tcp = createNetServer(handle);
+    this.tcp = createNetServer((socket) => handle(socket, 'mqtt'));
     const mqtt = await listen(this.tcp, 'MQTT_PORT', this.config.mqttPort, host, this.config.listenBacklog);
     const ports: ListenerPorts = { host: mqtt.address, mqtt: mqtt.port };
 
@@ -93,7 +100,7 @@ export class MqttListeners implements OnApplicationBootstrap, BeforeApplicationS
         );
         this.tls = createTlsServer(
           { ...secureContext(material, gatehouseCa ?? []), requestCert: true, rejectUnauthorized: false },
-          (socket) => handle(socket),
+          (socket) => handle(socket, 'mqtts'),
         );
         ports.tls = (
           await listen(this.tls, 'MQTT_TLS_PORT', this.config.tlsPort, host, this.config.listenBacklog)
@@ -126,7 +133,7 @@ export class MqttListeners implements OnApplicationBootstrap, BeforeApplicationS
         const stream = createWebSocketStream(ws);
         stream.on('error', () => ws.terminate());
         const client = this.broker.handle(stream, req) as AedesClient;
-        notePeer(client);
+        this.accepted(client, 'ws');
         guardPacketLimits(client, maxPacketSize);
         if (receiver) this.wsAfterConnack.set(client, () => (receiver._maxPayload = maxPacketSize));
       });
@@ -152,6 +159,13 @@ export class MqttListeners implements OnApplicationBootstrap, BeforeApplicationS
     if (this.config.redisUrl) await this.broker.persistence.destroy().catch(() => undefined);
     for (const s of this.sockets) s.destroy();
     await Promise.all(closing);
+  }
+
+  /** Every accepted connection gets its connection id (in every log line about it) and is noted with its peer. */
+  private accepted(client: AedesClient, listener: ListenerName): void {
+    noteConnection(client, listener);
+    notePeer(client);
+    this.logger.debug(`${listener} connection from ${remoteAddressOf(client) ?? '?'}`, clientFields(client));
   }
 
   private track(socket: Socket): void {

@@ -17,7 +17,15 @@ describe('loadGatewayConfig (SPEC 7)', () => {
       redisUrl: null,
       mqttHost: '0.0.0.0',
       maxPacketSize: 1_048_576,
+      httpPort: 9464,
+      httpHost: '0.0.0.0',
     });
+    // the metrics and health server binds where the MQTT listeners do, unless told otherwise
+    expect(loadGatewayConfig({ MQTT_HOST: '127.0.0.1', GATEWAY_HTTP_PORT: '0' })).toMatchObject({
+      httpHost: '127.0.0.1',
+      httpPort: 0,
+    });
+    expect(loadGatewayConfig({ MQTT_HOST: '127.0.0.1', GATEWAY_HTTP_HOST: '::' }).httpHost).toBe('::');
     expect(loadGatewayConfig({ MQTT_HOST: '::1', MQTT_MAX_PACKET_SIZE: '4096' })).toMatchObject({
       mqttHost: '::1',
       maxPacketSize: 4096,
@@ -61,6 +69,8 @@ describe('loadGatewayConfig (SPEC 7)', () => {
     ['MQTT_MAX_PACKET_SIZE', { MQTT_MAX_PACKET_SIZE: '10' }],
     ['MQTT_HOST', { MQTT_HOST: '0.0.0.0:1883' }],
     ['MQTT_HOST', { MQTT_HOST: 'two words' }],
+    ['GATEWAY_HTTP_PORT', { GATEWAY_HTTP_PORT: '65536' }],
+    ['GATEWAY_HTTP_HOST', { GATEWAY_HTTP_HOST: 'not a host!' }],
   ])('a wrong value stops the start naming %s', (variable, env) => {
     let err: unknown;
     try {

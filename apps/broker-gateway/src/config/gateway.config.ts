@@ -40,6 +40,9 @@ export interface GatewayConfig {
    * they retry only after a second.
    */
   listenBacklog: number;
+  /** `/metrics`, `/health/live`, `/health/ready` (SPEC 6): `GATEWAY_HTTP_HOST` (default `MQTT_HOST`), `GATEWAY_HTTP_PORT`. */
+  httpHost: string;
+  httpPort: number;
   /** `null`: no WebSocket listener. */
   wsPort: number | null;
   /** `null`: no TLS listener. */
@@ -203,9 +206,12 @@ export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
   const gatewayId = text(env, 'GATEWAY_ID') ?? `gateway-${randomUUID()}`;
   if (!/^[A-Za-z0-9_.:-]{1,128}$/.test(gatewayId))
     throw new GatewayConfigError('GATEWAY_ID', 'must be 1..128 characters of A-Z a-z 0-9 _ . : -');
+  const mqttHost = bindHost(env, 'MQTT_HOST', '0.0.0.0');
   return {
     gatewayId,
-    mqttHost: bindHost(env, 'MQTT_HOST', '0.0.0.0'),
+    mqttHost,
+    httpHost: bindHost(env, 'GATEWAY_HTTP_HOST', mqttHost),
+    httpPort: port(env, 'GATEWAY_HTTP_PORT', 9464),
     maxPacketSize: integer(env, 'MQTT_MAX_PACKET_SIZE', 1_048_576, 128, MQTT_PACKET_SIZE_CEILING),
     mqttPort: port(env, 'MQTT_PORT', 1883),
     wsPort: optionalPort(env, 'MQTT_WS_PORT', 8083),

@@ -5,6 +5,7 @@ import type { PrincipalDto } from '@gatehouse/contracts';
 import type { AedesClient } from '../broker/aedes.types';
 import { VerificationCache } from '../broker/connect/verification-cache.service';
 import { loadGatewayConfig } from '../config/gateway.config';
+import { GatewayMetrics } from '../metrics/gateway-metrics.service';
 import { ChangeClock } from './change-clock';
 import { GatewaySession } from './gateway-session';
 import { MatcherPool } from './matcher-pool.service';
@@ -139,7 +140,13 @@ describe('MatcherPool (ADR 0100: one compiled matcher per principal)', () => {
       const config = loadGatewayConfig({});
       pool = new MatcherPool(config);
       registry = new SessionRegistry();
-      applier = new PrincipalChangeApplier(registry, new VerificationCache(config), new ChangeClock(), pool);
+      applier = new PrincipalChangeApplier(
+        registry,
+        new VerificationCache(config),
+        new ChangeClock(),
+        pool,
+        new GatewayMetrics(config),
+      );
       clients = ['c1', 'c2', 'c3'].map((id) => new FakeClient(id));
       for (const c of clients) {
         c.subscriptions = { 'alerts/#': {}, 'devices/dev1/#': {} };

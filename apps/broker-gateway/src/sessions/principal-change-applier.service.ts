@@ -1,6 +1,8 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { type PrincipalChangedEventDto, type PrincipalDto, sessionKeepsGrants } from '@gatehouse/contracts';
 import { VerificationCache } from '../broker/connect/verification-cache.service';
+import { clientFields } from '../broker/connection-id';
+import { GatewayMetrics } from '../metrics/gateway-metrics.service';
 import { ChangeClock } from './change-clock';
 import { type GatewaySession, methodsOf } from './gateway-session';
 import { MatcherPool } from './matcher-pool.service';
@@ -23,6 +25,7 @@ export class PrincipalChangeApplier {
     private readonly cache: VerificationCache,
     private readonly clock: ChangeClock,
     private readonly matchers: MatcherPool,
+    private readonly metrics: GatewayMetrics,
   ) {}
 
   apply(event: PrincipalChangedEventDto): void {
@@ -129,18 +132,24 @@ export class PrincipalChangeApplier {
     if (client.closed) return;
     const lost = Object.keys(client.subscriptions).filter((f) => !safeCanSubscribe(session, f));
     if (lost.length === 0) return;
+    this.metrics.revocationApplied();
     this.logger.log(
       `removing ${lost.length} subscription(s) of client ${JSON.stringify(session.clientId)} no longer covered`,
+      clientFields(client),
     );
     // Server-side removal without an UNSUBACK: the client is not told (MQTT 3.1.1 has no way to).
     client.unsubscribe(lost as never, (err?: Error) => {
       if (err)
-        this.logger.warn(`unsubscribe failed for client ${JSON.stringify(session.clientId)}: ${err.message}`);
+        this.logger.warn(
+          `unsubscribe failed for client ${JSON.stringify(session.clientId)}: ${err.message}`,
+          clientFields(client),
+        );
     });
     if (!client.clean) {
       client.broker.persistence.removeSubscriptions(client, lost).catch((err: Error) => {
         this.logger.warn(
           `could not remove persisted subscriptions of ${JSON.stringify(session.clientId)}: ${err.message}`,
+          clientFields(client),
         );
       });
     }
@@ -149,8 +158,10 @@ export class PrincipalChangeApplier {
   private end(session: GatewaySession, reason: string): void {
     if (session.revoked) return;
     session.revoked = true;
+    this.metrics.revocationApplied();
     this.logger.log(
       `disconnecting client ${JSON.stringify(session.clientId)} of user ${JSON.stringify(session.username)}: ${reason}`,
+      clientFields(session.client),
     );
     this.sessions.remove(session.client);
     session.client.close();

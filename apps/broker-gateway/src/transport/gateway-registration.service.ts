@@ -26,6 +26,11 @@ export class GatewayRegistration implements OnApplicationShutdown {
     private readonly applier: PrincipalChangeApplier,
   ) {}
 
+  /** Whether admin-api took the last registration (it knows where to send change events). */
+  get registered(): boolean {
+    return this.healthy;
+  }
+
   /** Registers once (awaited, failures logged) and then every `registrationIntervalMs`. */
   async start(address: { host: string; port: number }): Promise<boolean> {
     this.address = address;

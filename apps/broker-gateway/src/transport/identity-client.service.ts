@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { type ClientProxy, ClientProxyFactory } from '@nestjs/microservices';
 import {
+  AuditPatterns,
   AuthenticateResultDto,
   CaCertificatesDto,
   RegistryPatterns,
@@ -8,11 +9,12 @@ import {
   type GatewayRegistrationDto,
   GatewayPatterns,
   IdentityPatterns,
+  type MqttRefusalBatchDto,
   PrincipalDto,
   transportClientOptions,
   validateMessage,
 } from '@gatehouse/contracts';
-import { firstValueFrom, timeout } from 'rxjs';
+import { firstValueFrom, from, timeout } from 'rxjs';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway.config';
 import { IdentityUnavailableError } from './identity-unavailable.error';
 
@@ -31,9 +33,11 @@ export interface RegistrationAnswer {
 export class IdentityClient implements OnApplicationShutdown {
   private readonly logger = new Logger(IdentityClient.name);
   private readonly client: ClientProxy;
+  private lastStatus = '';
 
   constructor(@Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig) {
     this.client = ClientProxyFactory.create(transportClientOptions(config.transport));
+    this.client.status.subscribe((s) => (this.lastStatus = String(s)));
   }
 
   async authenticate(req: AuthenticateRequestDto): Promise<AuthenticateResultDto> {
@@ -60,6 +64,27 @@ export class IdentityClient implements OnApplicationShutdown {
       throw new IdentityUnavailableError('unexpected answer to gateway registration');
     }
     return answer as RegistrationAnswer;
+  }
+
+  /** A batch of aggregated MQTT refusals for the audit trail (ADR 0016). */
+  async recordRefusals(batch: MqttRefusalBatchDto): Promise<void> {
+    const answer = await this.request(AuditPatterns.RECORD_MQTT_REFUSALS, batch);
+    if (
+      typeof answer !== 'object' ||
+      answer === null ||
+      typeof (answer as { recorded?: unknown }).recorded !== 'number'
+    )
+      throw new IdentityUnavailableError('unexpected answer to a batch of MQTT refusals');
+  }
+
+  /** Whether the transport client is connected (NATS: to the NATS server), connecting it if need be. */
+  async connected(): Promise<boolean> {
+    try {
+      await firstValueFrom(from(this.client.connect()).pipe(timeout(1000)));
+      return this.lastStatus !== 'disconnected' && this.lastStatus !== 'reconnecting';
+    } catch {
+      return false;
+    }
   }
 
   onApplicationShutdown(): void {

@@ -13,7 +13,6 @@ type RsaHashedImportParams = webcrypto.RsaHashedImportParams;
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import {
   AuthorityKeyIdentifierExtension,
   BasicConstraintsExtension,
@@ -25,10 +24,9 @@ import {
   X509Certificate,
   X509CertificateGenerator,
 } from '@peculiar/x509';
-import { DataSource } from 'typeorm';
 import { ClientRegistryError } from '../client-registry.error';
 import { CLIENT_REGISTRY_OPTIONS, type ClientRegistryOptions } from '../client-registry.options';
-import { CertificateAuthorityEntity } from '../entities/certificate-authority.entity';
+import { CertificateAuthorityRepository } from '../repositories/certificate-authority.repository';
 import { ensureCryptoProvider } from './crypto-provider';
 import type { VerifiedCsr } from './csr';
 import { resolveKeyPassphrase } from './key-passphrase';
@@ -64,7 +62,7 @@ export class CertificateAuthority implements OnModuleInit {
   private ca?: LoadedCa;
 
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly repository: CertificateAuthorityRepository,
     @Inject(CLIENT_REGISTRY_OPTIONS) private readonly options: ClientRegistryOptions,
   ) {}
 
@@ -146,18 +144,10 @@ export class CertificateAuthority implements OnModuleInit {
 
   private async loadOrCreateStored(): Promise<LoadedCa> {
     const passphrase = await resolveKeyPassphrase(this.options.ca.keyPassphrase, this.options.dataDir);
-    const repo = this.dataSource.getRepository(CertificateAuthorityEntity);
-    let row = await repo.findOne({
-      where: { id: CA_ID },
-      select: { id: true, certificatePem: true, encryptedKeyPem: true },
-    });
+    let row = await this.repository.findWithKey(CA_ID);
     if (!row) {
-      const created = await this.generate(passphrase);
-      await repo.createQueryBuilder().insert().values(created).orIgnore().execute(); // another instance may have won
-      row = await repo.findOne({
-        where: { id: CA_ID },
-        select: { id: true, certificatePem: true, encryptedKeyPem: true },
-      });
+      await this.repository.insertIfAbsent(await this.generate(passphrase)); // another instance may have won
+      row = await this.repository.findWithKey(CA_ID);
       if (!row) throw new Error('the Gatehouse CA could not be stored');
       this.logger.log('Gatehouse CA created (ECDSA P-256); its key is stored encrypted');
     }
@@ -173,7 +163,9 @@ export class CertificateAuthority implements OnModuleInit {
     return { certificate, pem: row.certificatePem, ...(await importSigningKey(key)) };
   }
 
-  private async generate(passphrase: string): Promise<CertificateAuthorityEntity> {
+  private async generate(
+    passphrase: string,
+  ): Promise<{ id: string; certificatePem: string; encryptedKeyPem: string }> {
     const algorithm = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' };
     const keys = await webcrypto.subtle.generateKey(algorithm, true, ['sign', 'verify']);
     const cert = await X509CertificateGenerator.createSelfSigned({
@@ -194,11 +186,7 @@ export class CertificateAuthority implements OnModuleInit {
       .export({ format: 'pem', type: 'pkcs8', cipher: 'aes-256-cbc', passphrase })
       .toString();
     pkcs8.fill(0);
-    return Object.assign(new CertificateAuthorityEntity(), {
-      id: CA_ID,
-      certificatePem: cert.toString('pem') + '\n',
-      encryptedKeyPem,
-    });
+    return { id: CA_ID, certificatePem: cert.toString('pem') + '\n', encryptedKeyPem };
   }
 
   /** Writes the CA certificate (public) to DATA_DIR/ca/gatehouse-ca.crt for operators and co-located gateways. */

@@ -1,5 +1,4 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import {
   CertificateService,
   type GrantType,
@@ -7,15 +6,14 @@ import {
   UserService,
   type UserView,
 } from '@gatehouse/identity';
-import { inTransaction, isCanonicalUuid } from '@gatehouse/persistence';
-import { DataSource, type EntityManager } from 'typeorm';
+import { isCanonicalUuid, type Transaction, Transactions } from '@gatehouse/persistence';
 import { parseAndVerifyCsr } from '../ca/csr';
 import { CertificateAuthority } from '../ca/certificate-authority.service';
 import { ClientRegistryError } from '../client-registry.error';
 import { CLIENT_REGISTRY_OPTIONS, type ClientRegistryOptions } from '../client-registry.options';
-import { RegistrationRequestEntity, type RegistrationState } from '../entities';
+import { REGISTRATION_STATES, type RegistrationRequestEntity, type RegistrationState } from '../entities';
+import { RegistrationRequestRepository } from '../repositories/registration-request.repository';
 import { toRequestView, type RegistrationRequestView } from './registration-view';
-import { sweepRequests } from './request-store';
 
 export interface GrantInput {
   roles?: string[];
@@ -35,7 +33,8 @@ export interface GrantResult {
 @Injectable()
 export class ApprovalService {
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly transactions: Transactions,
+    private readonly requests: RegistrationRequestRepository,
     @Inject(CLIENT_REGISTRY_OPTIONS) private readonly options: ClientRegistryOptions,
     private readonly users: UserService,
     private readonly certificates: CertificateService,
@@ -48,30 +47,36 @@ export class ApprovalService {
     limit: number;
     cursor?: string;
   }): Promise<{ items: RegistrationRequestView[]; nextCursor: string | null }> {
-    await sweepRequests(this.dataSource.manager, this.options.grantGraceSeconds);
-    const qb = this.dataSource
-      .getRepository(RegistrationRequestEntity)
-      .createQueryBuilder('r')
-      .orderBy('r.createdAt', 'DESC')
-      .addOrderBy('r.id', 'DESC')
-      .take(q.limit + 1);
-    if (q.state) qb.andWhere('r.state = :state', { state: q.state });
-    if (q.cursor) {
-      const [at, id] = decodeCursor(q.cursor);
-      qb.andWhere('(r.createdAt, r.id) < (:at, :id)', { at, id });
-    }
-    const entities = await qb.getMany();
+    await this.requests.sweep(this.options.grantGraceSeconds);
+    const before = q.cursor ? decodeCursor(q.cursor) : undefined;
+    const entities = await this.requests.list({
+      state: q.state,
+      before: before && { createdAt: before[0], id: before[1] },
+      limit: q.limit + 1,
+    });
     const more = entities.length > q.limit;
     const items = entities.slice(0, q.limit).map(toRequestView);
     const last = entities[q.limit - 1];
     return { items, nextCursor: more && last ? encodeCursor(last.createdAt, last.id) : null };
   }
 
+  /**
+   * How many requests are in each state (every state listed, 0 included). Read-only: a pending request
+   * past its expiry counts as `expired` without being swept (for the metrics scrape, SPEC 6).
+   */
+  async countByState(): Promise<Record<RegistrationState, number>> {
+    const rows = await this.requests.countByState();
+    const counts = Object.fromEntries(REGISTRATION_STATES.map((s) => [s, 0])) as Record<
+      RegistrationState,
+      number
+    >;
+    for (const r of rows) if (r.state in counts) counts[r.state] += r.n;
+    return counts;
+  }
+
   async get(id: string): Promise<RegistrationRequestView> {
-    await sweepRequests(this.dataSource.manager, this.options.grantGraceSeconds);
-    const row = isCanonicalUuid(id.toLowerCase())
-      ? await this.dataSource.getRepository(RegistrationRequestEntity).findOne({ where: { id } })
-      : null;
+    await this.requests.sweep(this.options.grantGraceSeconds);
+    const row = isCanonicalUuid(id.toLowerCase()) ? await this.requests.findById(id) : null;
     if (!row)
       throw new ClientRegistryError('REGISTRY.REQUEST_NOT_FOUND', `registration request ${id} not found`);
     return toRequestView(row);
@@ -82,27 +87,27 @@ export class ApprovalService {
    * types `password` and/or `certificate`), signs the CSR (CN = username) and registers the certificate.
    */
   async grant(id: string, input: GrantInput, decidedBy: string): Promise<GrantResult> {
-    const { userId } = await inTransaction(this.dataSource, async (m) => {
-      const r = await this.lockPending(m, id);
+    const { userId } = await this.transactions.run(async (tx) => {
+      const r = await this.lockPending(tx, id);
       const grantTypes: GrantType[] = [];
       if (r.passwordHash) grantTypes.push({ method: 'password', isRequired: false });
       if (r.csrPem) grantTypes.push({ method: 'certificate', isRequired: false });
       const user = await this.users.create(
         { username: r.username, roles: input.roles ?? [], permissions: input.permissions ?? [], grantTypes },
-        { passwordHash: r.passwordHash, manager: m },
+        { passwordHash: r.passwordHash, transaction: tx },
       );
       let certificatePem: string | null = null;
       let fingerprint: string | null = null;
       if (r.csrPem) {
         const issued = await this.ca.issue(await parseAndVerifyCsr(r.csrPem, r.username), r.username);
-        await this.certificates.record(m, user.id, issued);
+        await this.certificates.record(tx, user.id, issued);
         certificatePem = issued.certificatePem;
         fingerprint = issued.fingerprint;
       }
-      await m.query(
-        `UPDATE registration_requests SET state = 'granted', decided_at = now(), decided_by = $2, user_id = $3,
-                certificate_pem = $4, certificate_fingerprint = $5 WHERE id = $1`,
-        [id, decidedBy, user.id, certificatePem, fingerprint],
+      await this.requests.markGranted(
+        id,
+        { decidedBy, userId: user.id, certificatePem, certificateFingerprint: fingerprint },
+        tx,
       );
       return { userId: user.id };
     });
@@ -111,27 +116,18 @@ export class ApprovalService {
 
   /** Rejects a pending request. The device's polls with the same credentials then answer 403 until it expires. */
   async reject(id: string, decidedBy: string): Promise<RegistrationRequestView> {
-    await inTransaction(this.dataSource, async (m) => {
-      await this.lockPending(m, id);
-      await m.query(
-        `UPDATE registration_requests SET state = 'rejected', decided_at = now(), decided_by = $2 WHERE id = $1`,
-        [id, decidedBy],
-      );
+    await this.transactions.run(async (tx) => {
+      await this.lockPending(tx, id);
+      await this.requests.markRejected(id, decidedBy, tx);
     });
     return this.get(id);
   }
 
   /** Inside a transaction: the request, locked, and still pending and unexpired. */
-  private async lockPending(m: EntityManager, id: string): Promise<RegistrationRequestEntity> {
+  private async lockPending(tx: Transaction, id: string): Promise<RegistrationRequestEntity> {
     if (!isCanonicalUuid(id.toLowerCase()))
       throw new ClientRegistryError('REGISTRY.REQUEST_NOT_FOUND', `registration request ${id} not found`);
-    const r = await m
-      .getRepository(RegistrationRequestEntity)
-      .createQueryBuilder('r')
-      .addSelect('r.passwordHash')
-      .where('r.id = :id', { id })
-      .setLock('pessimistic_write')
-      .getOne();
+    const r = await this.requests.lockForUpdate(id, tx);
     if (!r)
       throw new ClientRegistryError('REGISTRY.REQUEST_NOT_FOUND', `registration request ${id} not found`);
     if (r.state === 'expired' || (r.state === 'pending' && r.expiresAt.getTime() <= Date.now())) {

@@ -1,5 +1,4 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import {
   PasswordHasher,
   PasswordPolicyService,
@@ -7,17 +6,18 @@ import {
   type RegistrationAttemptSink,
   UserService,
 } from '@gatehouse/identity';
-import { isPgError, PgErrorCodes } from '@gatehouse/persistence';
-import { DataSource, type EntityManager } from 'typeorm';
 import { parseAndVerifyCsr, type VerifiedCsr } from '../ca/csr';
 import { CertificateAuthority } from '../ca/certificate-authority.service';
 import { ClientRegistryError } from '../client-registry.error';
 import { CLIENT_REGISTRY_OPTIONS, type ClientRegistryOptions } from '../client-registry.options';
-import { RegistrationRequestEntity } from '../entities';
+import type { RegistrationRequestEntity } from '../entities';
+import {
+  type NewRegistrationRequest,
+  RegistrationRequestRepository,
+} from '../repositories/registration-request.repository';
 import { pairingId } from './pairing-id';
 import { RegisterRateLimiter } from './register-rate-limiter';
 import { RegistryStateService } from './registry-state.service';
-import { latestWithHash, pendingOtherSpelling, sweepRequests } from './request-store';
 
 export const USERNAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.:@-]*$/;
 
@@ -57,7 +57,7 @@ export class RegistrationService implements RegistrationAttemptSink {
   private readonly logger = new Logger('ClientRegistry');
 
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly requests: RegistrationRequestRepository,
     @Inject(CLIENT_REGISTRY_OPTIONS) private readonly options: ClientRegistryOptions,
     private readonly state: RegistryStateService,
     private readonly limiter: RegisterRateLimiter,
@@ -82,13 +82,12 @@ export class RegistrationService implements RegistrationAttemptSink {
       ...(input.password !== undefined ? { password: input.password } : {}),
       ...(csr ? { csr } : {}),
     };
-    const m = this.dataSource.manager;
-    await sweepRequests(m, this.options.grantGraceSeconds);
+    await this.requests.sweep(this.options.grantGraceSeconds);
 
-    await this.assertNoOtherSpelling(m, input.username);
+    await this.assertNoOtherSpelling(input.username);
     if (await this.users.findByUsername(input.username)) {
       // Granted: the device collects its certificate with the same credentials during the grace period.
-      const granted = await latestWithHash(m, input.username, 'granted');
+      const granted = await this.requests.findLatestWithHash(input.username, 'granted');
       if (granted && this.withinGrace(granted) && (await this.matches(granted, cred))) {
         return {
           kind: 'granted',
@@ -100,9 +99,9 @@ export class RegistrationService implements RegistrationAttemptSink {
       }
       throw new ClientRegistryError('REGISTRY.CONFLICT', `a user named "${input.username}" exists`);
     }
-    const pending = await latestWithHash(m, input.username, 'pending');
+    const pending = await this.requests.findLatestWithHash(input.username, 'pending');
     if (pending) return this.poll(pending, cred, input.ip);
-    const rejected = await latestWithHash(m, input.username, 'rejected');
+    const rejected = await this.requests.findLatestWithHash(input.username, 'rejected');
     if (rejected && rejected.expiresAt.getTime() > Date.now() && (await this.matches(rejected, cred))) {
       throw new ClientRegistryError('REGISTRY.REJECTED', 'this registration request was rejected');
     }
@@ -128,7 +127,7 @@ export class RegistrationService implements RegistrationAttemptSink {
     });
     if (created) return { kind: 'pending', requestId: created.id, pairingId: created.pairingId };
     // Lost a race with a request for the same username: treat ours as a poll of theirs.
-    const raced = await latestWithHash(m, input.username, 'pending');
+    const raced = await this.requests.findLatestWithHash(input.username, 'pending');
     if (!raced)
       throw new ClientRegistryError(
         'REGISTRY.CONFLICT',
@@ -147,21 +146,20 @@ export class RegistrationService implements RegistrationAttemptSink {
     )
       return false;
     if ((await this.limiter.tryHit(a.remoteAddress)) > 0) return false;
-    const m = this.dataSource.manager;
-    await sweepRequests(m, this.options.grantGraceSeconds);
+    await this.requests.sweep(this.options.grantGraceSeconds);
     try {
-      await this.assertNoOtherSpelling(m, a.username);
+      await this.assertNoOtherSpelling(a.username);
     } catch (err) {
       this.logger.log(
         `MQTT registration of ${JSON.stringify(a.username)} not recorded: ${(err as Error).message}`,
       );
       return false;
     }
-    const pending = await latestWithHash(m, a.username, 'pending');
+    const pending = await this.requests.findLatestWithHash(a.username, 'pending');
     if (pending) return this.pollMqtt(pending, a);
     if (!(await this.state.isUnlocked())) return false;
     // A rejected device does not come back as a new request with the same credentials until that request expires.
-    const rejected = await latestWithHash(m, a.username, 'rejected');
+    const rejected = await this.requests.findLatestWithHash(a.username, 'rejected');
     if (
       rejected &&
       rejected.expiresAt.getTime() > Date.now() &&
@@ -194,7 +192,7 @@ export class RegistrationService implements RegistrationAttemptSink {
       );
       return true;
     }
-    const raced = await latestWithHash(m, a.username, 'pending');
+    const raced = await this.requests.findLatestWithHash(a.username, 'pending');
     return raced ? this.pollMqtt(raced, a) : false;
   }
 
@@ -202,7 +200,7 @@ export class RegistrationService implements RegistrationAttemptSink {
    * Usernames are unique regardless of case (SPEC 1.3): a request for `ADMIN` while `admin` exists,
    * or while a request for `Admin` is pending, is a conflict (the same spelling goes on as before).
    */
-  private async assertNoOtherSpelling(m: EntityManager, username: string): Promise<void> {
+  private async assertNoOtherSpelling(username: string): Promise<void> {
     const user = await this.users.spellingOf(username);
     if (user !== null && user !== username) {
       throw new ClientRegistryError(
@@ -210,7 +208,7 @@ export class RegistrationService implements RegistrationAttemptSink {
         `a user named "${user}" exists (usernames are unique regardless of case)`,
       );
     }
-    const pending = await pendingOtherSpelling(m, username);
+    const pending = await this.requests.findPendingOtherSpelling(username);
     if (pending !== null) {
       throw new ClientRegistryError(
         'REGISTRY.CONFLICT',
@@ -254,17 +252,11 @@ export class RegistrationService implements RegistrationAttemptSink {
   }
 
   private async touch(id: string, ip: string | undefined): Promise<void> {
-    await this.dataSource.query(
-      `UPDATE registration_requests SET attempts = attempts + 1, last_seen_at = now(), remote_address = COALESCE($2, remote_address) WHERE id = $1`,
-      [id, ip ?? null],
-    );
+    await this.requests.recordAttempt(id, ip);
   }
 
   private async assertRoomForAnother(): Promise<void> {
-    const rows: { n: string }[] = await this.dataSource.query(
-      `SELECT count(*) AS n FROM registration_requests WHERE state = 'pending'`,
-    );
-    if (Number(rows[0]?.n ?? 0) >= this.options.maxPendingRequests) {
+    if ((await this.requests.countPending()) >= this.options.maxPendingRequests) {
       throw new ClientRegistryError(
         'REGISTRY.TOO_MANY_PENDING',
         'too many registration requests are pending; try again later',
@@ -273,21 +265,12 @@ export class RegistrationService implements RegistrationAttemptSink {
   }
 
   /** Inserts a pending request; null when another pending request for the username exists (unique index). */
-  private async insert(
-    values: Partial<RegistrationRequestEntity>,
+  private insert(
+    values: Omit<NewRegistrationRequest, 'expiresAt'>,
   ): Promise<RegistrationRequestEntity | null> {
-    const repo = this.dataSource.getRepository(RegistrationRequestEntity);
-    try {
-      const row = repo.create({
-        ...values,
-        state: 'pending',
-        expiresAt: new Date(Date.now() + this.options.requestTtlSeconds * 1000),
-      });
-      await repo.insert(row);
-      return row;
-    } catch (err) {
-      if (isPgError(err, PgErrorCodes.UNIQUE_VIOLATION)) return null;
-      throw err;
-    }
+    return this.requests.insertPending({
+      ...values,
+      expiresAt: new Date(Date.now() + this.options.requestTtlSeconds * 1000),
+    });
   }
 }

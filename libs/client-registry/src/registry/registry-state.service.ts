@@ -1,8 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
 import { ClientRegistryError } from '../client-registry.error';
 import { DEFAULT_UNLOCK_MS, MAX_UNLOCK_MS } from '../client-registry.options';
+import { RegistryStateRepository } from '../repositories/registry-state.repository';
 
 export interface RegistryStateView {
   state: 'locked' | 'unlocked';
@@ -13,13 +12,10 @@ export interface RegistryStateView {
 /** Locked (default) or unlocked until a time (SPEC 4); kept in the database, so it survives a restart. */
 @Injectable()
 export class RegistryStateService {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(private readonly repository: RegistryStateRepository) {}
 
   async get(): Promise<RegistryStateView> {
-    const rows: { unlocked_until: Date | null }[] = await this.dataSource.query(
-      `SELECT unlocked_until FROM client_registry_state WHERE id = 1`,
-    );
-    const until = rows[0]?.unlocked_until ?? null;
+    const until = await this.repository.findUnlockedUntil();
     return until && until.getTime() > Date.now()
       ? { state: 'unlocked', unlockedUntil: until }
       : { state: 'locked', unlockedUntil: null };
@@ -36,17 +32,12 @@ export class RegistryStateService {
         `durationMs must be an integer 1000..${MAX_UNLOCK_MS}`,
       );
     }
-    await this.dataSource.query(
-      `UPDATE client_registry_state SET unlocked_until = now() + ($1::text || ' milliseconds')::interval, updated_at = now() WHERE id = 1`,
-      [String(durationMs)],
-    );
+    await this.repository.unlockFor(durationMs);
     return this.get();
   }
 
   async lock(): Promise<RegistryStateView> {
-    await this.dataSource.query(
-      `UPDATE client_registry_state SET unlocked_until = NULL, updated_at = now() WHERE id = 1`,
-    );
+    await this.repository.lock();
     return this.get();
   }
 }

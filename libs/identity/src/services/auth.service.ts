@@ -1,17 +1,17 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import {
   admitGrants,
   type AuthenticateRequestDto,
   type AuthenticateResultDto,
   type GrantMethod,
 } from '@gatehouse/contracts';
-import { DataSource } from 'typeorm';
-import { BatchedLookup, isCanonicalUuid, readQuery } from '@gatehouse/persistence';
-import { type GrantType, UserEntity } from '../entities';
+import { BatchedLookup, isCanonicalUuid } from '@gatehouse/persistence';
+import type { GrantType } from '../entities';
 import { IdentityError } from '../identity.error';
 import { REGISTRATION_ATTEMPT_SINK, type RegistrationAttemptSink } from '../identity.options';
 import type { PermissionInput } from '../identity.types';
+import { TokenRepository, type UsableTokenRow } from '../repositories/token.repository';
+import { UserRepository, type UserWithPasswordHash } from '../repositories/user.repository';
 import { CertificateService } from './certificate.service';
 import { LoginThrottle } from './login-throttle.service';
 import { MfaService } from './mfa.service';
@@ -52,23 +52,11 @@ export interface LoginInput {
 
 const INVALID = 'invalid username or password';
 
-interface UsableToken {
-  user_id: string;
-  username: string;
-  permissions_version: number;
-  /** A labelled (long-lived API) token; otherwise the session token of a password login. */
-  labelled: boolean;
-  grant_types: GrantType[];
-  expires_at: Date;
-  password_change_required: boolean;
-  mfa_enrollment_required: boolean;
-}
-
 /** A token that may be used: signature, row, expiry, user enabled, and the grant of its kind held. */
 interface VerifiedUsableToken {
   userId: string;
   tokenId: string;
-  row: UsableToken;
+  row: UsableTokenRow;
   /** ADR 0011: what using this token on HTTP proves (`token` for a labelled one, else `password`). */
   kind: GrantMethod;
 }
@@ -77,7 +65,8 @@ interface VerifiedUsableToken {
 @Injectable()
 export class AuthService {
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly users: UserRepository,
+    private readonly tokenRows: TokenRepository,
     private readonly hasher: PasswordHasher,
     private readonly tokens: TokenService,
     private readonly throttle: LoginThrottle,
@@ -93,17 +82,8 @@ export class AuthService {
    * in the same turn of the event loop share one query. Revocation, expiry and the user's state are
    * decided in SQL, so only a usable token returns a row.
    */
-  private readonly usableTokens = new BatchedLookup<string, UsableToken>(async (ids) => {
-    const rows: (UsableToken & { id: string })[] = await readQuery(
-      this.dataSource,
-      `SELECT t.id, t.user_id, u.username, u.permissions_version, t.label IS NOT NULL AS labelled,
-                u.grant_types, t.expires_at, u.password_change_required,
-                u.enforce_mfa_enrollment AND NOT EXISTS (SELECT 1 FROM user_mfa m
-                  WHERE m.user_id = u.id AND m.confirmed_at IS NOT NULL) AS mfa_enrollment_required
-           FROM tokens t JOIN users u ON u.id = t.user_id
-          WHERE t.id = ANY($1::uuid[]) AND t.revoked_at IS NULL AND t.expires_at > now() AND u.enabled`,
-      [ids],
-    );
+  private readonly usableTokens = new BatchedLookup<string, UsableTokenRow>(async (ids) => {
+    const rows = await this.tokenRows.findUsable(ids);
     return new Map(rows.map((r) => [r.id, r]));
   });
 
@@ -130,7 +110,7 @@ export class AuthService {
         'IDENTITY.GRANT_REQUIRED',
         `the user's grant types do not admit a labelled token: ${labelled.reason}`,
       );
-    await this.dataSource.getRepository(UserEntity).update({ id: user.id }, { lastLoginAt: new Date() });
+    await this.users.recordLogin(user.id);
     const issued = await this.tokens.issue(user.id, {
       expireTimeInHours: input.expireTimeInHours,
       label: input.label,
@@ -216,7 +196,7 @@ export class AuthService {
         grantTypes = cert.grantTypes;
         proven.push('certificate');
         expiries.push(cert.notAfter.getTime());
-        changeRequired = await this.passwordChangeRequired(cert.userId);
+        changeRequired = await this.users.isPasswordChangeRequired(cert.userId);
       } else if (!req.password) {
         await this.throttle.recordFailure(req.username, req.remoteAddress, false);
         return { outcome: 'bad-credentials' };
@@ -298,13 +278,6 @@ export class AuthService {
     }
   }
 
-  private async passwordChangeRequired(userId: string): Promise<boolean> {
-    const row = await this.dataSource
-      .getRepository(UserEntity)
-      .findOne({ where: { id: userId }, select: { id: true, passwordChangeRequired: true } });
-    return row?.passwordChangeRequired ?? false;
-  }
-
   private async recordRegistrationAttempt(req: AuthenticateRequestDto, password: string): Promise<boolean> {
     if (!this.registrations) return false;
     return this.registrations.recordMqttAttempt({
@@ -322,7 +295,7 @@ export class AuthService {
   private async verifyPassword(
     username: string,
     password: string,
-  ): Promise<{ user: UserEntity | null; exists: boolean }> {
+  ): Promise<{ user: UserWithPasswordHash | null; exists: boolean }> {
     const { user, exists } = await this.verifyPasswordOf(username, password);
     return { user: user && admitGrants(user.grantTypes, ['password']).ok ? user : null, exists };
   }
@@ -331,13 +304,8 @@ export class AuthService {
   private async verifyPasswordOf(
     username: string,
     password: string,
-  ): Promise<{ user: UserEntity | null; exists: boolean }> {
-    const user = await this.dataSource
-      .getRepository(UserEntity)
-      .createQueryBuilder('u')
-      .addSelect('u.passwordHash')
-      .where('u.username = :username', { username })
-      .getOne();
+  ): Promise<{ user: UserWithPasswordHash | null; exists: boolean }> {
+    const user = await this.users.findWithPasswordHashByUsername(username);
     const ok = await this.hasher.verify(user?.passwordHash, password);
     if (!user || !ok) return { user: null, exists: !!user };
     return { user, exists: true };

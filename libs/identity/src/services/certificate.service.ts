@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { inTransaction } from '@gatehouse/persistence';
-import { DataSource, type EntityManager } from 'typeorm';
-import { type GrantType, UserCertificateEntity, UserEntity } from '../entities';
+import { type Transaction, Transactions } from '@gatehouse/persistence';
+import type { GrantType } from '../entities';
 import { IdentityError } from '../identity.error';
+import { CertificateRepository } from '../repositories/certificate.repository';
+import { UserRepository } from '../repositories/user.repository';
 import { PrincipalService } from './principal.service';
 
 /** The public facts of an issued certificate, as recorded on the user. */
@@ -32,7 +32,9 @@ const FINGERPRINT = /^[0-9a-f]{64}$/;
 @Injectable()
 export class CertificateService {
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly transactions: Transactions,
+    private readonly repository: CertificateRepository,
+    private readonly users: UserRepository,
     private readonly principals: PrincipalService,
   ) {}
 
@@ -40,21 +42,21 @@ export class CertificateService {
    * Inside the caller's transaction: registers the certificate on the user and makes sure the user
    * holds the `certificate` grant type (a certificate without it could never log in).
    */
-  async record(m: EntityManager, userId: string, cert: CertificateRecord): Promise<void> {
-    await m.getRepository(UserCertificateEntity).insert({ userId, ...cert, revokedAt: null });
-    const user = await m.getRepository(UserEntity).findOne({ where: { id: userId } });
-    if (!user) throw new IdentityError('IDENTITY.USER_NOT_FOUND', `user ${userId} not found`);
-    if (!user.grantTypes.some((g) => g.method === 'certificate')) {
-      await m.query(
-        `UPDATE users SET grant_types = $2::jsonb, version = version + 1, updated_at = now() WHERE id = $1`,
-        [userId, JSON.stringify([...user.grantTypes, { method: 'certificate', isRequired: false }])],
+  async record(tx: Transaction, userId: string, cert: CertificateRecord): Promise<void> {
+    await this.repository.insert(userId, cert, tx);
+    const grantTypes = await this.users.findGrantTypes(userId, tx);
+    if (!grantTypes) throw new IdentityError('IDENTITY.USER_NOT_FOUND', `user ${userId} not found`);
+    if (!grantTypes.some((g) => g.method === 'certificate'))
+      await this.users.setGrantTypes(
+        userId,
+        [...grantTypes, { method: 'certificate', isRequired: false }],
+        tx,
       );
-    }
   }
 
   /** Records a certificate in its own transaction. */
   async recordNow(userId: string, cert: CertificateRecord): Promise<void> {
-    await inTransaction(this.dataSource, (m) => this.record(m, userId, cert));
+    await this.transactions.run((tx) => this.record(tx, userId, cert));
   }
 
   /**
@@ -63,15 +65,14 @@ export class CertificateService {
    */
   async revoke(userId: string, fingerprint: string): Promise<void> {
     const fp = fingerprint.toLowerCase().replace(/:/g, '');
-    const repo = this.dataSource.getRepository(UserCertificateEntity);
-    const existing = FINGERPRINT.test(fp) ? await repo.findOne({ where: { userId, fingerprint: fp } }) : null;
+    const existing = FINGERPRINT.test(fp) ? await this.repository.findOfUser(userId, fp) : null;
     if (!existing)
       throw new IdentityError(
         'IDENTITY.CERTIFICATE_NOT_FOUND',
         `certificate ${fingerprint} not found on user ${userId}`,
       );
     if (existing.revokedAt) return;
-    await repo.update({ id: existing.id }, { revokedAt: new Date() });
+    await this.repository.markRevoked(existing.id);
     await this.principals.notify([userId], 'certificate-revoked', { certificateFingerprint: fp });
   }
 
@@ -79,21 +80,8 @@ export class CertificateService {
   async findActive(username: string, fingerprint: string): Promise<ActiveCertificate | null> {
     const fp = fingerprint.toLowerCase();
     if (!FINGERPRINT.test(fp)) return null;
-    const rows: { user_id: string; grant_types: GrantType[]; not_after: Date }[] =
-      await this.dataSource.query(
-        `SELECT u.id AS user_id, u.grant_types, c.not_after
-         FROM user_certificates c JOIN users u ON u.id = c.user_id
-        WHERE c.fingerprint = $1 AND u.username = $2 AND c.revoked_at IS NULL
-          AND c.not_before <= now() AND c.not_after > now()`,
-        [fp, username],
-      );
-    const row = rows[0];
+    const row = await this.repository.findActive(username, fp);
     if (!row) return null;
-    return {
-      userId: row.user_id,
-      hasCertificateGrant: row.grant_types.some((g) => g.method === 'certificate'),
-      grantTypes: row.grant_types,
-      notAfter: new Date(row.not_after),
-    };
+    return { ...row, hasCertificateGrant: row.grantTypes.some((g) => g.method === 'certificate') };
   }
 }

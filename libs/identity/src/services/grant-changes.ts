@@ -1,5 +1,5 @@
-import type { EntityManager } from 'typeorm';
 import type { GrantType } from '../entities';
+import type { TokenKinds } from '../repositories/token.repository';
 
 /** Same grant types, whatever the order. */
 export function sameGrants(a: readonly GrantType[], b: readonly GrantType[]): boolean {
@@ -13,20 +13,8 @@ export function sameGrants(a: readonly GrantType[], b: readonly GrantType[]): bo
  * ADR 0011: removing `password` revokes the login tokens (they are products of a password login),
  * removing `token` revokes the labelled tokens: a grant added back later does not revive them.
  */
-export async function revokeTokensOfRemovedGrants(
-  m: EntityManager,
-  userId: string,
-  before: readonly GrantType[],
-  after: readonly GrantType[],
-): Promise<void> {
+export function tokenKindsRevokedBy(before: readonly GrantType[], after: readonly GrantType[]): TokenKinds {
   const removed = (method: GrantType['method']): boolean =>
     before.some((g) => g.method === method) && !after.some((g) => g.method === method);
-  const kinds: string[] = [];
-  if (removed('password')) kinds.push('label IS NULL');
-  if (removed('token')) kinds.push('label IS NOT NULL');
-  if (kinds.length === 0) return;
-  await m.query(
-    `UPDATE tokens SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL AND (${kinds.join(' OR ')})`,
-    [userId],
-  );
+  return { login: removed('password'), labelled: removed('token') };
 }

@@ -1,19 +1,11 @@
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import type { PrincipalChangedEventDto, PrincipalChangeKind, PrincipalDto } from '@gatehouse/contracts';
-import { DataSource, type EntityManager } from 'typeorm';
+import type { Transaction } from '@gatehouse/persistence';
 import { PRINCIPAL_CHANGE_SINK, type PrincipalChangeSink } from '../identity.options';
 import type { EffectivePermissionView, PermissionView } from '../identity.types';
-
-interface PermissionRow {
-  id: string;
-  context: 'mqtt' | 'http';
-  resource: string;
-  operation: 'read' | 'write' | 'readWrite';
-  role_id: string | null;
-  role_name: string | null;
-  user_id: string | null;
-}
+import { PermissionRepository } from '../repositories/permission.repository';
+import { RoleRepository } from '../repositories/role.repository';
+import { UserRepository } from '../repositories/user.repository';
 
 /**
  * Effective permissions (direct ∪ every assigned role's, SPEC 1.3) and the principal a gateway
@@ -24,38 +16,26 @@ export class PrincipalService {
   private readonly logger = new Logger(PrincipalService.name);
 
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly users: UserRepository,
+    private readonly roles: RoleRepository,
+    private readonly permissions: PermissionRepository,
     @Optional() @Inject(PRINCIPAL_CHANGE_SINK) private readonly sink?: PrincipalChangeSink,
   ) {}
 
-  async effectivePermissions(
-    userId: string,
-    manager: EntityManager = this.dataSource.manager,
-  ): Promise<EffectivePermissionView[]> {
-    const rows: PermissionRow[] = await manager.query(
-      // Two indexed lookups (direct, then through roles): an OR across both would scan the table.
-      `SELECT * FROM (
-         SELECT p.id, p.context, p.resource, p.operation, p.role_id, NULL::varchar AS role_name, p.user_id, p.position
-           FROM permissions p WHERE p.user_id = $1
-         UNION ALL
-         SELECT p.id, p.context, p.resource, p.operation, p.role_id, r.name AS role_name, p.user_id, p.position
-           FROM user_roles ur JOIN roles r ON r.id = ur.role_id JOIN permissions p ON p.role_id = ur.role_id
-          WHERE ur.user_id = $1
-       ) e ORDER BY e.role_id NULLS FIRST, e.role_name, e.position`,
-      [userId],
-    );
+  async effectivePermissions(userId: string, tx?: Transaction): Promise<EffectivePermissionView[]> {
+    const rows = await this.permissions.findEffective(userId, tx);
     return rows.map((r) => ({
       permission: { id: r.id, context: r.context, resource: r.resource, operation: r.operation },
-      via: r.role_id ?? 'user',
-      ...(r.role_name ? { roleName: r.role_name } : {}),
+      via: r.roleId ?? 'user',
+      ...(r.roleName ? { roleName: r.roleName } : {}),
     }));
   }
 
   /** The effective rules, de-duplicated. */
-  async effectiveRules(userId: string, manager?: EntityManager): Promise<Omit<PermissionView, 'id'>[]> {
+  async effectiveRules(userId: string, tx?: Transaction): Promise<Omit<PermissionView, 'id'>[]> {
     const seen = new Set<string>();
     const out: Omit<PermissionView, 'id'>[] = [];
-    for (const { permission: p } of await this.effectivePermissions(userId, manager)) {
+    for (const { permission: p } of await this.effectivePermissions(userId, tx)) {
       const key = `${p.context}\u0000${p.operation}\u0000${p.resource}`;
       if (seen.has(key)) continue;
       seen.add(key);
@@ -64,50 +44,28 @@ export class PrincipalService {
     return out;
   }
 
-  async principal(
-    userId: string,
-    manager: EntityManager = this.dataSource.manager,
-  ): Promise<PrincipalDto | null> {
-    const rows: {
-      id: string;
-      username: string;
-      enabled: boolean;
-      mqtt_publish_prefix: string | null;
-      permissions_version: number;
-      grant_types: { method: 'password' | 'token' | 'certificate'; isRequired: boolean }[];
-    }[] = await manager.query(
-      `SELECT id, username, enabled, mqtt_publish_prefix, permissions_version, grant_types FROM users WHERE id = $1`,
-      [userId],
-    );
-    const u = rows[0];
+  async principal(userId: string, tx?: Transaction): Promise<PrincipalDto | null> {
+    const u = await this.users.findPrincipal(userId, tx);
     if (!u) return null;
     return {
       userId: u.id,
       username: u.username,
       enabled: u.enabled,
-      permissions: await this.effectiveRules(userId, manager),
-      mqttPublishPrefix: u.mqtt_publish_prefix,
-      permissionsVersion: u.permissions_version,
-      grantTypes: u.grant_types.map((g) => ({ method: g.method, isRequired: g.isRequired })),
+      permissions: await this.effectiveRules(userId, tx),
+      mqttPublishPrefix: u.mqttPublishPrefix,
+      permissionsVersion: u.permissionsVersion,
+      grantTypes: u.grantTypes.map((g) => ({ method: g.method, isRequired: g.isRequired })),
     };
   }
 
   /** Inside a transaction: marks the users' effective permissions as changed. */
-  async bumpVersions(manager: EntityManager, userIds: readonly string[]): Promise<void> {
-    if (userIds.length === 0) return;
-    await manager.query(
-      `UPDATE users SET permissions_version = permissions_version + 1 WHERE id = ANY($1::uuid[])`,
-      [userIds],
-    );
+  async bumpVersions(tx: Transaction, userIds: readonly string[]): Promise<void> {
+    await this.users.bumpPermissionsVersions(userIds, tx);
   }
 
   /** The users holding a role. */
-  async usersWithRole(manager: EntityManager, roleId: string): Promise<string[]> {
-    const rows: { user_id: string }[] = await manager.query(
-      `SELECT user_id FROM user_roles WHERE role_id = $1`,
-      [roleId],
-    );
-    return rows.map((r) => r.user_id);
+  async usersWithRole(tx: Transaction, roleId: string): Promise<string[]> {
+    return this.roles.userIdsWithRole(roleId, tx);
   }
 
   /** After commit: tells every gateway. `permissions` events carry the new principal. */

@@ -1,8 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { inTransaction, isPgError, PgErrorCodes } from '@gatehouse/persistence';
-import { DataSource, type EntityManager } from 'typeorm';
-import { RoleEntity } from '../entities';
+import { isPgError, PgErrorCodes, type Transaction, Transactions } from '@gatehouse/persistence';
+import type { RoleEntity } from '../entities';
 import { IdentityError } from '../identity.error';
 import type {
   CreateRoleInput,
@@ -13,66 +11,50 @@ import type {
   UpdateRoleInput,
 } from '../identity.types';
 import { decodeCursor, encodeCursor } from '../paging';
-import { loadPermissions, replacePermissions, samePermissions } from './permission-store';
+import { PermissionRepository } from '../repositories/permission.repository';
+import { RoleRepository } from '../repositories/role.repository';
+import { dedupe, samePermissions } from './permission-store';
 import { PrincipalService } from './principal.service';
 
 /** Roles and their permissions (SPEC 1.2). */
 @Injectable()
 export class RoleService {
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly transactions: Transactions,
+    private readonly roles: RoleRepository,
+    private readonly permissions: PermissionRepository,
     private readonly principals: PrincipalService,
   ) {}
 
-  async get(id: string, manager: EntityManager = this.dataSource.manager): Promise<RoleView> {
-    const role = await manager.getRepository(RoleEntity).findOne({ where: { id } });
+  async get(id: string, tx?: Transaction): Promise<RoleView> {
+    const role = await this.roles.findById(id, tx);
     if (!role) throw new IdentityError('IDENTITY.ROLE_NOT_FOUND', `role ${id} not found`);
-    return (await this.toViews(manager, [role]))[0];
+    return (await this.toViews([role], tx))[0];
   }
 
-  async getMany(
-    ids: readonly string[],
-    manager: EntityManager = this.dataSource.manager,
-  ): Promise<RoleView[]> {
+  async getMany(ids: readonly string[], tx?: Transaction): Promise<RoleView[]> {
     if (ids.length === 0) return [];
-    const roles = await manager
-      .getRepository(RoleEntity)
-      .createQueryBuilder('r')
-      .where('r.id = ANY(:ids)', { ids })
-      .getMany();
+    const roles = await this.roles.findByIds(ids, tx);
     const missing = ids.filter((id) => !roles.some((r) => r.id === id));
     if (missing.length > 0)
       throw new IdentityError('IDENTITY.UNKNOWN_ROLE', `unknown role id(s): ${missing.join(', ')}`);
-    return this.toViews(manager, roles);
+    return this.toViews(roles, tx);
   }
 
   async list(page: PageRequest & { name?: string }): Promise<Page<RoleView>> {
     const after = decodeCursor(page.cursor);
-    const qb = this.dataSource
-      .getRepository(RoleEntity)
-      .createQueryBuilder('r')
-      .orderBy('r.name', 'ASC')
-      .take(page.limit + 1);
-    if (after !== undefined) qb.andWhere('r.name > :after', { after });
-    if (page.name) qb.andWhere('r.name = :name', { name: page.name });
-    const rows = await qb.getMany();
+    const rows = await this.roles.list({ after, name: page.name, limit: page.limit + 1 });
     const more = rows.length > page.limit;
-    const items = await this.toViews(this.dataSource.manager, rows.slice(0, page.limit));
+    const items = await this.toViews(rows.slice(0, page.limit));
     return { items, nextCursor: more ? encodeCursor(items[items.length - 1].name) : null };
   }
 
   async create(input: CreateRoleInput): Promise<RoleView> {
     try {
-      return await inTransaction(this.dataSource, async (m) => {
-        const role = await m
-          .getRepository(RoleEntity)
-          .save(
-            m
-              .getRepository(RoleEntity)
-              .create({ name: input.name, description: input.description ?? null, builtIn: false }),
-          );
-        await replacePermissions(m, { roleId: role.id }, input.permissions ?? []);
-        return this.get(role.id, m);
+      return await this.transactions.run(async (tx) => {
+        const id = await this.roles.insert({ name: input.name, description: input.description ?? null }, tx);
+        await this.permissions.replace({ roleId: id }, dedupe(input.permissions ?? []), tx);
+        return this.get(id, tx);
       });
     } catch (err) {
       if (isPgError(err, PgErrorCodes.UNIQUE_VIOLATION))
@@ -89,33 +71,23 @@ export class RoleService {
     let affectedUsers: string[] = [];
     let view: RoleView;
     try {
-      view = await inTransaction(this.dataSource, async (m) => {
-        const current = await this.get(id, m);
+      view = await this.transactions.run(async (tx) => {
+        const current = await this.get(id, tx);
         if (current.builtIn && (patch.name !== undefined || patch.permissions !== undefined)) {
           throw new IdentityError(
             'IDENTITY.BUILT_IN_ROLE',
             `built-in role "${current.name}" cannot be renamed or have its permissions changed`,
           );
         }
-        const res: [unknown[], number] = await m.query(
-          `UPDATE roles SET name = COALESCE($3, name), description = CASE WHEN $4::boolean THEN $5 ELSE description END,
-                  version = version + 1, updated_at = now()
-            WHERE id = $1 AND version = $2`,
-          [
-            id,
-            expected.version,
-            patch.name ?? null,
-            patch.description !== undefined,
-            patch.description ?? null,
-          ],
-        );
-        if (res[1] === 0) throw versionConflict(expected, current.version);
+        const changes = { name: patch.name, description: patch.description };
+        if (!(await this.roles.updateIfCurrent(id, expected.version, changes, tx)))
+          throw versionConflict(expected, current.version);
         if (patch.permissions !== undefined && !samePermissions(current.permissions, patch.permissions)) {
-          await replacePermissions(m, { roleId: id }, patch.permissions);
-          affectedUsers = await this.principals.usersWithRole(m, id);
-          await this.principals.bumpVersions(m, affectedUsers);
+          await this.permissions.replace({ roleId: id }, dedupe(patch.permissions), tx);
+          affectedUsers = await this.principals.usersWithRole(tx, id);
+          await this.principals.bumpVersions(tx, affectedUsers);
         }
-        return this.get(id, m);
+        return this.get(id, tx);
       });
     } catch (err) {
       if (isPgError(err, PgErrorCodes.UNIQUE_VIOLATION))
@@ -127,26 +99,26 @@ export class RoleService {
   }
 
   async delete(id: string): Promise<void> {
-    const affected = await inTransaction(this.dataSource, async (m) => {
-      const current = await this.get(id, m);
+    const affected = await this.transactions.run(async (tx) => {
+      const current = await this.get(id, tx);
       if (current.builtIn)
         throw new IdentityError(
           'IDENTITY.BUILT_IN_ROLE',
           `built-in role "${current.name}" cannot be deleted`,
         );
-      const users = await this.principals.usersWithRole(m, id);
-      await m.query(`DELETE FROM roles WHERE id = $1`, [id]);
-      await this.principals.bumpVersions(m, users);
+      const users = await this.principals.usersWithRole(tx, id);
+      await this.roles.delete(id, tx);
+      await this.principals.bumpVersions(tx, users);
       return users;
     });
     await this.principals.notify(affected, 'permissions');
   }
 
-  private async toViews(m: EntityManager, roles: RoleEntity[]): Promise<RoleView[]> {
-    const perms = await loadPermissions(
-      m,
-      roles.map((r) => r.id),
+  private async toViews(roles: RoleEntity[], tx?: Transaction): Promise<RoleView[]> {
+    const perms = await this.permissions.findByOwners(
       'role_id',
+      roles.map((r) => r.id),
+      tx,
     );
     return roles.map((r) => ({
       id: r.id,

@@ -1,9 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable, type OnModuleInit } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import { exportJWK, generateKeyPair, importJWK, type CryptoKey, type JWK } from 'jose';
-import { DataSource } from 'typeorm';
-import { SigningKeyEntity } from '../entities';
+import { SigningKeyRepository } from '../repositories/signing-key.repository';
 
 export const TOKEN_ALGORITHM = 'ES256';
 
@@ -15,7 +13,7 @@ export const TOKEN_ALGORITHM = 'ES256';
 export class SigningKeyService implements OnModuleInit {
   private key: { kid: string; privateKey: CryptoKey; publicKey: CryptoKey } | undefined;
 
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(private readonly repository: SigningKeyRepository) {}
 
   async onModuleInit(): Promise<void> {
     await this.load();
@@ -27,30 +25,18 @@ export class SigningKeyService implements OnModuleInit {
   }
 
   private async load(): Promise<void> {
-    const repo = this.dataSource.getRepository(SigningKeyEntity);
-    let row = await repo.findOne({
-      where: {},
-      order: { createdAt: 'ASC' },
-      select: { id: true, algorithm: true, publicJwk: true, privateJwk: true, createdAt: true },
-    });
+    let row = await this.repository.findOldestWithPrivateKey();
     if (!row) {
       const pair = await generateKeyPair(TOKEN_ALGORITHM, { extractable: true });
-      const kid = randomUUID();
-      await this.dataSource.query(
-        `INSERT INTO signing_keys (id, algorithm, public_jwk, private_jwk) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`,
-        [
-          kid,
-          TOKEN_ALGORITHM,
-          JSON.stringify(await exportJWK(pair.publicKey)),
-          JSON.stringify(await exportJWK(pair.privateKey)),
-        ],
-      );
-      // Another instance may have won the race: read back whichever key is the oldest.
-      row = await repo.findOneOrFail({
-        where: {},
-        order: { createdAt: 'ASC' },
-        select: { id: true, algorithm: true, publicJwk: true, privateJwk: true, createdAt: true },
+      await this.repository.insertIfAbsent({
+        id: randomUUID(),
+        algorithm: TOKEN_ALGORITHM,
+        publicJwk: { ...(await exportJWK(pair.publicKey)) },
+        privateJwk: { ...(await exportJWK(pair.privateKey)) },
       });
+      // Another instance may have won the race: read back whichever key is the oldest.
+      row = await this.repository.findOldestWithPrivateKey();
+      if (!row) throw new Error('the token signing key could not be stored');
     }
     this.key = {
       kid: row.id,

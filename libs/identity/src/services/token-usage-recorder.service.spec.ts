@@ -1,4 +1,4 @@
-import type { DataSource } from 'typeorm';
+import type { TokenRepository } from '../repositories/token.repository';
 import { TOKEN_USE_RESOLUTION_MS, TokenUsageRecorder } from './token-usage-recorder.service';
 
 describe('TokenUsageRecorder', () => {
@@ -7,13 +7,15 @@ describe('TokenUsageRecorder', () => {
 
   beforeEach(() => {
     writes = [];
-    const dataSource = {
-      query: (_sql: string, params: [string[], number]) => {
-        writes.push(params[0]);
-        return Promise.resolve([]);
+    // the batching is under test here; what the UPDATE does is token.repository.e2e-spec.ts's
+    const tokens = {
+      touchLastUsed: (ids: string[], resolutionSeconds: number) => {
+        expect(resolutionSeconds).toBe(TOKEN_USE_RESOLUTION_MS / 1000);
+        writes.push(ids);
+        return Promise.resolve();
       },
-    } as unknown as DataSource;
-    recorder = new TokenUsageRecorder(dataSource);
+    } as unknown as TokenRepository;
+    recorder = new TokenUsageRecorder(tokens);
   });
   afterEach(() => recorder.flush());
 

@@ -1,6 +1,5 @@
 import { Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { TokenRepository } from '../repositories/token.repository';
 
 /** A token's `last_used_at` is written at most once per this interval (ADR 0009, ASVS 7.3.1). */
 export const TOKEN_USE_RESOLUTION_MS = 60_000;
@@ -31,7 +30,7 @@ export class TokenUsageRecorder implements OnModuleDestroy {
   private timer: NodeJS.Timeout | undefined;
   private inFlight: Promise<void> = Promise.resolve();
 
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(private readonly tokens: TokenRepository) {}
 
   /** Notes a use of the token; synchronous and without I/O. */
   used(tokenId: string, now = Date.now()): void {
@@ -62,12 +61,7 @@ export class TokenUsageRecorder implements OnModuleDestroy {
 
   private async write(ids: string[]): Promise<void> {
     try {
-      await this.dataSource.query(
-        `UPDATE tokens SET last_used_at = now()
-          WHERE id = ANY($1::uuid[])
-            AND (last_used_at IS NULL OR last_used_at < now() - make_interval(secs => $2))`,
-        [ids, TOKEN_USE_RESOLUTION_MS / 1000],
-      );
+      await this.tokens.touchLastUsed(ids, TOKEN_USE_RESOLUTION_MS / 1000);
     } catch (err) {
       this.logger.warn(`could not record the last use of ${ids.length} token(s): ${(err as Error).message}`);
     }

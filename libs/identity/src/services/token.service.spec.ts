@@ -1,5 +1,5 @@
 import { generateKeyPair } from 'jose';
-import type { DataSource } from 'typeorm';
+import type { TokenRepository } from '../repositories/token.repository';
 import type { IdentityOptions } from '../identity.options';
 import type { SigningKeyService } from './signing-key.service';
 import { TokenService } from './token.service';
@@ -13,11 +13,9 @@ describe('TokenService.verifySignature', () => {
   beforeEach(async () => {
     keys = { current: { kid: 'k1', ...(await generateKeyPair('ES256')) } };
     // issue() only inserts the token row; revocation is checked by the caller, not here
-    const dataSource = {
-      getRepository: () => ({ insert: () => Promise.resolve() }),
-    } as unknown as DataSource;
+    const repository = { insert: () => Promise.resolve() } as unknown as TokenRepository;
     tokens = new TokenService(
-      dataSource,
+      repository,
       keys as unknown as SigningKeyService,
       {
         sessionTokenHours: 1,

@@ -1,11 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import { SignJWT, jwtVerify } from 'jose';
-import { DataSource, IsNull, Not } from 'typeorm';
-import { TokenEntity } from '../entities';
 import { IdentityError } from '../identity.error';
 import { IDENTITY_OPTIONS, type IdentityOptions } from '../identity.options';
+import { TokenRepository } from '../repositories/token.repository';
 import { SigningKeyService, TOKEN_ALGORITHM } from './signing-key.service';
 
 export interface IssuedToken {
@@ -39,7 +37,7 @@ export class TokenService {
   private readonly verified = new Map<string, VerifiedToken & { exp: number }>();
 
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly repository: TokenRepository,
     private readonly keys: SigningKeyService,
     @Inject(IDENTITY_OPTIONS) private readonly options: IdentityOptions,
   ) {}
@@ -86,9 +84,7 @@ export class TokenService {
       .setIssuer(this.options.tokenIssuer)
       .sign(privateKey);
     const expiresAt = new Date(exp * 1000);
-    await this.dataSource
-      .getRepository(TokenEntity)
-      .insert({ id: tokenId, userId, label: opts.label ?? null, expiresAt });
+    await this.repository.insert({ id: tokenId, userId, label: opts.label ?? null, expiresAt });
     return { token, tokenId, expiresAt };
   }
 
@@ -126,10 +122,7 @@ export class TokenService {
   }
 
   async listLabelled(userId: string): Promise<TokenView[]> {
-    const rows = await this.dataSource.getRepository(TokenEntity).find({
-      where: { userId, label: Not(IsNull()) },
-      order: { createdAt: 'DESC' },
-    });
+    const rows = await this.repository.findLabelled(userId);
     return rows.map((r) => ({
       id: r.id,
       label: r.label,
@@ -142,13 +135,10 @@ export class TokenService {
 
   /** Revokes one token of the user. Answers false when it does not exist or was already revoked. */
   async revoke(userId: string, tokenId: string): Promise<boolean> {
-    const res = await this.dataSource
-      .getRepository(TokenEntity)
-      .update({ id: tokenId, userId, revokedAt: IsNull() }, { revokedAt: new Date() });
-    return (res.affected ?? 0) > 0;
+    return this.repository.revoke(userId, tokenId);
   }
 
   async exists(userId: string, tokenId: string): Promise<boolean> {
-    return this.dataSource.getRepository(TokenEntity).exists({ where: { id: tokenId, userId } });
+    return this.repository.exists(userId, tokenId);
   }
 }

@@ -1,15 +1,13 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import {
   BatchedLookup,
-  inTransaction,
   isCanonicalUuid,
   isPgError,
   PgErrorCodes,
-  readQuery,
+  type Transaction,
+  Transactions,
 } from '@gatehouse/persistence';
-import { DataSource, type EntityManager } from 'typeorm';
-import { UserEntity, type GrantType } from '../entities';
+import type { GrantType } from '../entities';
 import { IdentityError } from '../identity.error';
 import type {
   CreateUserInput,
@@ -19,11 +17,15 @@ import type {
   UpdateUserInput,
   UserView,
 } from '../identity.types';
-import { decodeCursor, encodeCursor, escapeLike } from '../paging';
+import { decodeCursor, encodeCursor } from '../paging';
+import { PermissionRepository } from '../repositories/permission.repository';
+import { RoleRepository } from '../repositories/role.repository';
+import { TokenRepository } from '../repositories/token.repository';
+import { type UserFields, UserRepository } from '../repositories/user.repository';
 import { PasswordHasher } from './password-hasher.service';
 import { PasswordPolicyService } from './password-policy.service';
-import { revokeTokensOfRemovedGrants, sameGrants } from './grant-changes';
-import { replacePermissions, samePermissions } from './permission-store';
+import { sameGrants, tokenKindsRevokedBy } from './grant-changes';
+import { dedupe, samePermissions } from './permission-store';
 import { InitialPasswordFile } from './initial-password-file.service';
 import { PrincipalService } from './principal.service';
 import { versionConflict } from './role.service';
@@ -33,7 +35,7 @@ export interface CreateUserOptions {
   /** An argon2id hash made earlier (a registration request's password), instead of `input.password`. */
   passwordHash?: string | null;
   /** Run inside the caller's transaction. */
-  manager?: EntityManager;
+  transaction?: Transaction;
   /** A generated password that must be changed at the first login (the bootstrap admin, ADR 0010). */
   passwordChangeRequired?: boolean;
 }
@@ -44,7 +46,11 @@ const DEFAULT_GRANT_TYPES: GrantType[] = [{ method: 'password', isRequired: fals
 @Injectable()
 export class UserService {
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly transactions: Transactions,
+    private readonly repository: UserRepository,
+    private readonly roles: RoleRepository,
+    private readonly permissions: PermissionRepository,
+    private readonly tokens: TokenRepository,
     private readonly hasher: PasswordHasher,
     private readonly policy: PasswordPolicyService,
     private readonly principals: PrincipalService,
@@ -56,27 +62,26 @@ export class UserService {
    * (`GET /api/users/{id}` under load); the views it returns are shared by callers of the same id.
    */
   private readonly byId = new BatchedLookup<string, UserView>(async (ids) => {
-    const users = await selectUserViews(this.dataSource, 'u.id = ANY($1::uuid[])', [ids]);
+    const users = await this.repository.findViewsByIds(ids);
     return new Map(users.map((u) => [u.id, u]));
   });
 
-  /** Inside a transaction pass its manager; outside, the read goes straight to the pool. */
-  async get(id: string, manager?: EntityManager): Promise<UserView> {
+  /** Inside a transaction pass it; outside, the read goes straight to the pool. */
+  async get(id: string, tx?: Transaction): Promise<UserView> {
     const user =
-      manager === undefined && isCanonicalUuid(id)
+      tx === undefined && isCanonicalUuid(id)
         ? await this.byId.load(id)
-        : (await selectUserViews(manager ?? this.dataSource, 'u.id = $1', [id]))[0];
+        : await this.repository.findView(id, tx);
     if (!user) throw new IdentityError('IDENTITY.USER_NOT_FOUND', `user ${id} not found`);
     return user;
   }
 
   async findByUsername(username: string): Promise<UserView | null> {
-    const [user] = await selectUserViews(this.dataSource, 'u.username = $1', [username]);
-    return user ?? null;
+    return this.repository.findViewByUsername(username);
   }
 
   async count(): Promise<number> {
-    return this.dataSource.getRepository(UserEntity).count();
+    return this.repository.count();
   }
 
   /**
@@ -85,22 +90,16 @@ export class UserService {
    * names that clash.
    */
   async spellingOf(username: string): Promise<string | null> {
-    const rows: { username: string }[] = await this.dataSource.query(
-      'SELECT username FROM users WHERE lower(username) = lower($1)',
-      [username],
-    );
-    return rows[0]?.username ?? null;
+    return this.repository.findSpellingIgnoringCase(username);
   }
 
   /** Sorted by username; `username` filters by a case-insensitive substring. */
   async list(page: PageRequest & { username?: string }): Promise<Page<UserView>> {
-    const after = decodeCursor(page.cursor);
-    const where = ['true'];
-    const params: unknown[] = [];
-    if (after !== undefined) where.push(`u.username > $${params.push(after)}`);
-    if (page.username)
-      where.push(`u.username ILIKE $${params.push(`%${escapeLike(page.username)}%`)} ESCAPE '\\'`);
-    const rows = await selectUserViews(this.dataSource, where.join(' AND '), params, page.limit + 1);
+    const rows = await this.repository.listViews({
+      after: decodeCursor(page.cursor),
+      usernameContains: page.username,
+      limit: page.limit + 1,
+    });
     const more = rows.length > page.limit;
     const items = rows.slice(0, page.limit);
     return { items, nextCursor: more ? encodeCursor(items[items.length - 1].username) : null };
@@ -110,13 +109,10 @@ export class UserService {
     if (input.password !== undefined) this.policy.check(input.password, { username: input.username });
     const passwordHash =
       input.password !== undefined ? await this.hasher.hash(input.password) : (opts.passwordHash ?? null);
-    const run = <T>(work: (m: EntityManager) => Promise<T>): Promise<T> =>
-      opts.manager ? work(opts.manager) : inTransaction(this.dataSource, work);
     try {
-      return await run(async (m) => {
-        const repo = m.getRepository(UserEntity);
-        const user = await repo.save(
-          repo.create({
+      return await this.transactions.join(opts.transaction, async (tx) => {
+        const id = await this.repository.insert(
+          {
             username: input.username,
             passwordHash,
             grantTypes: input.grantTypes ?? DEFAULT_GRANT_TYPES,
@@ -124,11 +120,12 @@ export class UserService {
             mqttPublishPrefix: input.mqttPublishPrefix ?? null,
             enforceMfaEnrollment: input.enforceMFAEnrollment ?? false,
             passwordChangeRequired: opts.passwordChangeRequired ?? false,
-          }),
+          },
+          tx,
         );
-        await replacePermissions(m, { userId: user.id }, input.permissions ?? []);
-        await this.replaceRoles(m, user.id, input.roles ?? []);
-        return this.get(user.id, m);
+        await this.permissions.replace({ userId: id }, dedupe(input.permissions ?? []), tx);
+        await this.replaceRoles(tx, id, input.roles ?? []);
+        return this.get(id, tx);
       });
     } catch (err) {
       if (isPgError(err, PgErrorCodes.UNIQUE_VIOLATION))
@@ -147,15 +144,12 @@ export class UserService {
     const passwordHash = patch.password !== undefined ? await this.hasher.hash(patch.password) : undefined;
     const changes = { permissions: false, disabled: false, credentials: false, grants: false };
     let initialPasswordReplaced = false;
-    const view = await inTransaction(this.dataSource, async (m) => {
-      const current = await this.get(id, m);
+    const view = await this.transactions.run(async (tx) => {
+      const current = await this.get(id, tx);
       initialPasswordReplaced = current.passwordChangeRequired;
-      const res: [unknown[], number] = await m.query(
-        `UPDATE users SET version = version + 1, updated_at = now() WHERE id = $1 AND version = $2`,
-        [id, expected.version],
-      );
-      if (res[1] === 0) throw versionConflict(expected, current.version);
-      const set: Partial<UserEntity> = {};
+      if (!(await this.repository.bumpVersionIfCurrent(id, expected.version, tx)))
+        throw versionConflict(expected, current.version);
+      const set: UserFields = {};
       if (patch.enabled !== undefined) set.enabled = patch.enabled;
       if (patch.mqttPublishPrefix !== undefined) set.mqttPublishPrefix = patch.mqttPublishPrefix;
       if (patch.grantTypes !== undefined) set.grantTypes = patch.grantTypes;
@@ -164,13 +158,13 @@ export class UserService {
         set.passwordHash = passwordHash;
         set.passwordChangeRequired = false;
       }
-      if (Object.keys(set).length > 0) await m.getRepository(UserEntity).update({ id }, set);
+      await this.repository.updateFields(id, set, tx);
       if (patch.permissions !== undefined && !samePermissions(current.permissions, patch.permissions)) {
-        await replacePermissions(m, { userId: id }, patch.permissions);
+        await this.permissions.replace({ userId: id }, dedupe(patch.permissions), tx);
         changes.permissions = true;
       }
       if (patch.roles !== undefined && !sameSet(current.roles, patch.roles)) {
-        await this.replaceRoles(m, id, patch.roles);
+        await this.replaceRoles(tx, id, patch.roles);
         changes.permissions = true;
       }
       if (patch.mqttPublishPrefix !== undefined && patch.mqttPublishPrefix !== current.mqttPublishPrefix)
@@ -178,14 +172,18 @@ export class UserService {
       if (patch.enabled === false && current.enabled) changes.disabled = true;
       if (passwordHash !== undefined) {
         changes.credentials = true;
-        await this.revokeAllTokens(m, id);
+        await this.tokens.revokeAllOfUser(id, tx);
       }
       if (patch.grantTypes !== undefined && !sameGrants(current.grantTypes, patch.grantTypes)) {
         changes.grants = true;
-        await revokeTokensOfRemovedGrants(m, id, current.grantTypes, patch.grantTypes);
+        await this.tokens.revokeKindsOfUser(
+          id,
+          tokenKindsRevokedBy(current.grantTypes, patch.grantTypes),
+          tx,
+        );
       }
-      if (changes.permissions) await this.principals.bumpVersions(m, [id]);
-      return this.get(id, m);
+      if (changes.permissions) await this.principals.bumpVersions(tx, [id]);
+      return this.get(id, tx);
     });
     if (passwordHash !== undefined && initialPasswordReplaced) await this.initialPasswordFile.remove();
     if (changes.disabled) await this.principals.notify([id], 'disabled');
@@ -197,30 +195,23 @@ export class UserService {
   }
 
   async delete(id: string): Promise<void> {
-    const res = await this.dataSource.getRepository(UserEntity).delete({ id });
-    if ((res.affected ?? 0) === 0) throw new IdentityError('IDENTITY.USER_NOT_FOUND', `user ${id} not found`);
+    if (!(await this.repository.delete(id)))
+      throw new IdentityError('IDENTITY.USER_NOT_FOUND', `user ${id} not found`);
     await this.principals.notify([id], 'deleted');
   }
 
   /** Own password change (needs the current one); every token of the user stops working. */
   async changeOwnPassword(id: string, currentPassword: string, newPassword: string): Promise<void> {
-    const row = await this.dataSource.getRepository(UserEntity).findOne({
-      where: { id },
-      select: { id: true, username: true, passwordHash: true, passwordChangeRequired: true },
-    });
+    const row = await this.repository.findPasswordState(id);
     if (!row) throw new IdentityError('IDENTITY.USER_NOT_FOUND', `user ${id} not found`);
     if (!(await this.hasher.verify(row.passwordHash, currentPassword))) {
       throw new IdentityError('IDENTITY.INVALID_CURRENT_PASSWORD', 'the current password is wrong');
     }
     this.policy.check(newPassword, { username: row.username });
     const hash = await this.hasher.hash(newPassword);
-    await inTransaction(this.dataSource, async (m) => {
-      await m.query(
-        `UPDATE users SET password_hash = $2, password_change_required = false, version = version + 1,
-                updated_at = now() WHERE id = $1`,
-        [id, hash],
-      );
-      await this.revokeAllTokens(m, id);
+    await this.transactions.run(async (tx) => {
+      await this.repository.setPassword(id, hash, tx);
+      await this.tokens.revokeAllOfUser(id, tx);
     });
     if (row.passwordChangeRequired) await this.initialPasswordFile.remove();
     await this.principals.notify([id], 'credentials-changed');
@@ -231,41 +222,23 @@ export class UserService {
    * credentials, ASVS 6.2.3 and 7.5.1). False for a user without a password.
    */
   async verifyCurrentPassword(id: string, password: string): Promise<boolean> {
-    const row = await this.dataSource
-      .getRepository(UserEntity)
-      .findOne({ where: { id }, select: { id: true, passwordHash: true } });
+    const row = await this.repository.findPasswordState(id);
     return this.hasher.verify(row?.passwordHash, password);
   }
 
   /** Usernames whose generated initial password has not been changed yet (ADR 0010). */
   async usernamesWithPasswordChangeRequired(): Promise<string[]> {
-    const rows: { username: string }[] = await this.dataSource.query(
-      `SELECT username FROM users WHERE password_change_required ORDER BY username`,
-    );
-    return rows.map((r) => r.username);
+    return this.repository.usernamesWithPasswordChangeRequired();
   }
 
-  private async revokeAllTokens(m: EntityManager, userId: string): Promise<void> {
-    await m.query(`UPDATE tokens SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL`, [userId]);
-  }
-
-  private async replaceRoles(m: EntityManager, userId: string, roleIds: readonly string[]): Promise<void> {
+  /** Makes `roleIds` the user's roles; every one must exist. */
+  private async replaceRoles(tx: Transaction, userId: string, roleIds: readonly string[]): Promise<void> {
     const unique = [...new Set(roleIds)];
-    if (unique.length > 0) {
-      const found: { id: string }[] = await m.query(`SELECT id FROM roles WHERE id = ANY($1::uuid[])`, [
-        unique,
-      ]);
-      const missing = unique.filter((r) => !found.some((f) => f.id === r));
-      if (missing.length > 0)
-        throw new IdentityError('IDENTITY.UNKNOWN_ROLE', `unknown role id(s): ${missing.join(', ')}`);
-    }
-    await m.query(`DELETE FROM user_roles WHERE user_id = $1`, [userId]);
-    if (unique.length > 0) {
-      await m.query(`INSERT INTO user_roles (user_id, role_id) SELECT $1, unnest($2::uuid[])`, [
-        userId,
-        unique,
-      ]);
-    }
+    const found = await this.roles.existingIds(unique, tx);
+    const missing = unique.filter((r) => !found.includes(r));
+    if (missing.length > 0)
+      throw new IdentityError('IDENTITY.UNKNOWN_ROLE', `unknown role id(s): ${missing.join(', ')}`);
+    await this.roles.replaceAssignments(userId, unique, tx);
   }
 }
 
@@ -273,78 +246,4 @@ function sameSet(a: readonly string[], b: readonly string[]): boolean {
   const sa = new Set(a);
   const sb = new Set(b);
   return sa.size === sb.size && [...sa].every((x) => sb.has(x));
-}
-
-interface UserViewRow {
-  id: string;
-  username: string;
-  identity_provider: string;
-  grant_types: UserView['grantTypes'];
-  enabled: boolean;
-  mqtt_publish_prefix: string | null;
-  enforce_mfa_enrollment: boolean;
-  created_at: Date;
-  updated_at: Date;
-  last_login_at: Date | null;
-  password_change_required: boolean;
-  version: number;
-  roles: string[];
-  permissions: UserView['permissions'];
-  certificates: {
-    fingerprint: string;
-    serial: string;
-    notBefore: string;
-    notAfter: string;
-    revokedAt: string | null;
-  }[];
-}
-
-/**
- * Users with their role ids, direct permissions and certificates in ONE round trip (the hot read
- * path of the admin API: `GET /api/users/{id}`).
- */
-async function selectUserViews(
-  on: EntityManager | DataSource,
-  where: string,
-  params: unknown[],
-  limit?: number,
-): Promise<UserView[]> {
-  const sql = `SELECT u.id, u.username, u.identity_provider, u.grant_types, u.enabled, u.mqtt_publish_prefix,
-            u.enforce_mfa_enrollment, u.created_at, u.updated_at, u.last_login_at, u.password_change_required, u.version,
-            COALESCE((SELECT json_agg(r.role_id ORDER BY r.role_id) FROM user_roles r WHERE r.user_id = u.id), '[]') AS roles,
-            COALESCE((SELECT json_agg(json_build_object('id', p.id, 'context', p.context, 'resource', p.resource, 'operation', p.operation)
-                                      ORDER BY p.position)
-                        FROM permissions p WHERE p.user_id = u.id), '[]') AS permissions,
-            COALESCE((SELECT json_agg(json_build_object('fingerprint', c.fingerprint, 'serial', c.serial, 'notBefore', c.not_before,
-                                                        'notAfter', c.not_after, 'revokedAt', c.revoked_at) ORDER BY c.created_at)
-                        FROM user_certificates c WHERE c.user_id = u.id), '[]') AS certificates
-       FROM users u WHERE ${where} ORDER BY u.username${limit === undefined ? '' : ` LIMIT $${params.length + 1}`}`;
-  // the limit is a parameter: one statement text per filter shape, whatever the page size (readQuery
-  // names a bounded number of statement texts)
-  const values = limit === undefined ? params : [...params, Math.trunc(limit)];
-  const rows: UserViewRow[] =
-    on instanceof DataSource ? await readQuery(on, sql, values) : await on.query(sql, values);
-  return rows.map((r) => ({
-    id: r.id,
-    username: r.username,
-    identityProvider: r.identity_provider,
-    grantTypes: r.grant_types,
-    roles: r.roles,
-    permissions: r.permissions,
-    enabled: r.enabled,
-    mqttPublishPrefix: r.mqtt_publish_prefix,
-    enforceMFAEnrollment: r.enforce_mfa_enrollment,
-    certificates: r.certificates.map((c) => ({
-      fingerprint: c.fingerprint,
-      serial: c.serial,
-      notBefore: new Date(c.notBefore),
-      notAfter: new Date(c.notAfter),
-      revokedAt: c.revokedAt === null ? null : new Date(c.revokedAt),
-    })),
-    createdAt: r.created_at,
-    updatedAt: r.updated_at,
-    lastLoginAt: r.last_login_at,
-    passwordChangeRequired: r.password_change_required,
-    version: r.version,
-  }));
 }

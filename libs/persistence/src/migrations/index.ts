@@ -3,6 +3,7 @@ import { ClientRegistry1764400000000 } from './1764400000000-client-registry';
 import { UsernameCase1764500000000 } from './1764500000000-username-case';
 import { PasswordChangeRequired1764600000000 } from './1764600000000-password-change-required';
 import { Mfa1764700000000 } from './1764700000000-mfa';
+import { Audit1764800000000 } from './1764800000000-audit';
 
 /** Every migration, in order. Schema changes are made only here (synchronize is off everywhere). */
 export const migrations = [
@@ -11,4 +12,5 @@ export const migrations = [
   UsernameCase1764500000000,
   PasswordChangeRequired1764600000000,
   Mfa1764700000000,
+  Audit1764800000000,
 ];

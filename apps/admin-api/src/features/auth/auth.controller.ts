@@ -17,6 +17,7 @@ import {
 } from '../../http/route-access.decorator';
 import { toEffectivePermission, toUserResponse } from '../users/user.mapper';
 import { ChangePasswordDto, LoginDto, LoginResponseDto, MeResponseDto, PasswordPolicyDto } from './auth.dto';
+import { Audited } from '../../http/audited.decorator';
 
 @ApiTags('auth')
 @Controller()
@@ -30,6 +31,7 @@ export class AuthController {
 
   @Post('login')
   @Public()
+  @Audited({ action: 'auth.login', labelledAction: 'token.create', target: 'user' })
   @HttpCode(200)
   @ApiOkResponse({ type: LoginResponseDto })
   @ApiUnauthorizedResponse({
@@ -55,6 +57,7 @@ export class AuthController {
   @Post('logout')
   @SelfService()
   @ReachableBeforeMfaEnrollment()
+  @Audited({ action: 'auth.logout', target: 'token', targetIsCaller: true })
   @HttpCode(204)
   async logout(@CurrentSession() s: AuthSession): Promise<void> {
     await this.auth.logout(s);
@@ -71,6 +74,7 @@ export class AuthController {
 
   @Put('me/password')
   @SelfService()
+  @Audited({ action: 'user.update', target: 'user', targetIsCaller: true, diff: true })
   @HttpCode(204)
   async changePassword(@CurrentSession() s: AuthSession, @Body() dto: ChangePasswordDto): Promise<void> {
     await this.users.changeOwnPassword(s.userId, dto.currentPassword, dto.newPassword);

@@ -5,6 +5,7 @@ import { HandsOut } from '../../http/escalation.decorator';
 import { CurrentSession, HttpPermission } from '../../http/route-access.decorator';
 import { CertificatesAppService } from './certificates.app-service';
 import { IssueCertificateDto, IssuedCertificateDto } from './certificates.dto';
+import { Audited } from '../../http/audited.decorator';
 
 const uuid = new ParseUUIDPipe({ version: undefined });
 
@@ -16,6 +17,7 @@ export class CertificatesController {
 
   @Post(':id/certificates')
   @HttpPermission()
+  @Audited({ action: 'certificate.issue', target: 'certificate', ownerParam: 'id' })
   @HandsOut({ to: 'user', handsOut: ['credentials-of-target-user'] })
   @ApiCreatedResponse({ type: IssuedCertificateDto })
   async issue(
@@ -37,6 +39,7 @@ export class CertificatesController {
   /** Revokes the certificate: live sessions that used it are disconnected, the next CONNECT with it is refused. */
   @Delete(':id/certificates/:fingerprint')
   @HttpPermission()
+  @Audited({ action: 'certificate.revoke', target: 'certificate', idParam: 'fingerprint', ownerParam: 'id' })
   @HandsOut({ to: 'user', handsOut: ['credentials-of-target-user'] })
   @HttpCode(204)
   async revoke(

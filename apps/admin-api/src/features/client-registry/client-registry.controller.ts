@@ -42,6 +42,7 @@ import {
 import { ClientRegistryAppService } from './client-registry.app-service';
 import { toRegistrationRequestResponse } from './client-registry.mapper';
 import { JsonBodyOnly } from './json-body.interceptor';
+import { Audited } from '../../http/audited.decorator';
 
 const uuid = new ParseUUIDPipe({ version: undefined });
 
@@ -61,6 +62,7 @@ export class ClientRegistryController {
 
   @Post('unlock')
   @HttpPermission()
+  @Audited({ action: 'registry.unlock', target: 'client-registry' })
   @HandsOutNothing('opens the registry to requests; what a request receives is checked when it is granted')
   @HttpCode(200)
   @ApiOkResponse({ type: RegistryStateDto })
@@ -70,6 +72,7 @@ export class ClientRegistryController {
 
   @Post('lock')
   @HttpPermission()
+  @Audited({ action: 'registry.lock', target: 'client-registry' })
   @HandsOutNothing('closes the registry to new requests')
   @HttpCode(200)
   @ApiOkResponse({ type: RegistryStateDto })
@@ -136,6 +139,7 @@ export class ClientRegistryController {
 
   @Post('requests/:id/grant')
   @HttpPermission()
+  @Audited({ action: 'registry.grant', target: 'registration-request', idParam: 'id' })
   @HandsOut({ to: 'registration-request', handsOut: ['permissions', 'roles'] })
   @HttpCode(200)
   @ApiOkResponse({ type: GrantResultDto })
@@ -150,6 +154,7 @@ export class ClientRegistryController {
 
   @Post('requests/:id/reject')
   @HttpPermission()
+  @Audited({ action: 'registry.reject', target: 'registration-request', idParam: 'id' })
   @HandsOutNothing('rejecting creates no user and hands out nothing')
   @HttpCode(200)
   @ApiOkResponse({ type: RegistrationRequestDto })

@@ -8,6 +8,7 @@ import {
   ApiTooManyRequestsResponse,
 } from '@nestjs/swagger';
 import { type AuthSession, MfaService } from '@gatehouse/identity';
+import { Audited } from '../../http/audited.decorator';
 import { HandsOut, HandsOutNothing } from '../../http/escalation.decorator';
 import { ProblemDetailsDto } from '../../http/problem-details.dto';
 import {
@@ -74,6 +75,7 @@ export class MfaController {
   /** MFA becomes active; the user's other tokens are revoked (they were issued without the second factor). */
   @Post('me/mfa/confirm')
   @SelfService()
+  @Audited({ action: 'mfa.enroll', target: 'user', targetIsCaller: true })
   @ReachableBeforeMfaEnrollment()
   @HandsOutNothing(OWN_MFA)
   @HttpCode(200)
@@ -87,6 +89,7 @@ export class MfaController {
 
   @Delete('me/mfa')
   @SelfService()
+  @Audited({ action: 'mfa.disable', target: 'user', targetIsCaller: true })
   @ReachableBeforeMfaEnrollment()
   @HandsOutNothing(OWN_MFA)
   @HttpCode(204)
@@ -120,6 +123,7 @@ export class MfaController {
    */
   @Delete('users/:id/mfa')
   @HttpPermission()
+  @Audited({ action: 'mfa.reset', target: 'user', idParam: 'id' })
   @HandsOut({ to: 'user', handsOut: ['credentials-of-target-user'] })
   @HttpCode(204)
   @ApiForbiddenResponse({

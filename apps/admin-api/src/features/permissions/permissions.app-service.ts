@@ -1,67 +1,33 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
-import {
-  decodeCursor,
-  encodeCursor,
-  IdentityError,
-  PrincipalService,
-  UserService,
-} from '@gatehouse/identity';
+import { IdentityError, PermissionService, PrincipalService, UserService } from '@gatehouse/identity';
 import { accessKindsOf, grantingRules } from '@gatehouse/rbac';
 import type {
   AuthorizationCheckDto,
   AuthorizationCheckResponseDto,
-  PermissionViewItemDto,
   PermissionViewPageDto,
 } from './permissions.dto';
-
-interface ViewRow {
-  context: string;
-  resource: string;
-  operation: string;
-  users: { id: string; name: string }[] | null;
-  roles: { id: string; name: string }[] | null;
-}
 
 /** The read-only permissions view and the authorization dry run (SPEC 2.3). */
 @Injectable()
 export class PermissionsAppService {
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly permissions: PermissionService,
     private readonly users: UserService,
     private readonly principals: PrincipalService,
   ) {}
 
   /** Each distinct (context, resource, operation) with the users and roles holding it directly. */
   async view(limit: number, cursor: string | undefined): Promise<PermissionViewPageDto> {
-    const after = decodeCursor(cursor);
-    const key = after ? (JSON.parse(after) as [string, string, string]) : null;
-    const rows: ViewRow[] = await this.dataSource.query(
-      `SELECT p.context, p.resource, p.operation,
-              json_agg(DISTINCT jsonb_build_object('id', u.id, 'name', u.username)) FILTER (WHERE u.id IS NOT NULL) AS users,
-              json_agg(DISTINCT jsonb_build_object('id', r.id, 'name', r.name)) FILTER (WHERE r.id IS NOT NULL) AS roles
-         FROM permissions p
-         LEFT JOIN users u ON u.id = p.user_id
-         LEFT JOIN roles r ON r.id = p.role_id
-        WHERE $1::text IS NULL OR (p.context, p.resource, p.operation) > ($1::text, $2::text, $3::text)
-        GROUP BY p.context, p.resource, p.operation
-        ORDER BY p.context, p.resource, p.operation
-        LIMIT $4`,
-      [key?.[0] ?? null, key?.[1] ?? null, key?.[2] ?? null, limit + 1],
-    );
-    const more = rows.length > limit;
-    const items: PermissionViewItemDto[] = rows.slice(0, limit).map((r) => ({
-      context: r.context,
-      resource: r.resource,
-      operation: r.operation,
-      users: r.users ?? [],
-      roles: r.roles ?? [],
-    }));
-    const last = items[items.length - 1];
+    const page = await this.permissions.listHolders({ limit, cursor });
     return {
-      items,
-      nextCursor: more ? encodeCursor(JSON.stringify([last.context, last.resource, last.operation])) : null,
+      items: page.items.map((p) => ({
+        context: p.context,
+        resource: p.resource,
+        operation: p.operation,
+        users: p.users,
+        roles: p.roles,
+      })),
+      nextCursor: page.nextCursor,
     };
   }
 

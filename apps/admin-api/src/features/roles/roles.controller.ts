@@ -21,6 +21,7 @@ import { toPermissionResponse } from '../users/user.mapper';
 import { etag } from '../shared/version';
 import { CreateRoleDto, ListRolesQueryDto, RolePageDto, RoleResponseDto, UpdateRoleDto } from './role.dto';
 import { RolesAppService } from './roles.app-service';
+import { Audited } from '../../http/audited.decorator';
 
 const toRoleResponse = (r: RoleView): RoleResponseDto => ({
   id: r.id,
@@ -50,6 +51,7 @@ export class RolesController {
 
   @Post()
   @HttpPermission()
+  @Audited({ action: 'role.create', target: 'role', diff: true })
   @HandsOut({ to: 'new-role', handsOut: ['permissions'] })
   async create(
     @CurrentSession() s: AuthSession,
@@ -74,6 +76,7 @@ export class RolesController {
 
   @Patch(':id')
   @HttpPermission()
+  @Audited({ action: 'role.update', target: 'role', idParam: 'id', diff: true })
   @HandsOut({ to: 'role', handsOut: ['permissions'] })
   @ApiHeader({
     name: 'If-Match',
@@ -94,6 +97,7 @@ export class RolesController {
 
   @Delete(':id')
   @HttpPermission()
+  @Audited({ action: 'role.delete', target: 'role', idParam: 'id', diff: true })
   @HandsOutNothing('deleting a role only takes access away from its members')
   @HttpCode(204)
   async delete(@Param('id', uuid) id: string): Promise<void> {

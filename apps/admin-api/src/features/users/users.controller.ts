@@ -29,6 +29,7 @@ import {
 } from './user.dto';
 import { toEffectivePermission, toTokenResponse, toUserResponse } from './user.mapper';
 import { UsersAppService } from './users.app-service';
+import { Audited } from '../../http/audited.decorator';
 
 const uuid = new ParseUUIDPipe({ version: undefined });
 
@@ -47,6 +48,7 @@ export class UsersController {
 
   @Post()
   @HttpPermission()
+  @Audited({ action: 'user.create', target: 'user', diff: true })
   @HandsOut({ to: 'new-user', handsOut: ['permissions', 'roles'] })
   async create(
     @CurrentSession() s: AuthSession,
@@ -71,6 +73,7 @@ export class UsersController {
 
   @Patch(':id')
   @HttpPermission()
+  @Audited({ action: 'user.update', target: 'user', idParam: 'id', diff: true })
   @HandsOut({ to: 'user', handsOut: ['permissions', 'roles', 'credentials-of-target-user'] })
   @ApiHeader({
     name: 'If-Match',
@@ -91,6 +94,7 @@ export class UsersController {
 
   @Delete(':id')
   @HttpPermission()
+  @Audited({ action: 'user.delete', target: 'user', idParam: 'id', diff: true })
   @HandsOut({ to: 'user', handsOut: ['credentials-of-target-user'] })
   @HttpCode(204)
   async delete(@CurrentSession() s: AuthSession, @Param('id', uuid) id: string): Promise<void> {
@@ -111,6 +115,7 @@ export class UsersController {
 
   @Delete(':id/tokens/:tokenId')
   @HttpPermission()
+  @Audited({ action: 'token.revoke', target: 'token', idParam: 'tokenId', ownerParam: 'id' })
   @HandsOut({ to: 'user', handsOut: ['credentials-of-target-user'] })
   @HttpCode(204)
   async revokeToken(

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../../config/gateway.config';
 import type { AedesClient } from '../aedes.types';
+import { clientFields } from '../connection-id';
 import { ConnackCode, ConnackError } from '../hooks/connack-error';
 import {
   type ClientIdOwnerStore,
@@ -75,6 +76,7 @@ export class ClientIdOwnership implements OnApplicationShutdown {
       this.store.release(client.id, token).catch((err: unknown) => {
         this.logger.warn(
           `client id ${JSON.stringify(client.id)}: ownership not released: ${(err as Error).message}`,
+          clientFields(client),
         );
       });
     };

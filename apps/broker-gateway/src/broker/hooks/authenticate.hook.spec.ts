@@ -13,6 +13,7 @@ import { ClientIdOwnership } from '../connect/client-id-ownership.service';
 import { ConnectThrottle } from '../connect/connect-throttle.service';
 import { CredentialVerifier } from '../connect/credential-verifier.service';
 import { VerificationCache } from '../connect/verification-cache.service';
+import { RefusalAggregator } from '../../audit/refusal-aggregator.service';
 import { AuthenticateHook } from './authenticate.hook';
 
 const ok = (username: string): AuthenticateResultDto => ({
@@ -56,6 +57,7 @@ describe('AuthenticateHook: admission queue and single-flight (ADR 0100)', () =>
       new CredentialVerifier(identity, new AuthAdmission(config), clock),
       new MatcherPool(config),
       new ClientIdOwnership(config),
+      new RefusalAggregator(config, identity),
     );
   });
 

@@ -5,6 +5,7 @@ import {
   sessionKeepsGrants,
   usernameProblem,
 } from '@gatehouse/contracts';
+import { RefusalAggregator } from '../../audit/refusal-aggregator.service';
 import { ChangeClock } from '../../sessions/change-clock';
 import { GatewaySession, credentialOf, methodsOf } from '../../sessions/gateway-session';
 import { MatcherPool } from '../../sessions/matcher-pool.service';
@@ -12,6 +13,7 @@ import { SessionRegistry } from '../../sessions/session-registry.service';
 import { IdentityClient } from '../../transport/identity-client.service';
 import { IdentityUnavailableError } from '../../transport/identity-unavailable.error';
 import type { AedesClient } from '../aedes.types';
+import { clientFields } from '../connection-id';
 import { AuthAbandonedError, AuthQueueFullError } from '../connect/auth-admission.service';
 import { ClientIdOwnership } from '../connect/client-id-ownership.service';
 import { ConnectThrottle } from '../connect/connect-throttle.service';
@@ -44,6 +46,7 @@ export class AuthenticateHook {
     private readonly verifier: CredentialVerifier,
     private readonly matchers: MatcherPool,
     private readonly ownership: ClientIdOwnership,
+    private readonly refusals: RefusalAggregator,
   ) {}
 
   readonly handle = (
@@ -57,7 +60,10 @@ export class AuthenticateHook {
       (err: unknown) => {
         if (err instanceof AuthAbandonedError) {
           // Nobody is listening any more; no CONNACK reaches the client. Not worth a log line per client in a storm.
-          this.logger.debug(`CONNECT of client ${JSON.stringify(client.id)} dropped: ${err.message}`);
+          this.logger.debug(
+            `CONNECT of client ${JSON.stringify(client.id)} dropped: ${err.message}`,
+            clientFields(client),
+          );
           done(new ConnackError(ConnackCode.SERVER_UNAVAILABLE, err.message), false);
           return;
         }
@@ -67,7 +73,15 @@ export class AuthenticateHook {
             : new ConnackError(ConnackCode.NOT_AUTHORIZED, `internal error: ${(err as Error)?.message}`);
         this.logger.log(
           `CONNECT refused (${refusal.returnCode}) client ${JSON.stringify(client.id)} user ${JSON.stringify(username ?? '')} from ${remoteAddressOf(client) ?? '?'}: ${refusal.message}`,
+          clientFields(client),
         );
+        this.refusals.record('mqtt.connect.refused', {
+          clientId: client.id,
+          username: username ?? null,
+          userId: null,
+          topic: null,
+          sourceAddress: remoteAddressOf(client) ?? null,
+        });
         done(refusal, false);
       },
     );
@@ -174,6 +188,10 @@ export class AuthenticateHook {
     }
     this.sessions.add(session);
     client.conn.once('close', () => this.sessions.remove(client));
+    this.logger.debug(
+      `client ${JSON.stringify(client.id)} authenticated as user ${JSON.stringify(current.username)} by ${credential.method}`,
+      clientFields(client),
+    );
   }
 
   private async outcome(
@@ -227,6 +245,7 @@ export class AuthenticateHook {
     if (isReservedTopic(topic) || !session.permissions.canPublish(topic)) {
       this.logger.log(
         `dropping will of client ${JSON.stringify(session.clientId)}: no write permission on ${JSON.stringify(topic)}`,
+        clientFields(client),
       );
       client._will = null;
     }

@@ -8,8 +8,11 @@ import { MatcherPool } from '../../sessions/matcher-pool.service';
 import { PrincipalChangeApplier } from '../../sessions/principal-change-applier.service';
 import { SessionRegistry } from '../../sessions/session-registry.service';
 import { loadGatewayConfig } from '../../config/gateway.config';
+import { GatewayMetrics } from '../../metrics/gateway-metrics.service';
 import { VerificationCache } from '../connect/verification-cache.service';
 import type { AedesClient } from '../aedes.types';
+import { RefusalAggregator } from '../../audit/refusal-aggregator.service';
+import type { IdentityClient } from '../../transport/identity-client.service';
 import { PacketAuthorizationHook } from './packet-authorization.hook';
 
 const principal = (over: Partial<PrincipalDto> = {}): PrincipalDto => ({
@@ -63,19 +66,24 @@ describe('PacketAuthorizationHook (SPEC 1.4, 3)', () => {
   let applier: PrincipalChangeApplier;
   let client: FakeClient;
   let pool: MatcherPool;
+  let refusals: RefusalAggregator;
+  let metrics: GatewayMetrics;
   const asClient = (c: FakeClient): AedesClient => c as unknown as AedesClient;
 
   beforeAll(() => Logger.overrideLogger(false));
 
   beforeEach(() => {
     registry = new SessionRegistry();
-    hook = new PacketAuthorizationHook(registry);
+    refusals = new RefusalAggregator(loadGatewayConfig({}), {} as IdentityClient);
+    metrics = new GatewayMetrics(loadGatewayConfig({}));
+    hook = new PacketAuthorizationHook(registry, refusals, metrics);
     pool = new MatcherPool(loadGatewayConfig({}));
     applier = new PrincipalChangeApplier(
       registry,
       new VerificationCache(loadGatewayConfig({})),
       new ChangeClock(),
       pool,
+      metrics,
     );
     client = new FakeClient();
     registry.add(

@@ -1,7 +1,11 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { AedesPublishPacket, PublishPacket, Subscription } from 'aedes';
+import { RefusalAggregator } from '../../audit/refusal-aggregator.service';
+import { GatewayMetrics, type MqttDecisionCounts } from '../../metrics/gateway-metrics.service';
 import { SessionRegistry } from '../../sessions/session-registry.service';
 import type { AedesClient } from '../aedes.types';
+import { clientFields } from '../connection-id';
+import { remoteAddressOf } from './remote-address';
 import { isReservedTopic } from './reserved-topics';
 
 /**
@@ -12,8 +16,16 @@ import { isReservedTopic } from './reserved-topics';
 @Injectable()
 export class PacketAuthorizationHook {
   private readonly logger = new Logger('MqttAuthorization');
+  /** Counted with a field increment: this is the per-packet path (ADR 0018). */
+  private readonly counts: MqttDecisionCounts;
 
-  constructor(private readonly sessions: SessionRegistry) {}
+  constructor(
+    private readonly sessions: SessionRegistry,
+    private readonly refusals: RefusalAggregator,
+    metrics: GatewayMetrics,
+  ) {
+    this.counts = metrics.decisions;
+  }
 
   /**
    * PUBLISH (incoming and the will when it fires): publish prefix first, then SPEC 1.4.2. A refusal makes
@@ -33,12 +45,16 @@ export class PacketAuthorizationHook {
       denial = `error: ${(err as Error).message}`;
     }
     if (denial === null) {
+      this.counts.publishAllowed++;
       done(null);
       return;
     }
+    this.counts.publishDenied++;
     this.logger.log(
       `PUBLISH denied for client ${JSON.stringify(client?.id ?? null)} on ${JSON.stringify(packet.topic)}: ${denial}`,
+      clientFields(client),
     );
+    this.countRefusal('mqtt.publish.denied', client, packet.topic);
     done(new Error(`publish not authorized: ${denial}`));
   };
 
@@ -55,10 +71,15 @@ export class PacketAuthorizationHook {
     } catch {
       allowed = false;
     }
-    if (!allowed)
+    if (allowed) this.counts.subscribeAllowed++;
+    else {
+      this.counts.subscribeDenied++;
       this.logger.log(
         `SUBSCRIBE refused for client ${JSON.stringify(client?.id ?? null)} on ${JSON.stringify(sub.topic)}`,
+        clientFields(client),
       );
+      this.countRefusal('mqtt.subscribe.denied', client, sub.topic);
+    }
     // null refuses this filter alone (SUBACK 0x80) and keeps the connection [MQTT-3.9.3-1].
     done(null, allowed ? sub : null);
   };
@@ -68,13 +89,40 @@ export class PacketAuthorizationHook {
     client: AedesClient,
     packet: AedesPublishPacket,
   ): AedesPublishPacket | null => {
+    let allowed = false;
     try {
       const session = this.sessions.get(client);
-      return session && !session.revoked && session.permissions.canReceive(packet.topic) ? packet : null;
+      allowed = !!session && !session.revoked && session.permissions.canReceive(packet.topic);
     } catch {
-      return null;
+      allowed = false;
     }
+    if (allowed) {
+      this.counts.deliverAllowed++;
+      return packet;
+    }
+    this.counts.deliverDenied++;
+    return null;
   };
+
+  /** Counted in memory for the audit trail (SPEC 6); never throws into the hook. */
+  private countRefusal(
+    action: 'mqtt.publish.denied' | 'mqtt.subscribe.denied',
+    client: AedesClient | null,
+    topic: string,
+  ): void {
+    try {
+      const session = client ? this.sessions.get(client) : undefined;
+      this.refusals.record(action, {
+        clientId: client?.id ?? '',
+        username: session?.username ?? null,
+        userId: session?.userId ?? null,
+        topic,
+        sourceAddress: client ? (remoteAddressOf(client) ?? null) : null,
+      });
+    } catch {
+      // an audit count must never change the decision
+    }
+  }
 
   private publishDenial(client: AedesClient | null, packet: PublishPacket): string | null {
     if (client === null) return 'no client (will of a session that is gone)';

@@ -1,0 +1,10 @@
+export * from './audit.types';
+export * from './audit.error';
+export * from './audit.options';
+export * from './audit.module';
+export * from './audit.service';
+export { AuditRepository, type ChainHead, type UnchainedEvent } from './audit.repository';
+export { verifyChain } from './verify-chain';
+export { canonicalJson, canonicalEvent, eventHash, GENESIS_HASH } from './canonical';
+export { auditChanges, AUDITED_FIELDS, SECRET_FIELDS, SECRET_MARK } from './changes';
+export { auditEntities } from './entities';
