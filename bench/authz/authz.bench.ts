@@ -6,6 +6,10 @@
  * (SPEC 1.4.3, cover), hit and miss, through:
  * - `compiled`: `CompiledPermissions.canPublish` / `canSubscribe` (the hot path of the broker gateway, and
  *   of the HTTP guard with `canHttpAccess`; ADR 0013 removed the CASL layer the guard used to have);
+ * - `compiled-100-deny`: the same principal with 100 deny rules added (issue 11, SPEC 1.4.6): denies on
+ *   machines next to the ones it holds (`plant/p07/line/l12/machine/dz0042/#`, some with `+`), which share
+ *   the allows' leading levels but block none of the requests, so every check also walks the deny trie
+ *   and the decisions stay those of `compiled`; the goal is within 10 % of `compiled`;
  * - `naive-casl`: CASL `ability.can()` over one CASL rule per permission, whose `conditionsMatcher`
  *   calls `matches()` / `covers()`: a linear scan, the baseline.
  *
@@ -56,6 +60,8 @@ const SEED = 0x6a7e;
 const VARS: PrincipalVars = { username: 'press-07', clientId: 'press-07-a' };
 const GOAL_P99_NS_AT_10K = 500;
 const GOAL_SPEEDUP_AT_1K = 200;
+const DENY_RULES = 100;
+const GOAL_DENY_OVERHEAD = 0.1;
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const RESULTS_FILE = CPU_PROF
@@ -67,8 +73,8 @@ const README_FILE = path.join(ROOT, 'bench', 'README.md');
 
 type CheckKind = 'publish' | 'subscribe';
 type CaseKind = 'hit' | 'miss';
-type ImplName = 'compiled' | 'naive-casl';
-const IMPLS: readonly ImplName[] = ['compiled', 'naive-casl'];
+type ImplName = 'compiled' | 'compiled-100-deny' | 'naive-casl';
+const IMPLS: readonly ImplName[] = ['compiled', 'compiled-100-deny', 'naive-casl'];
 const CHECKS: readonly CheckKind[] = ['publish', 'subscribe'];
 const CASES: readonly CaseKind[] = ['hit', 'miss'];
 
@@ -120,6 +126,30 @@ function generateRules(n: number, random: () => number): PermissionRule[] {
     rules.push({ context: 'mqtt', resource, operation: operation() });
   }
   return rules;
+}
+
+/**
+ * {@link DENY_RULES} denies beside the principal's machines: machine ids `dz…`, which no allow and no
+ * generated request uses, so they refuse nothing the benchmark asks but share the allows' prefixes.
+ */
+function generateDenies(random: () => number): PermissionRule[] {
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)];
+  const id = (prefix: string, max: number, width: number): string =>
+    prefix + pad(Math.floor(random() * max), width);
+  const denies: PermissionRule[] = [];
+  for (let i = 0; i < DENY_RULES; i++) {
+    const p = id('p', 20, 2);
+    const machine = `dz${pad(i, 4)}`;
+    const r = random();
+    const resource =
+      r < 0.5
+        ? `plant/${p}/line/${id('l', 30, 2)}/machine/${machine}/#`
+        : r < 0.8
+          ? `plant/${p}/line/+/machine/${machine}/${pick(METRICS)}`
+          : `plant/${p}/line/${id('l', 30, 2)}/machine/${machine}/+`;
+    denies.push({ context: 'mqtt', resource, operation: 'readWrite', effect: 'deny' });
+  }
+  return denies;
 }
 
 const grants = (rule: PermissionRule, access: 'read' | 'write'): boolean =>
@@ -257,7 +287,7 @@ function buildPool(
 ): string[] {
   const access = check === 'publish' ? 'write' : 'read';
   const sources = rules
-    .filter((r) => grants(r, access))
+    .filter((r) => grants(r, access) && r.effect !== 'deny')
     .map((r) => substitutePlaceholders(r.resource, VARS))
     .filter((f): f is string => f !== null);
   if (sources.length === 0) throw new Error(`no ${access} rule to build ${check} requests from`);
@@ -415,6 +445,7 @@ const fmtNs = (ns: number): string =>
       : `${Math.round(ns)} ns`;
 const fmtRate = (r: number): string =>
   r >= 1e6 ? `${(r / 1e6).toFixed(2)} M/s` : r >= 1e3 ? `${(r / 1e3).toFixed(1)} k/s` : `${r.toFixed(0)} /s`;
+const fmtPct = (x: number): string => `${x >= 0 ? '+' : '−'}${Math.abs(x * 100).toFixed(1)} %`;
 const fmtX = (x: number): string =>
   x >= 100 ? `${Math.round(x).toLocaleString('en-US')}×` : `${x.toFixed(1)}×`;
 
@@ -448,17 +479,19 @@ function markdown(
   );
   lines.push('');
   lines.push(
-    '| permissions | check | case | compiled p50 | compiled p99 | compiled rate | naive CASL p50 | naive CASL p99 | naive rate | speedup |',
+    '| permissions | check | case | compiled p50 | compiled p99 | compiled rate | + 100 denies p50 | + 100 denies p99 | deny overhead | naive CASL p50 | naive CASL p99 | naive rate | speedup |',
   );
-  lines.push('|---:|---|---|---:|---:|---:|---:|---:|---:|---:|');
+  lines.push('|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const n of SIZES) {
     for (const check of CHECKS) {
       for (const kind of CASES) {
         const c = get('compiled', check, kind, n);
+        const d = get('compiled-100-deny', check, kind, n);
         const b = get('naive-casl', check, kind, n);
         lines.push(
           `| ${n.toLocaleString('en-US')} | ${check} | ${kind} | ${fmtNs(c.p50Ns)} | ${fmtNs(c.p99Ns)} | ` +
-            `${fmtRate(c.decisionsPerSecond)} | ${fmtNs(b.p50Ns)} | ${fmtNs(b.p99Ns)} | ` +
+            `${fmtRate(c.decisionsPerSecond)} | ${fmtNs(d.p50Ns)} | ${fmtNs(d.p99Ns)} | ${fmtPct(d.p50Ns / c.p50Ns - 1)} | ` +
+            `${fmtNs(b.p50Ns)} | ${fmtNs(b.p99Ns)} | ` +
             `${fmtRate(b.decisionsPerSecond)} | ${fmtX(b.p50Ns / c.p50Ns)} |`,
         );
       }
@@ -474,10 +507,22 @@ function markdown(
     ),
   );
   const minSpeedup = Math.min(...speedups);
+  const worstDeny = Math.max(
+    ...SIZES.flatMap((n) =>
+      CHECKS.flatMap((check) =>
+        CASES.map(
+          (kind) =>
+            get('compiled-100-deny', check, kind, n).p50Ns / get('compiled', check, kind, n).p50Ns - 1,
+        ),
+      ),
+    ),
+  );
   lines.push(
     `Goals: compiled p99 ≤ ${GOAL_P99_NS_AT_10K} ns at 10,000 permissions: worst case ${fmtNs(p99At10k)} ` +
       `(${p99At10k <= GOAL_P99_NS_AT_10K ? 'met' : 'NOT met'}); ≥ ${GOAL_SPEEDUP_AT_1K}× the naive baseline at 1,000: ` +
-      `smallest speedup ${fmtX(minSpeedup)} (${minSpeedup >= GOAL_SPEEDUP_AT_1K ? 'met' : 'NOT met'}).`,
+      `smallest speedup ${fmtX(minSpeedup)} (${minSpeedup >= GOAL_SPEEDUP_AT_1K ? 'met' : 'NOT met'}); ` +
+      `${DENY_RULES} deny rules within ${fmtPct(GOAL_DENY_OVERHEAD)} of none (p50 per check): worst ${fmtPct(worstDeny)} ` +
+      `(${worstDeny <= GOAL_DENY_OVERHEAD ? 'met' : 'NOT met'}).`,
   );
   return lines.join('\n');
 }
@@ -561,8 +606,10 @@ async function main(): Promise<void> {
     const compileStart = process.hrtime.bigint();
     const compiled = CompiledPermissions.compile(rules, VARS);
     const compileMs = Number(process.hrtime.bigint() - compileStart) / 1e6;
+    const withDenies = CompiledPermissions.compile([...rules, ...generateDenies(rng(SEED + n + 1))], VARS);
     const impls: Record<ImplName, Impl> = {
       compiled: compiledImpl(compiled),
+      'compiled-100-deny': compiledImpl(withDenies),
       'naive-casl': naiveCaslImpl(rules, VARS),
     };
     ruleStats[n] = {
@@ -610,6 +657,7 @@ async function main(): Promise<void> {
     parameters: {
       quick: QUICK,
       sizes: SIZES,
+      denyRules: DENY_RULES,
       poolSize: POOL_SIZE,
       compiledBatchSize: COMPILED_BATCH,
       naiveTargetBatchNs: NAIVE_TARGET_BATCH_NS,
@@ -622,7 +670,11 @@ async function main(): Promise<void> {
       latency: 'per-check mean of each batch (batch time / batch size); p50/p99 over batches, nearest rank',
       rules: ruleStats,
     },
-    goals: { p99NsAt10kPermissions: GOAL_P99_NS_AT_10K, speedupAt1kPermissions: GOAL_SPEEDUP_AT_1K },
+    goals: {
+      p99NsAt10kPermissions: GOAL_P99_NS_AT_10K,
+      speedupAt1kPermissions: GOAL_SPEEDUP_AT_1K,
+      denyOverheadAt100Denies: GOAL_DENY_OVERHEAD,
+    },
     summary: medians,
     profiles,
     raw: cells.map((c) => ({

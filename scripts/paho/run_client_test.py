@@ -6,7 +6,8 @@ block sets; Gatehouse requires authentication. So this wrapper imports it, sets 
 every connect() default to the given username/password, and runs its unittest suite.
 
 Environment: PAHO_DIR, PAHO_HOST, PAHO_PORT, PAHO_USERNAME, PAHO_PASSWORD.
-Prints one line `PAHO SCORE: run=N failures=N errors=N skipped=N passed=N` at the end.
+Prints `PAHO FAILED: name,name` (the tests that failed or erred) and one line
+`PAHO SCORE: run=N failures=N errors=N skipped=N passed=N` at the end.
 """
 import os
 import sys
@@ -48,6 +49,8 @@ run = result.testsRun
 failures = len(result.failures)
 errors = len(result.errors)
 skipped = len(result.skipped)
+failed = sorted(test.id().split(".")[-1] for test, _ in result.failures + result.errors)
+print(f"PAHO FAILED: {','.join(failed)}", flush=True)
 print(
     f"PAHO SCORE: run={run} failures={failures} errors={errors} skipped={skipped} "
     f"passed={max(0, run - failures - errors - skipped)}",

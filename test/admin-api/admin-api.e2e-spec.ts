@@ -473,7 +473,7 @@ describe('admin API (issue 2)', () => {
         .set(bearer(admin))
         .send({ userId: user.body.id, context: 'mqtt', resource: 'devices/other/x', operation: 'write' })
         .expect(200);
-      expect(denied.body).toEqual({ allowed: false, grantedBy: [] });
+      expect(denied.body).toEqual({ allowed: false, grantedBy: [], deniedBy: [] });
 
       const eff = await t.http
         .get(`/api/users/${user.body.id}/effective-permissions`)

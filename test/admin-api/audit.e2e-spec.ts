@@ -72,7 +72,7 @@ describe('audit trail (SPEC 6)', () => {
     expect(e.changes?.username).toEqual({ before: null, after: 'alice' });
     expect(e.changes?.permissions).toEqual({
       before: null,
-      after: [{ context: 'http', resource: '/api/users', operation: 'read' }],
+      after: [{ context: 'http', resource: '/api/users', operation: 'read', effect: 'allow' }],
     });
     expect(Object.keys(e.changes ?? {})).not.toContain('password');
     const stored = JSON.stringify(await sql(`SELECT * FROM audit_events`));

@@ -1,5 +1,5 @@
 /**
- * TOTP MFA (SPEC 2.1, issue 10, ADR 0019) against a real admin-api: enrolment, confirmation, login with
+ * TOTP MFA (SPEC 2.1, issue 10, ADR 0020) against a real admin-api: enrolment, confirmation, login with
  * `otp` or `backupCode`, replay, the 5-code ban, enforced enrolment with a restricted token, disabling,
  * new backup codes, the administrator's reset, and what is stored. Codes are computed with the TOTP
  * library from the secret the enrolment shows, as an authenticator app would.

@@ -337,6 +337,41 @@ describe('client registry, REST flow (SPEC 4)', () => {
     });
   });
 
+  describe('denies and limits on approval (SPEC 1.4.6-7, ADR 0019)', () => {
+    it('an approval grants denies and limits as sent; the approver’s own deny bounds what it grants', async () => {
+      const deny = { context: 'mqtt', resource: 'plant/secret/#', operation: 'write', effect: 'deny' };
+      await t.http
+        .post('/api/users')
+        .set(auth())
+        .send({
+          username: 'approver-deny',
+          password: 'Approver-passw0rd-2',
+          permissions: [
+            { context: 'http', resource: '/api/client-registry/#', operation: 'readWrite' },
+            { context: 'mqtt', resource: 'plant/#', operation: 'write', maxQos: 1 },
+            deny,
+          ],
+        })
+        .expect(201);
+      const approver = await t.login('approver-deny', 'Approver-passw0rd-2');
+      await unlock();
+      const res = await t.http.post(REGISTER).send({ username: 'robot-2', password: PASSWORD }).expect(202);
+      const grant = (permissions: unknown[]) =>
+        t.http
+          .post(`/api/client-registry/requests/${res.body.requestId}/grant`)
+          .set({ authorization: `Bearer ${approver}` })
+          .send({ permissions });
+      const limited = { context: 'mqtt', resource: 'plant/#', operation: 'write', maxQos: 1 };
+      expect((await grant([limited]).expect(403)).body.code).toBe('AUTH.ESCALATION'); // without the deny
+      expect((await grant([{ ...limited, maxQos: 2 }, deny]).expect(403)).body.code).toBe('AUTH.ESCALATION');
+      const ok = await grant([limited, deny]).expect(200);
+      expect(ok.body.user.permissions).toEqual([
+        expect.objectContaining({ ...limited, effect: 'allow' }),
+        expect.objectContaining(deny),
+      ]);
+    });
+  });
+
   describe('certificates of existing users (SPEC 2.3)', () => {
     it('POST /api/users/{id}/certificates issues one from a CSR (CN = username), DELETE revokes it', async () => {
       const user = (

@@ -1,5 +1,5 @@
 /**
- * MQTT for people with MFA (SPEC 2.1, 3; ADR 0019), real mqtt clients on a real gateway: once a user
+ * MQTT for people with MFA (SPEC 2.1, 3; ADR 0020), real mqtt clients on a real gateway: once a user
  * is enrolled, its password alone gets CONNACK 4 (bad credentials) and a long-lived token from an MFA
  * login is the way in; enrolling ends the sessions opened by the password; a user who must enrol first
  * gets CONNACK 5 (not authorized) until it has.

@@ -35,7 +35,7 @@ export interface IdentityOptions {
   rateLimitStore: RateLimitStoreOptions;
   /** Issuer claim of the JWTs. */
   tokenIssuer: string;
-  /** TOTP MFA (SPEC 2.1, ADR 0019). */
+  /** TOTP MFA (SPEC 2.1, ADR 0020). */
   mfa: MfaOptions;
 }
 

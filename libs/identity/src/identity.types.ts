@@ -1,11 +1,14 @@
 import type { GrantType } from './entities';
 
-/** A permission as stored (SPEC 1.1). */
+/** A permission as stored (SPEC 1.1). Absent `effect` = `allow`; absent limits = none. */
 export interface PermissionView {
   id: string;
   context: 'mqtt' | 'http';
   resource: string;
   operation: 'read' | 'write' | 'readWrite';
+  effect?: 'allow' | 'deny';
+  maxQos?: 0 | 1 | 2;
+  retain?: boolean;
 }
 
 export type PermissionInput = Omit<PermissionView, 'id'>;
@@ -63,6 +66,9 @@ export interface PermissionHolders {
   context: string;
   resource: string;
   operation: string;
+  effect: 'allow' | 'deny';
+  maxQos?: 0 | 1 | 2;
+  retain?: boolean;
   users: { id: string; name: string }[];
   roles: { id: string; name: string }[];
 }

@@ -1,19 +1,30 @@
 import { httpAccessForMethod } from './http-access';
 import { checkMqttFilter, isPlainTopic, validatePermissionRule } from './pattern-validation';
-import { PermissionTrie } from './permission-trie';
+import { ANY_MASK, PermissionTrie } from './permission-trie';
 import type { AccessKind, PermissionContext, PermissionRule, PrincipalVars } from './permission.types';
-import { substitutePlaceholders } from './placeholders';
+import { substituteDenyPlaceholders, substitutePlaceholders } from './placeholders';
+import { publishKind, publishKindsAdmitted } from './publish-limits';
 import { classifyRequest } from './request-resource';
+
+/** Why a PUBLISH is refused ({@link CompiledPermissions.publishRefusal}). */
+export type PublishRefusal = 'invalid' | 'denied' | 'no-allow' | 'limits';
 
 /**
  * One principal's effective permissions, compiled once for synchronous checks on the hot path (every
  * PUBLISH, SUBSCRIBE, delivery and HTTP request). SPEC 1.4, SPEC 3. The MQTT checks allocate nothing;
  * none of them throws, whatever the input (anything malformed is denied).
  *
- * Four tries over levels (mqtt-read, mqtt-write, http-read, http-write); a check walks one of them, so
- * its cost does not grow with the number of rules. Placeholders are substituted at compile time with
- * the principal's values; a value that is missing, empty, contains `+`, `#`, `/` or NUL, or starts with
- * `$` in the first level makes that rule match nothing (fail closed).
+ * Four tries of allows over levels (mqtt-read, mqtt-write, http-read, http-write); a check walks one of
+ * them, so its cost does not grow with the number of rules. Denies (SPEC 1.4.6) go into the same tries
+ * under a bit of their own; a trie holding denies answers with one walk that looks for an allow and
+ * for a deny at once ({@link PermissionTrie.decideTopic}), one without pays a boolean test.
+ * A PUBLISH is matched against the write allows that admit its (QoS, retain) pair (SPEC 1.4.7), kept as
+ * a bit mask per filter, so limits cost nothing either.
+ *
+ * Placeholders are substituted at compile time with the principal's values. In an allow, a value that is
+ * missing, empty, contains `+`, `#`, `/` or NUL, or starts with `$` in the first level makes that rule
+ * match nothing (fail closed); in a deny, such a value blocks everything below the levels before it
+ * ({@link substituteDenyPlaceholders}), so a deny never blocks less because of the value.
  *
  * Immutable: when permissions change, compile again and swap the reference.
  *
@@ -31,17 +42,30 @@ export class CompiledPermissions {
   /** How many of those match nothing for this principal because a placeholder value failed closed. */
   readonly inactiveRuleCount: number;
 
+  /** How many of the rules compiled are denies. */
+  readonly denyRuleCount: number;
+
   private constructor(
     private readonly mqttRead: PermissionTrie,
     private readonly mqttWrite: PermissionTrie,
     private readonly httpRead: PermissionTrie,
     private readonly httpWrite: PermissionTrie,
-    ruleCount: number,
-    inactiveRuleCount: number,
+    counts: { rules: number; inactive: number; denies: number },
   ) {
-    this.ruleCount = ruleCount;
-    this.inactiveRuleCount = inactiveRuleCount;
+    this.ruleCount = counts.rules;
+    this.inactiveRuleCount = counts.inactive;
+    this.denyRuleCount = counts.denies;
+    this.mqttReadDenies = mqttRead.denyCount > 0;
+    this.mqttWriteDenies = mqttWrite.denyCount > 0;
+    this.httpReadDenies = httpRead.denyCount > 0;
+    this.httpWriteDenies = httpWrite.denyCount > 0;
   }
+
+  /** Whether the trie holds denies (the usual case, false: the check is the allow walk alone). */
+  private readonly mqttReadDenies: boolean;
+  private readonly mqttWriteDenies: boolean;
+  private readonly httpReadDenies: boolean;
+  private readonly httpWriteDenies: boolean;
 
   /**
    * Compiles effective permissions (direct ∪ roles; duplicates are harmless) for one principal.
@@ -56,8 +80,20 @@ export class CompiledPermissions {
       http: { read: new PermissionTrie(), write: new PermissionTrie() },
     };
     let inactive = 0;
+    let denyCount = 0;
+    for (const rule of rules) validatePermissionRule(rule);
+    // denies first: an allow that no deny intersects is marked clean (PermissionTrie.insert)
     for (const rule of rules) {
-      validatePermissionRule(rule);
+      if (rule.effect !== 'deny') continue;
+      denyCount++;
+      const filter =
+        rule.context === 'mqtt' ? substituteDenyPlaceholders(rule.resource, vars) : rule.resource;
+      const byAccess = tries[rule.context];
+      if (rule.operation !== 'write') byAccess.read.insertDeny(filter);
+      if (rule.operation !== 'read') byAccess.write.insertDeny(filter);
+    }
+    for (const rule of rules) {
+      if (rule.effect === 'deny') continue;
       const filter = rule.context === 'mqtt' ? substitutePlaceholders(rule.resource, vars) : rule.resource;
       if (filter === null) {
         inactive++;
@@ -65,40 +101,63 @@ export class CompiledPermissions {
       }
       const byAccess = tries[rule.context];
       if (rule.operation !== 'write') byAccess.read.insert(filter);
-      if (rule.operation !== 'read') byAccess.write.insert(filter);
+      if (rule.operation !== 'read') byAccess.write.insert(filter, publishKindsAdmitted(rule));
     }
-    return new CompiledPermissions(
-      tries.mqtt.read,
-      tries.mqtt.write,
-      tries.http.read,
-      tries.http.write,
-      rules.length,
+    return new CompiledPermissions(tries.mqtt.read, tries.mqtt.write, tries.http.read, tries.http.write, {
+      rules: rules.length,
       inactive,
-    );
+      denies: denyCount,
+    });
   }
 
   /**
-   * PUBLISH (SPEC 1.4.2): does some `mqtt` write permission match `topic`? Apply `mqttPublishPrefix`
-   * before calling. Denies a topic that is empty or contains `+`, `#` or NUL [MQTT-4.7.1-1].
+   * PUBLISH (SPEC 1.4.2, 1.4.6, 1.4.7): does some `mqtt` write allow that admits `qos` and `retain`
+   * match `topic`, and no write deny match it? Apply `mqttPublishPrefix` before calling. Denies a topic
+   * that is empty or contains `+`, `#` or NUL [MQTT-4.7.1-1], and a QoS other than 0, 1, 2.
+   *
+   * @param qos - the packet's QoS (default 0: what every write allow admits)
+   * @param retain - the packet's retain flag (default false)
    */
-  canPublish(topic: string): boolean {
-    return isPlainTopic(topic) && this.mqttWrite.matchTopic(topic);
+  canPublish(topic: string, qos: number = 0, retain: boolean = false): boolean {
+    const want = publishKind(qos, retain);
+    if (want === 0 || !isPlainTopic(topic)) return false;
+    return this.mqttWriteDenies
+      ? this.mqttWrite.decideTopic(topic, want)
+      : this.mqttWrite.matchTopic(topic, want);
   }
 
   /**
-   * Delivery to a subscriber (SPEC 1.4.4, aedes `authorizeForward`): does some `mqtt` read permission
-   * match `topic`? Same input rules as {@link canPublish}.
+   * Why {@link canPublish} refuses (for logs and the dry run; not for the hot path), or `null` when it
+   * allows. A deny is named before a missing allow.
+   */
+  publishRefusal(topic: string, qos: number = 0, retain: boolean = false): PublishRefusal | null {
+    const want = publishKind(qos, retain);
+    if (want === 0 || !isPlainTopic(topic)) return 'invalid';
+    if (this.mqttWriteDenies && this.mqttWrite.denyMatches(topic)) return 'denied';
+    if (!this.mqttWrite.matchTopic(topic)) return 'no-allow';
+    return this.mqttWrite.matchTopic(topic, want) ? null : 'limits';
+  }
+
+  /**
+   * Delivery to a subscriber (SPEC 1.4.4, aedes `authorizeForward`): does some `mqtt` read allow match
+   * `topic` and no read deny match it (SPEC 1.4.6)? Same input rules as {@link canPublish}.
    */
   canReceive(topic: string): boolean {
-    return isPlainTopic(topic) && this.mqttRead.matchTopic(topic);
+    if (!isPlainTopic(topic)) return false;
+    return this.mqttReadDenies ? this.mqttRead.decideTopic(topic) : this.mqttRead.matchTopic(topic);
   }
 
   /**
-   * SUBSCRIBE (SPEC 1.4.3): does some `mqtt` read permission cover `filter`, i.e. match every topic the
-   * filter can match? Denies an invalid filter.
+   * SUBSCRIBE (SPEC 1.4.3, 1.4.6): does some `mqtt` read allow cover `filter`, i.e. match every topic the
+   * filter can match, and no read deny cover it? A filter a deny only overlaps (`plant/#` with
+   * `plant/secret/#` denied) is allowed; {@link canReceive} then drops the denied deliveries. Denies an
+   * invalid filter.
    */
   canSubscribe(filter: string): boolean {
-    return checkMqttFilter(filter, null) === null && this.mqttRead.coverFilter(filter);
+    return (
+      checkMqttFilter(filter, null) === null &&
+      (this.mqttReadDenies ? this.mqttRead.decideFilter(filter) : this.mqttRead.coverFilter(filter))
+    );
   }
 
   /**
@@ -121,7 +180,10 @@ export class CompiledPermissions {
     const q = path.indexOf('?');
     const p = q === -1 ? path : path.slice(0, q);
     if (p.charCodeAt(0) !== 47 /* / */) return false;
-    return (access === 'read' ? this.httpRead : this.httpWrite).matchTopic(p);
+    const trie = access === 'read' ? this.httpRead : this.httpWrite;
+    return (access === 'read' ? this.httpReadDenies : this.httpWriteDenies)
+      ? trie.decideTopic(p)
+      : trie.matchTopic(p);
   }
 
   /**
@@ -131,19 +193,26 @@ export class CompiledPermissions {
    * - a pattern with `+`/`#` levels: granted iff some permission covers it (every topic or path it can
    *   match), so `allows('mqtt', 'read', f)` equals {@link canSubscribe}(f);
    * - anything invalid: denied.
+   * A deny decides as in SPEC 1.4.6: one that matches the topic or path, or covers the pattern, refuses.
+   * With `publish` (mqtt write), only allows that admit its QoS and retain flag count (SPEC 1.4.7).
    */
-  allows(context: PermissionContext, access: AccessKind, resource: string): boolean {
+  allows(
+    context: PermissionContext,
+    access: AccessKind,
+    resource: string,
+    publish?: { readonly qos?: number; readonly retain?: boolean },
+  ): boolean {
     if (access !== 'read' && access !== 'write') return false;
-    if (context === 'mqtt' && typeof resource === 'string') {
-      // the mqtt half of classifyRequest, without allocating
-      const trie = access === 'read' ? this.mqttRead : this.mqttWrite;
-      if (isPlainTopic(resource)) return trie.matchTopic(resource);
-      return checkMqttFilter(resource, null) === null && trie.coverFilter(resource);
-    }
+    const want =
+      publish !== undefined && context === 'mqtt' && access === 'write'
+        ? publishKind(publish.qos ?? 0, publish.retain ?? false)
+        : ANY_MASK;
+    if (want === 0) return false;
     const request = classifyRequest(context, resource);
     if (request === null) return false;
     const trie = this.trieFor(context, access);
-    return request.mode === 'match' ? trie.matchTopic(request.value) : trie.coverFilter(request.value);
+    if (request.mode === 'match') return trie.decideTopic(request.value, want);
+    return trie.decideFilter(request.value, want);
   }
 
   /**

@@ -4,7 +4,7 @@
  */
 import fc from 'fast-check';
 import { CompiledPermissions } from './compiled-permissions';
-import { grantingRules } from './granting-rules';
+import { denyingRules, grantingRules } from './granting-rules';
 import type { AccessKind, PermissionRule } from './permission.types';
 import { covers } from './topic-matching';
 import {
@@ -18,7 +18,7 @@ import {
   topicMatchedBy,
   varsArb,
 } from './testing/arbitraries';
-import { refHttpAllows, refMqttAllows, refSubstitute } from './testing/reference';
+import { refHttpAllows, refMqttAllows, refSubstitute, refSubstituteDeny } from './testing/reference';
 
 const RUNS = { numRuns: 10_000 } as const;
 const accessArb = fc.constantFrom<AccessKind>('read', 'write');
@@ -76,6 +76,7 @@ describe('CompiledPermissions: properties', () => {
       context: fc.constant('mqtt' as const),
       resource: filterLevels.map((ls) => ls.join('/')),
       operation: operationArb,
+      effect: fc.constantFrom<PermissionRule['effect']>(undefined, undefined, 'deny'),
     });
     const topic = fc
       .array(
@@ -89,7 +90,10 @@ describe('CompiledPermissions: properties', () => {
       fc.property(arb, ([rules, t, f]) => {
         const compiled = CompiledPermissions.compile(rules, vars);
         const filter = f.join('/');
-        const subscribe = rules.some((r) => r.operation !== 'write' && covers(r.resource, filter));
+        const reads = rules.filter((r) => r.operation !== 'write');
+        const subscribe =
+          reads.some((r) => r.effect !== 'deny' && covers(r.resource, filter)) &&
+          !reads.some((r) => r.effect === 'deny' && covers(r.resource, filter));
         return (
           compiled.canPublish(t) === refMqttAllows(rules, vars, 'write', t) &&
           compiled.canReceive(t) === refMqttAllows(rules, vars, 'read', t) &&
@@ -100,19 +104,57 @@ describe('CompiledPermissions: properties', () => {
     );
   });
 
-  it('canSubscribe(f) ⇔ some mqtt read rule (after substitution) covers f', () => {
+  it('canSubscribe(f) ⇔ some mqtt read allow covers f and no mqtt read deny covers it (after substitution)', () => {
     fc.assert(
       fc.property(scenario, ([rules, vars, , filter]) => {
         const compiled = CompiledPermissions.compile(rules, vars);
-        const expected = rules.some((r) => {
-          if (r.context !== 'mqtt' || r.operation === 'write') return false;
+        const reads = rules.filter((r) => r.context === 'mqtt' && r.operation !== 'write');
+        const allowed = reads.some((r) => {
+          if (r.effect === 'deny') return false;
           const f = refSubstitute(r.resource, vars);
           return f !== null && covers(f, filter);
         });
-        return compiled.canSubscribe(filter) === expected;
+        const denied = reads.some(
+          (r) => r.effect === 'deny' && covers(refSubstituteDeny(r.resource, vars), filter),
+        );
+        return compiled.canSubscribe(filter) === (allowed && !denied);
       }),
       RUNS,
     );
+  });
+
+  it('canPublish with QoS and retain agrees with the reference (SPEC 1.4.7), and publishRefusal with it', () => {
+    const arb = scenario.chain((s) =>
+      fc.tuple(fc.constant(s), fc.constantFrom(0, 1, 2, 3, -1), fc.boolean()),
+    );
+    fc.assert(
+      fc.property(arb, ([[rules, vars, topic], qos, retain]) => {
+        const compiled = CompiledPermissions.compile(rules, vars);
+        const expected = refMqttAllows(rules, vars, 'write', topic, { qos, retain });
+        return (
+          compiled.canPublish(topic, qos, retain) === expected &&
+          (compiled.publishRefusal(topic, qos, retain) === null) === expected &&
+          compiled.allows('mqtt', 'write', topic, { qos, retain }) === expected
+        );
+      }),
+      RUNS,
+    );
+  });
+
+  it('a deny names why: denied before no-allow before limits', () => {
+    const compiled = CompiledPermissions.compile(
+      [
+        { context: 'mqtt', resource: 'plant/#', operation: 'write', maxQos: 1, retain: false },
+        { context: 'mqtt', resource: 'plant/secret/#', operation: 'write', effect: 'deny' },
+      ],
+      { username: 'u' },
+    );
+    expect(compiled.publishRefusal('plant/secret/x', 0, false)).toBe('denied');
+    expect(compiled.publishRefusal('other', 0, false)).toBe('no-allow');
+    expect(compiled.publishRefusal('plant/a', 2, false)).toBe('limits');
+    expect(compiled.publishRefusal('plant/a', 1, true)).toBe('limits');
+    expect(compiled.publishRefusal('plant/a', 1, false)).toBeNull();
+    expect(compiled.publishRefusal('plant/+', 0, false)).toBe('invalid');
   });
 
   it('canHttp agrees with the reference (method mapping, query stripping, matching)', () => {
@@ -126,7 +168,7 @@ describe('CompiledPermissions: properties', () => {
     );
   });
 
-  it('grantingRules is non-empty ⇔ allows (mqtt and http, topics, filters and paths)', () => {
+  it('grantingRules is non-empty and denyingRules empty ⇔ allows (mqtt and http, topics, filters and paths)', () => {
     const resource = fc.oneof(topicArb, filterArb, httpTargetArb);
     const arb = fc.tuple(
       rulesArb,
@@ -139,9 +181,11 @@ describe('CompiledPermissions: properties', () => {
       fc.property(arb, ([rules, vars, context, access, res]) => {
         const compiled = CompiledPermissions.compile(rules, vars);
         const granted = grantingRules(rules, context, access, res, vars);
+        const denied = denyingRules(rules, context, access, res, vars);
         return (
-          granted.length > 0 === compiled.allows(context, access, res) &&
-          granted.every((r) => rules.includes(r))
+          (granted.length > 0 && denied.length === 0) === compiled.allows(context, access, res) &&
+          granted.every((r) => rules.includes(r) && r.effect !== 'deny') &&
+          denied.every((r) => rules.includes(r) && r.effect === 'deny')
         );
       }),
       RUNS,

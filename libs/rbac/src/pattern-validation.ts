@@ -25,6 +25,10 @@ export const PATTERN_ERRORS = {
   topicNameWildcard: "topic name must not contain '+' or '#'",
   context: "context must be 'mqtt' or 'http'",
   operation: "operation must be 'read', 'write' or 'readWrite'",
+  effect: "effect must be 'allow' or 'deny'",
+  maxQos: 'maxQos must be 0, 1 or 2',
+  retain: 'retain must be a boolean',
+  limitsPlacement: 'maxQos and retain are only allowed on an mqtt allow with write or readWrite (SPEC 1.4.7)',
 } as const;
 
 const UNPAIRED_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
@@ -149,6 +153,8 @@ export function isPlainTopic(topic: string): boolean {
  * - `mqtt` resources may use `${username}` and `${clientId}` as whole levels (`devices/${username}/#`);
  *   any other `${…}` is refused, so a literal level containing `${` cannot be expressed.
  * - `http` resources start with `/`, contain no `?` and no placeholders.
+ * - `effect` is `allow` (default) or `deny`; `maxQos` / `retain` only on an mqtt allow with write
+ *   (`RBAC.INVALID_RULE`, SPEC 1.4.7).
  *
  * @throws RbacError `RBAC.INVALID_PATTERN` (or `RBAC.INVALID_RULE`) whose message names the rule broken,
  *   e.g. `'#' must be the last level`.
@@ -172,6 +178,29 @@ export function validatePermissionRule(rule: PermissionRule): void {
   if (rule.operation !== 'read' && rule.operation !== 'write' && rule.operation !== 'readWrite') {
     throw new RbacError('RBAC.INVALID_RULE', PATTERN_ERRORS.operation);
   }
+  const limitsError = checkEffectAndLimits(rule);
+  if (limitsError !== null) throw new RbacError('RBAC.INVALID_RULE', limitsError);
+}
+
+/**
+ * SPEC 1.1: `effect` is `allow` (or absent) or `deny`; `maxQos` (0, 1 or 2) and `retain` (a boolean)
+ * only on an `mqtt` allow whose operation includes write. (`null` counts as absent: stored rows use it.)
+ * @returns the message of the first rule broken, or `null`
+ * @internal
+ */
+export function checkEffectAndLimits(rule: PermissionRule): string | null {
+  const { effect, maxQos, retain } = rule as { effect?: unknown; maxQos?: unknown; retain?: unknown };
+  if (effect !== undefined && effect !== null && effect !== 'allow' && effect !== 'deny') {
+    return PATTERN_ERRORS.effect;
+  }
+  const hasQos = maxQos !== undefined && maxQos !== null;
+  const hasRetain = retain !== undefined && retain !== null;
+  if (hasQos && maxQos !== 0 && maxQos !== 1 && maxQos !== 2) return PATTERN_ERRORS.maxQos;
+  if (hasRetain && typeof retain !== 'boolean') return PATTERN_ERRORS.retain;
+  if ((hasQos || hasRetain) && (rule.context !== 'mqtt' || effect === 'deny' || rule.operation === 'read')) {
+    return PATTERN_ERRORS.limitsPlacement;
+  }
+  return null;
 }
 
 /**

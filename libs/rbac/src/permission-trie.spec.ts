@@ -1,4 +1,7 @@
+import fc from 'fast-check';
 import { PermissionTrie } from './permission-trie';
+import { refMatches, topicUniverse } from './testing/reference';
+import { covers } from './topic-matching';
 
 describe('PermissionTrie', () => {
   const wide = (extra: string[]): PermissionTrie => {
@@ -60,5 +63,50 @@ describe('PermissionTrie', () => {
     const trie = new PermissionTrie();
     for (const f of ['a', 'a', 'a/#', 'a/#', '+', '#']) trie.insert(f);
     expect(trie.filterCount).toBe(4);
+  });
+});
+
+describe('PermissionTrie: denies (SPEC 1.4.6), by brute force over a complete topic universe', () => {
+  // Filters of at most 3 levels plus '#': topics of up to 5 levels over the filters' literals, a fresh
+  // level and a fresh '$' level decide intersection and matching exactly (see refCoversIn).
+  const level = fc.constantFrom('a', '', '$x', '+');
+  const filterArb = fc
+    .tuple(fc.array(level, { minLength: 0, maxLength: 3 }), fc.boolean())
+    .map(([ls, hash]) => (hash || ls.length === 0 ? [...ls, '#'] : ls))
+    .filter((ls) => ls.join('/') !== '')
+    .map((ls) => ls.join('/'));
+  const universe = topicUniverse(['a', '', '$x', 'c', '$y'], 5);
+  const arb = fc.tuple(
+    fc.array(filterArb, { minLength: 0, maxLength: 3 }),
+    fc.array(filterArb, { minLength: 0, maxLength: 3 }),
+    filterArb,
+  );
+
+  it('denyIntersects(f) ⇔ some topic is matched by f and by a deny; decideFilter(f) ⇔ an allow and no deny covers f; decideTopic ⇔ an allow and no deny match', () => {
+    fc.assert(
+      fc.property(arb, ([denies, allows, f]) => {
+        const trie = new PermissionTrie();
+        for (const d of denies) trie.insertDeny(d);
+        for (const a of allows) trie.insert(a);
+        const shared = universe.some((t) => refMatches(f, t) && denies.some((d) => refMatches(d, t)));
+        if (trie.denyIntersects(f) !== shared) return false;
+        const subscribe = allows.some((a) => covers(a, f)) && !denies.some((d) => covers(d, f));
+        if (trie.decideFilter(f) !== subscribe || trie.coverFilter(f) !== allows.some((a) => covers(a, f))) {
+          return false;
+        }
+        return universe.every(
+          (t) =>
+            trie.decideTopic(t) ===
+            (allows.some((a) => refMatches(a, t)) && !denies.some((d) => refMatches(d, t))),
+        );
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('refuses a deny after an allow (the allow may have been marked clean)', () => {
+    const trie = new PermissionTrie();
+    trie.insert('a/#');
+    expect(() => trie.insertDeny('a/b')).toThrow('insert denies before allows');
   });
 });

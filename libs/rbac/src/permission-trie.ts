@@ -18,10 +18,15 @@ interface TrieNode {
   /** {@link levelHash} of `label` */
   readonly key: number;
   plus: TrieNode | null;
-  /** a filter `<path to this node>/#` was inserted */
-  hash: boolean;
-  /** a filter ending exactly at this node was inserted */
-  end: boolean;
+  /**
+   * the union of the masks of the filters `<path to this node>/#` inserted (0: none). A mask is a set
+   * of bits a check asks for; for write permissions the bits are (QoS, retain) combinations (SPEC 1.4.7)
+   */
+  hash: number;
+  /** the union of the masks of the filters ending exactly at this node (0: none) */
+  end: number;
+  /** some deny filter ends at this node or below it ({@link PermissionTrie.insertDeny}) */
+  denyBelow: boolean;
 }
 
 /** Up to this many literal children are compared one by one; beyond, they are looked up by hash. */
@@ -41,8 +46,9 @@ function newNode(label: string): TrieNode {
     wideShift: 32,
     key: levelHash(label, 0, label.length),
     plus: null,
-    hash: false,
-    end: false,
+    hash: 0,
+    end: 0,
+    denyBelow: false,
   };
 }
 
@@ -140,9 +146,30 @@ function nextLevel(s: string, pos: number): number {
   return slash === -1 ? -1 : slash + 1;
 }
 
+/** The mask of an allow inserted without one: it answers every check that asks for an allow. */
+export const ANY_MASK = 0x3f;
+
+/** The bit of a deny filter: no allow check asks for it. */
+const DENY_MASK = 0x40;
+
+/**
+ * An allow's bits shifted by this much mark it clean: no deny shares a topic with it, so a topic it
+ * matches is allowed whatever the denies ({@link PermissionTrie.decideTopic} stops there).
+ */
+const CLEAN_SHIFT = 8;
+
 /**
  * A set of topic filters (or http path patterns) as a trie over levels, answering "does some filter
  * match this topic" and "does some filter cover this filter" without scanning the filters.
+ *
+ * Each filter carries a mask (a set of bits, {@link ANY_MASK} by default) and each check a `want` mask:
+ * only filters whose mask shares a bit with `want` count. The compiled matcher uses the bits for the
+ * (QoS, retain) combinations a write permission admits (SPEC 1.4.7).
+ *
+ * Deny filters (SPEC 1.4.6) live in the same trie under a bit of their own, and each node knows whether
+ * a deny lies below it: {@link decideTopic} then answers "some allow matches and no deny does" in one
+ * walk, leaving the walk as soon as an allow is found where no deny lies further down. A trie without
+ * denies answers {@link matchTopic} exactly as before.
  *
  * A check follows the topic level by level; it branches only where a node has both a matching literal
  * child and a `+` child, and visits each trie node at most once, so its cost is bounded by the topic's
@@ -162,36 +189,98 @@ export class PermissionTrie {
   }
 
   /**
-   * Adds a valid filter (`+`, `#` whole levels, `#` last; placeholders already substituted).
+   * Adds a valid filter (`+`, `#` whole levels, `#` last; placeholders already substituted), with the
+   * bits it answers (a filter inserted twice answers the union).
    */
-  insert(filter: string): void {
+  insert(filter: string, mask: number = ANY_MASK): void {
+    const allow = mask & ANY_MASK;
+    // Insert denies first: an allow no deny intersects is marked clean for decideTopic.
+    const clean = this.denies === 0 || !this.denyIntersects(filter) ? allow << CLEAN_SHIFT : 0;
+    this.add(filter, allow | clean, false);
+  }
+
+  /**
+   * Does some deny filter share a topic with the valid filter `filter` (placeholders substituted)?
+   * Exact, with the `$` rule [MQTT-4.7.2-1]: `#` and `$SYS/#` share none.
+   */
+  denyIntersects(filter: string): boolean {
+    return intersectsFrom(this.root, filter.split('/'), 0);
+  }
+
+  /** Adds a valid deny filter (placeholders already substituted). */
+  insertDeny(filter: string): void {
+    // an allow inserted before would keep a clean mark this deny may contradict
+    if (this.size > 0) throw new Error('PermissionTrie: insert denies before allows');
+    this.add(filter, DENY_MASK, true);
+    this.denies++;
+  }
+
+  /** Number of deny filters inserted (duplicates included). */
+  get denyCount(): number {
+    return this.denies;
+  }
+
+  private denies = 0;
+
+  private add(filter: string, mask: number, deny: boolean): void {
     const levels = filter.split('/');
     let node = this.root;
+    if (deny) node.denyBelow = true;
     for (let i = 0; i < levels.length; i++) {
       const level = levels[i];
       if (level === '#') {
-        if (!node.hash) this.size++;
-        node.hash = true;
+        if (!deny && (node.hash & ANY_MASK) === 0) this.size++;
+        node.hash |= mask;
         return;
       }
       node = level === '+' ? (node.plus ??= newNode('+')) : addLiteralChild(node, level);
+      if (deny) node.denyBelow = true;
     }
-    if (!node.end) this.size++;
-    node.end = true;
+    if (!deny && (node.end & ANY_MASK) === 0) this.size++;
+    node.end |= mask;
   }
 
   /**
-   * Does some filter match `topic` (SPEC 1.4.1)? `+`/`#` characters in `topic` are plain data.
+   * Does some allow whose mask shares a bit with `want` match `topic`, and no deny match it (SPEC
+   * 1.4.1, 1.4.6)? One walk; equal to `matchTopic(topic, want) && !denyMatches(topic)`.
    */
-  matchTopic(topic: string): boolean {
-    return matchFrom(this.root, topic, 0, topic.charCodeAt(0) === DOLLAR);
+  decideTopic(topic: string, want: number = ANY_MASK): boolean {
+    return (decideFrom(this.root, topic, 0, topic.charCodeAt(0) === DOLLAR, want, NONE) & ALLOW) !== 0;
+  }
+
+  /** Does some deny cover the valid filter `filter` (SPEC 1.4.6)? */
+  denyCovers(filter: string): boolean {
+    return coverFrom(this.root, filter, 0, true, DENY_MASK, DENY_MASK) !== NONE;
+  }
+
+  /** Does some deny match `topic`? (For reasons and tests; checks use {@link decideTopic}.) */
+  denyMatches(topic: string): boolean {
+    return matchFrom(this.root, topic, 0, topic.charCodeAt(0) === DOLLAR, DENY_MASK);
   }
 
   /**
-   * Does some filter cover the valid filter `filter` (SPEC 1.4.3)? Exact, as {@link covers}.
+   * Does some filter whose mask shares a bit with `want` match `topic` (SPEC 1.4.1)? `+`/`#` characters
+   * in `topic` are plain data.
    */
-  coverFilter(filter: string): boolean {
-    return coverFrom(this.root, filter, 0, true);
+  matchTopic(topic: string, want: number = ANY_MASK): boolean {
+    return matchFrom(this.root, topic, 0, topic.charCodeAt(0) === DOLLAR, want);
+  }
+
+  /**
+   * Does some filter whose mask shares a bit with `want` cover the valid filter `filter` (SPEC 1.4.3)?
+   * Exact, as {@link covers}.
+   */
+  coverFilter(filter: string, want: number = ANY_MASK): boolean {
+    return coverFrom(this.root, filter, 0, true, want, want) !== NONE;
+  }
+
+  /**
+   * Does some allow whose mask shares a bit with `want` cover `filter` and no deny cover it (SPEC 1.4.3,
+   * 1.4.6)? A clean allow that covers it settles it; otherwise the denies are asked.
+   */
+  decideFilter(filter: string, want: number = ANY_MASK): boolean {
+    const r = coverFrom(this.root, filter, 0, true, want, want << CLEAN_SHIFT);
+    return r === FINAL || (r === ALLOW && !this.denyCovers(filter));
   }
 }
 
@@ -199,19 +288,25 @@ export class PermissionTrie {
  * @param startPos - start of the next unconsumed level of `topic`, or -1 once all levels are consumed
  * @param dollarRoot - at the root, for a topic starting with `$`: `+` and `#` do not apply [MQTT-4.7.2-1]
  */
-function matchFrom(start: TrieNode, topic: string, startPos: number, dollarRoot: boolean): boolean {
+function matchFrom(
+  start: TrieNode,
+  topic: string,
+  startPos: number,
+  dollarRoot: boolean,
+  want: number,
+): boolean {
   let node = start;
   let pos = startPos;
   let dollar = dollarRoot;
   for (;;) {
-    if (node.hash && !dollar) return true; // '#' matches the parent level and anything below
-    if (pos === -1) return node.end;
+    if ((node.hash & want) !== 0 && !dollar) return true; // '#' matches the parent level and anything below
+    if (pos === -1) return (node.end & want) !== 0;
     const child = literalChild(node, topic, pos);
     const plus = dollar ? null : node.plus;
     if (child !== undefined) {
       const after = pos + child.label.length;
       const next = after === topic.length ? -1 : after + 1;
-      if (plus !== null && matchFrom(child, topic, next, false)) return true;
+      if (plus !== null && matchFrom(child, topic, next, false, want)) return true;
       node = plus ?? child;
       pos = next;
     } else if (plus !== null) {
@@ -224,25 +319,100 @@ function matchFrom(start: TrieNode, topic: string, startPos: number, dollarRoot:
   }
 }
 
+const NONE = 0;
+/** an allow matched; a deny further down may still refuse */
+const ALLOW = 1;
+const DENY = 2;
+/** a clean allow matched: no deny can refuse (has the ALLOW bit) */
+const FINAL = 3;
+
+/**
+ * {@link matchFrom} for allows and denies at once: DENY as soon as a deny matches, FINAL as soon as a
+ * clean allow matches, else ALLOW when an allow matched (`found`, or on the way), else NONE. Where an
+ * allow is known and no deny lies below the node, the walk ends.
+ */
+function decideFrom(
+  start: TrieNode,
+  topic: string,
+  startPos: number,
+  dollarRoot: boolean,
+  want: number,
+  found: number,
+): number {
+  let node = start;
+  let pos = startPos;
+  let dollar = dollarRoot;
+  let result = found;
+  for (;;) {
+    if (!dollar) {
+      const hash = node.hash;
+      if ((hash & DENY_MASK) !== 0) return DENY; // '#' matches the parent level and anything below
+      if ((hash & (want << CLEAN_SHIFT)) !== 0) return FINAL;
+      if ((hash & want) !== 0) result = ALLOW;
+    }
+    if (result === ALLOW && !node.denyBelow) return ALLOW;
+    if (pos === -1) {
+      const end = node.end;
+      if ((end & DENY_MASK) !== 0) return DENY;
+      if ((end & (want << CLEAN_SHIFT)) !== 0) return FINAL;
+      return (end & want) !== 0 ? ALLOW : result;
+    }
+    const child = literalChild(node, topic, pos);
+    const plus = dollar ? null : node.plus;
+    if (child !== undefined) {
+      const after = pos + child.label.length;
+      const next = after === topic.length ? -1 : after + 1;
+      if (plus !== null) {
+        result = decideFrom(child, topic, next, false, want, result);
+        if (result >= DENY) return result;
+        node = plus;
+      } else {
+        node = child;
+      }
+      pos = next;
+    } else if (plus !== null) {
+      node = plus;
+      pos = nextLevel(topic, pos);
+    } else {
+      return result;
+    }
+    dollar = false;
+  }
+}
+
 /**
  * @param startPos - start of the next unconsumed level of `filter`, or -1 once all levels are consumed
  * @param atRoot - whether `start` is the root (the '$' rule and the lone-'#' equivalence apply there)
+ * @param want - the bits a covering filter must have
+ * @param final - the bits that end the search (`want`: the first cover; clean bits: the first clean one)
+ * @returns FINAL when a covering filter with a `final` bit was found, ALLOW when only others were, NONE
  */
-function coverFrom(start: TrieNode, filter: string, startPos: number, atRoot: boolean): boolean {
+function coverFrom(
+  start: TrieNode,
+  filter: string,
+  startPos: number,
+  atRoot: boolean,
+  want: number,
+  final: number,
+): number {
   let node = start;
   let pos = startPos;
   let root = atRoot;
+  let best = NONE;
   for (;;) {
     const dollarRoot = root && filter.charCodeAt(0) === DOLLAR; // a literal first level starting with '$'
-    if (node.hash && !dollarRoot) return true; // held 'prefix/#' covers any continuation of the prefix
-    if (pos === -1) return node.end;
+    if (!dollarRoot) {
+      best = grade(node.hash, want, final, best); // held 'prefix/#' covers any continuation of the prefix
+      if (best === FINAL) return FINAL;
+    }
+    if (pos === -1) return grade(node.end, want, final, best);
     const c = filter.charCodeAt(pos);
     if ((c === HASH || c === PLUS) && (pos + 1 === filter.length || filter.charCodeAt(pos + 1) === SLASH)) {
       // Requested '#' also matches the parent level, which only a held '#' here covers (checked above),
       // except for a lone '#', which matches exactly what '+/#' matches.
-      if (c === HASH) return root && node.plus !== null && node.plus.hash;
+      if (c === HASH) return root && node.plus !== null ? grade(node.plus.hash, want, final, best) : best;
       // Requested '+' (any value, incl. the empty level) is covered only by a held '+'.
-      if (node.plus === null) return false;
+      if (node.plus === null) return best;
       node = node.plus;
       pos = pos + 1 === filter.length ? -1 : pos + 2;
       root = false;
@@ -253,15 +423,59 @@ function coverFrom(start: TrieNode, filter: string, startPos: number, atRoot: bo
     if (child !== undefined) {
       const after = pos + child.label.length;
       const next = after === filter.length ? -1 : after + 1;
-      if (plus !== null && coverFrom(child, filter, next, false)) return true;
+      if (plus !== null) {
+        const r = coverFrom(child, filter, next, false, want, final);
+        if (r === FINAL) return FINAL;
+        if (r === ALLOW) best = ALLOW;
+      }
       node = plus ?? child;
       pos = next;
     } else if (plus !== null) {
       node = plus;
       pos = nextLevel(filter, pos);
     } else {
-      return false;
+      return best;
     }
     root = false;
   }
+}
+
+/** How a filter's mask answers a cover search: FINAL, ALLOW, or what was found before. */
+function grade(mask: number, want: number, final: number, best: number): number {
+  return (mask & final) !== 0 ? FINAL : (mask & want) !== 0 ? ALLOW : best;
+}
+
+/**
+ * Whether a deny below `node` (depth `i`) shares a topic with the filter levels `levels[i..]`.
+ * `+`/`#` of the filter follow every branch that holds a deny; a literal follows its literal child and
+ * the `+` child. At the first level, `+`, `#` and a `$` literal never meet [MQTT-4.7.2-1].
+ */
+function intersectsFrom(node: TrieNode, levels: readonly string[], i: number): boolean {
+  if (!node.denyBelow) return false;
+  const level = i < levels.length ? levels[i] : undefined;
+  const dollarFirst = i === 0 && level !== undefined && level.charCodeAt(0) === DOLLAR;
+  // a deny 'prefix/#' matches the prefix and everything below, whatever the filter asks there
+  if ((node.hash & DENY_MASK) !== 0 && !dollarFirst) return true;
+  if (level === undefined) return (node.end & DENY_MASK) !== 0;
+  if (level === '#' || level === '+') {
+    // '#' also matches the parent level (this node's topic)
+    if (level === '#' && i > 0 && (node.end & DENY_MASK) !== 0) return true;
+    const next = level === '#' ? -1 : i + 1;
+    for (const child of literalChildren(node)) {
+      if (i === 0 && child.label.charCodeAt(0) === DOLLAR) continue;
+      if (next === -1 ? child.denyBelow : intersectsFrom(child, levels, next)) return true;
+    }
+    const plus = node.plus;
+    return plus !== null && (next === -1 ? plus.denyBelow : intersectsFrom(plus, levels, next));
+  }
+  const child = literalChild(node, level, 0);
+  if (child !== undefined && intersectsFrom(child, levels, i + 1)) return true;
+  return !dollarFirst && node.plus !== null && intersectsFrom(node.plus, levels, i + 1);
+}
+
+/** The literal children of a node. */
+function literalChildren(node: TrieNode): readonly TrieNode[] {
+  if (node.small !== null) return node.small;
+  if (node.wide === null) return [];
+  return node.wide.filter((c): c is TrieNode => c !== null);
 }

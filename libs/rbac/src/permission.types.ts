@@ -15,6 +15,12 @@ export type PermissionOperation = 'read' | 'write' | 'readWrite';
  */
 export type AccessKind = 'read' | 'write';
 
+/** Whether a permission grants (`allow`, the default) or blocks (`deny`, beats every allow). SPEC 1.4.6. */
+export type PermissionEffect = 'allow' | 'deny';
+
+/** MQTT QoS levels. */
+export type MqttQos = 0 | 1 | 2;
+
 /**
  * One permission as the matcher sees it (the persisted entity adds an id; this library does not care).
  *
@@ -25,6 +31,17 @@ export interface PermissionRule {
   readonly context: PermissionContext;
   readonly resource: string;
   readonly operation: PermissionOperation;
+  /** `allow` when absent. A `deny` beats every allow (SPEC 1.4.6). */
+  readonly effect?: PermissionEffect;
+  /** mqtt allow with write only: the highest QoS it lets the principal publish with (SPEC 1.4.7). */
+  readonly maxQos?: MqttQos;
+  /** mqtt allow with write only: `false` refuses retained publishes (SPEC 1.4.7). */
+  readonly retain?: boolean;
+}
+
+/** Whether `rule` is a deny (SPEC 1.4.6). */
+export function isDeny(rule: PermissionRule): boolean {
+  return rule.effect === 'deny';
 }
 
 /**
@@ -39,6 +56,9 @@ export interface PrincipalVars {
 
 /** Every context, in a stable order. */
 export const PERMISSION_CONTEXTS: readonly PermissionContext[] = ['mqtt', 'http'];
+
+/** Every effect, in a stable order. */
+export const PERMISSION_EFFECTS: readonly PermissionEffect[] = ['allow', 'deny'];
 
 /** Every operation, in a stable order. */
 export const PERMISSION_OPERATIONS: readonly PermissionOperation[] = ['read', 'write', 'readWrite'];

@@ -38,6 +38,33 @@ export function isSubstitutableValue(value: unknown): value is string {
  * @returns the concrete filter, or `null` when the rule must match nothing
  */
 export function substitutePlaceholders(resource: string, vars: PrincipalVars): string | null {
+  return substitute(resource, vars, (_levels, _i) => null, false);
+}
+
+/**
+ * Substitutes the placeholders of a deny (SPEC 1.4.6), failing closed the other way round: a deny must
+ * never block less because a value is unusable. A valid value is substituted as it is (a `$` first level
+ * included: the deny then blocks exactly that `$` topic tree). A value that is missing, empty or contains
+ * `+`, `#`, `/` or NUL turns its level into `#` and drops the levels after it, so the deny blocks every
+ * topic under the levels before it (`secret/${clientId}/x` with client id `a/b` blocks `secret/#`). At
+ * the first level that is `#`, which blocks every topic not starting with `$` [MQTT-4.7.2-1].
+ *
+ * @returns the concrete filter (never `null`)
+ */
+export function substituteDenyPlaceholders(resource: string, vars: PrincipalVars): string {
+  return substitute(resource, vars, (levels, i) => [...levels.slice(0, i), '#'].join('/'), true);
+}
+
+/**
+ * The placeholder levels of `resource` replaced with the principal's values; at the first unusable
+ * value (or a `$` value in the first level, unless `dollarFirstOk`) the answer is `unusable(levels, i)`.
+ */
+function substitute<T>(
+  resource: string,
+  vars: PrincipalVars,
+  unusable: (levels: readonly string[], i: number) => T,
+  dollarFirstOk: boolean,
+): string | T {
   if (resource.indexOf('${') === -1) return resource;
   const levels = resource.split('/');
   for (let i = 0; i < levels.length; i++) {
@@ -46,8 +73,8 @@ export function substitutePlaceholders(resource: string, vars: PrincipalVars): s
     if (level === USERNAME_PLACEHOLDER) value = vars.username;
     else if (level === CLIENT_ID_PLACEHOLDER) value = vars.clientId;
     else continue;
-    if (!isSubstitutableValue(value)) return null;
-    if (i === 0 && value.charCodeAt(0) === 36 /* $ */) return null;
+    if (!isSubstitutableValue(value)) return unusable(levels, i);
+    if (i === 0 && !dollarFirstOk && value.charCodeAt(0) === 36 /* $ */) return unusable(levels, i);
     levels[i] = value;
   }
   return levels.join('/');

@@ -104,3 +104,35 @@ export function coversLevels(permission: readonly string[], requested: readonly 
 }
 
 const PLUS_HASH: readonly string[] = ['+', '#'];
+
+/**
+ * The filter matching exactly the topics both valid filters match (level arrays, placeholders already
+ * substituted), or `null` when they share none: `plant/#` and `plant/secret/#` give `plant/secret/#`,
+ * `+/x` and `a/+` give `a/x`, `a/#` and `a` give `a`, `#` and `$SYS/#` nothing [MQTT-4.7.2-1].
+ * @internal
+ */
+export function intersectLevels(a: readonly string[], b: readonly string[]): string[] | null {
+  const out: string[] = [];
+  for (let i = 0; ; i++) {
+    const al = i < a.length ? a[i] : undefined;
+    const bl = i < b.length ? b[i] : undefined;
+    if (al === '#' || bl === '#') {
+      const rest = al === '#' ? b.slice(i) : a.slice(i);
+      if (i === 0 && rest.length > 0 && isDollarLiteral(rest[0])) return null;
+      return [...out, ...rest];
+    }
+    if (al === undefined || bl === undefined) return al === bl ? out : null;
+    if (al === '+' || bl === '+') {
+      const level = al === '+' ? bl : al;
+      if (i === 0 && isDollarLiteral(level)) return null;
+      out.push(level);
+      continue;
+    }
+    if (al !== bl) return null;
+    out.push(al);
+  }
+}
+
+function isDollarLiteral(level: string): boolean {
+  return level.charCodeAt(0) === DOLLAR;
+}

@@ -4,6 +4,9 @@ export interface PermissionBody {
   context: 'mqtt' | 'http';
   resource: string;
   operation: 'read' | 'write' | 'readWrite';
+  effect?: 'allow' | 'deny';
+  maxQos?: 0 | 1 | 2;
+  retain?: boolean;
 }
 
 export interface UserView {

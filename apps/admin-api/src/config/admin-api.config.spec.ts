@@ -15,7 +15,7 @@ describe('loadAdminApiConfig', () => {
     expect(c.identity.mfa).toEqual({ enabled: true });
   });
 
-  it('reads MFA_ENABLED and a 32-byte MFA_ENCRYPTION_KEY as hex or base64 (ADR 0019)', () => {
+  it('reads MFA_ENABLED and a 32-byte MFA_ENCRYPTION_KEY as hex or base64 (ADR 0020)', () => {
     const key = Buffer.alloc(32, 7);
     expect(loadAdminApiConfig({ MFA_ENABLED: 'false' }).identity.mfa.enabled).toBe(false);
     expect(

@@ -203,7 +203,7 @@ function parseHours(env: Record<string, string | undefined>, name: string, fallb
   return parseInteger(env, name, fallback, 1, 87_600);
 }
 
-/** `MFA_ENABLED` (default true) and `MFA_ENCRYPTION_KEY` (32 bytes, hex or base64; ADR 0019). */
+/** `MFA_ENABLED` (default true) and `MFA_ENCRYPTION_KEY` (32 bytes, hex or base64; ADR 0020). */
 function parseMfa(env: Record<string, string | undefined>): MfaOptions {
   const flag = (env.MFA_ENABLED || 'true').toLowerCase();
   if (flag !== 'true' && flag !== 'false')

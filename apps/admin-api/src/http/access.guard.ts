@@ -40,7 +40,7 @@ export class AccessGuard implements CanActivate {
     const match = typeof header === 'string' ? /^Bearer ([^\s]+)$/i.exec(header) : null;
     if (!match) throw new Problem(HttpStatus.UNAUTHORIZED, 'AUTH.UNAUTHENTICATED', 'missing bearer token');
     req.session = await this.auth.authenticateBearer(match[1]);
-    // SPEC 2.1 (ADR 0019): a user who must enrol in MFA reaches only /api/me and /api/me/mfa* first
+    // SPEC 2.1 (ADR 0020): a user who must enrol in MFA reaches only /api/me and /api/me/mfa* first
     if (
       req.session.mfaEnrollmentRequired &&
       !this.reflector.get<boolean>(REACHABLE_BEFORE_MFA_ENROLLMENT, ctx.getHandler())

@@ -12,9 +12,11 @@ export const ESCALATION_EXTENSION = 'x-gatehouse-escalation';
  * - `roles`: the body's `roles`, role ids whose permissions the grantee gains (for an update, those it adds);
  * - `credentials-of-target-user`: acts on the account or credentials of the user in the path (password,
  *   state, tokens, certificates, deletion): the caller must hold every effective permission of that user
- *   (unless it is the caller).
+ *   (unless it is the caller);
+ * - `denies-of-role`: deleting the role `:id` lifts its denies (SPEC 1.4.6) from every member: the
+ *   caller must hold what they block (ADR 0019).
  */
-export type HandedOut = 'permissions' | 'roles' | 'credentials-of-target-user';
+export type HandedOut = 'permissions' | 'roles' | 'credentials-of-target-user' | 'denies-of-role';
 
 /**
  * Who receives it, and where the request names them:
@@ -30,7 +32,7 @@ interface HandedOutTo {
   'new-user': 'permissions' | 'roles';
   user: HandedOut;
   'new-role': 'permissions';
-  role: 'permissions';
+  role: 'permissions' | 'denies-of-role';
   'registration-request': 'permissions' | 'roles';
 }
 

@@ -77,7 +77,15 @@ function readPermissions(value: unknown): PermissionRule[] {
         `permissions.${i} must be {context: mqtt|http, resource, operation: read|write|readWrite}`,
       );
     }
-    return { context: o.context, resource: o.resource, operation: o.operation } as PermissionRule;
+    // effect and limits as sent: the escalation check validates them (400 naming the rule)
+    return {
+      context: o.context,
+      resource: o.resource,
+      operation: o.operation,
+      ...(o.effect !== undefined && o.effect !== null ? { effect: o.effect } : {}),
+      ...(o.maxQos !== undefined && o.maxQos !== null ? { maxQos: o.maxQos } : {}),
+      ...(o.retain !== undefined && o.retain !== null ? { retain: o.retain } : {}),
+    } as PermissionRule;
   });
 }
 

@@ -5,7 +5,7 @@ import { GatewayMetrics } from '../metrics/gateway-metrics.service';
 import { AEDES_BROKER, type AedesBroker } from './aedes.types';
 import { ClientIdOwnership } from './connect/client-id-ownership.service';
 import { AuthenticateHook } from './hooks/authenticate.hook';
-import { PacketAuthorizationHook } from './hooks/packet-authorization.hook';
+import { type BrokerPublish, PacketAuthorizationHook } from './hooks/packet-authorization.hook';
 import { logConnectionErrors } from './connection-errors';
 import { redactRedisUrl, redisBrokerState } from './redis-broker-state';
 
@@ -36,6 +36,9 @@ export const aedesBrokerProvider: Provider = {
       authorizeSubscribe: authz.authorizeSubscribe as never,
       authorizeForward: authz.authorizeForward as never,
     });
+    // MQTT_DENY_ACTION=ignore: a refused PUBLISH is acknowledged, then dropped here (SPEC 3)
+    const publish = broker.publish.bind(broker) as unknown as BrokerPublish;
+    (broker as unknown as { publish: BrokerPublish }).publish = authz.dropIgnored(publish);
     logConnectionErrors(broker as AedesBroker, new Logger('MqttConnection'));
     metrics.observeBroker(broker as AedesBroker);
     return broker as AedesBroker;

@@ -7,8 +7,8 @@ import type { Aedes, Client } from 'aedes';
  */
 export interface AedesClient extends Client {
   subscriptions: Record<string, unknown>;
-  _will?: { topic: string } | null;
-  will?: { topic: string } | null;
+  _will?: { topic: string; qos?: number; retain?: boolean } | null;
+  will?: { topic: string; qos?: number; retain?: boolean } | null;
   broker: AedesBroker;
 }
 

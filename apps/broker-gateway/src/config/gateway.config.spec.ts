@@ -19,7 +19,9 @@ describe('loadGatewayConfig (SPEC 7)', () => {
       maxPacketSize: 1_048_576,
       httpPort: 9464,
       httpHost: '0.0.0.0',
+      denyAction: 'disconnect',
     });
+    expect(loadGatewayConfig({ MQTT_DENY_ACTION: 'ignore' }).denyAction).toBe('ignore');
     // the metrics and health server binds where the MQTT listeners do, unless told otherwise
     expect(loadGatewayConfig({ MQTT_HOST: '127.0.0.1', GATEWAY_HTTP_PORT: '0' })).toMatchObject({
       httpHost: '127.0.0.1',
@@ -71,6 +73,8 @@ describe('loadGatewayConfig (SPEC 7)', () => {
     ['MQTT_HOST', { MQTT_HOST: 'two words' }],
     ['GATEWAY_HTTP_PORT', { GATEWAY_HTTP_PORT: '65536' }],
     ['GATEWAY_HTTP_HOST', { GATEWAY_HTTP_HOST: 'not a host!' }],
+    ['MQTT_DENY_ACTION', { MQTT_DENY_ACTION: 'drop' }],
+    ['MQTT_DENY_ACTION', { MQTT_DENY_ACTION: 'IGNORE' }],
   ])('a wrong value stops the start naming %s', (variable, env) => {
     let err: unknown;
     try {

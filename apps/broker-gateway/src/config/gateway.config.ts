@@ -27,12 +27,21 @@ export interface TlsFilesConfig {
   keyFile: string;
 }
 
+/** `MQTT_DENY_ACTION` values (SPEC 7). */
+export const MQTT_DENY_ACTIONS = ['disconnect', 'ignore'] as const;
+export type MqttDenyAction = (typeof MQTT_DENY_ACTIONS)[number];
+
 export interface GatewayConfig {
   gatewayId: string;
   /** Address the MQTT listeners bind to (`MQTT_HOST`, default every IPv4 interface). */
   mqttHost: string;
   /** Largest MQTT packet accepted, fixed header included (`MQTT_MAX_PACKET_SIZE`, SPEC 3 "Limits"). */
   maxPacketSize: number;
+  /**
+   * What a refused PUBLISH does (`MQTT_DENY_ACTION`, SPEC 3): `disconnect` (default, [MQTT-3.3.5-2])
+   * or `ignore` (acknowledged as usual and dropped: never delivered nor retained).
+   */
+  denyAction: MqttDenyAction;
   mqttPort: number;
   /**
    * Pending-connection queue of each MQTT listener (`listen(2)` backlog; the kernel caps it at
@@ -137,6 +146,15 @@ function redisUrl(env: Env, name: string): string | null {
   return raw;
 }
 
+function denyAction(env: Env): MqttDenyAction {
+  const raw = text(env, 'MQTT_DENY_ACTION') ?? 'disconnect';
+  const action = MQTT_DENY_ACTIONS.find((a) => a === raw);
+  if (action === undefined) {
+    throw new GatewayConfigError('MQTT_DENY_ACTION', `must be disconnect or ignore, got "${raw}"`);
+  }
+  return action;
+}
+
 function port(env: Env, name: string, fallback: number): number {
   const raw = text(env, name);
   if (raw === undefined) return fallback;
@@ -213,6 +231,7 @@ export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
     httpHost: bindHost(env, 'GATEWAY_HTTP_HOST', mqttHost),
     httpPort: port(env, 'GATEWAY_HTTP_PORT', 9464),
     maxPacketSize: integer(env, 'MQTT_MAX_PACKET_SIZE', 1_048_576, 128, MQTT_PACKET_SIZE_CEILING),
+    denyAction: denyAction(env),
     mqttPort: port(env, 'MQTT_PORT', 1883),
     wsPort: optionalPort(env, 'MQTT_WS_PORT', 8083),
     tlsPort: optionalPort(env, 'MQTT_TLS_PORT', 8883),

@@ -17,6 +17,8 @@ export class MqttDecisionCounts {
   subscribeDenied = 0;
   deliverAllowed = 0;
   deliverDenied = 0;
+  /** Refused PUBLISH packets acknowledged and dropped under `MQTT_DENY_ACTION=ignore` (also in publishDenied). */
+  publishIgnored = 0;
 }
 
 /** CONNACK return codes (MQTT 3.1.1 §3.2.2.3) as the `result` label of `gatehouse_mqtt_connect_total`. */
@@ -67,6 +69,15 @@ export class GatewayMetrics {
         add('publish', counts.publishAllowed, counts.publishDenied);
         add('subscribe', counts.subscribeAllowed, counts.subscribeDenied);
         add('deliver', counts.deliverAllowed, counts.deliverDenied);
+      },
+    });
+    new Counter({
+      name: 'gatehouse_mqtt_publishes_ignored_total',
+      help: 'Refused PUBLISH packets acknowledged and dropped (MQTT_DENY_ACTION=ignore); each is also a denied publish decision',
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        this.inc(counts.publishIgnored);
       },
     });
     const listeners: ListenerName[] = [

@@ -155,6 +155,7 @@ function sameRules(e: Entry, username: string, rules: readonly PermissionRuleDto
     const a = e.rules[i];
     const b = rules[i];
     if (a.resource !== b.resource || a.operation !== b.operation || a.context !== b.context) return false;
+    if (a.effect !== b.effect || a.maxQos !== b.maxQos || a.retain !== b.retain) return false;
   }
   return true;
 }

@@ -1,6 +1,6 @@
 import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
 
-/** One single-use backup code, stored as its keyed hash only (ADR 0019). */
+/** One single-use backup code, stored as its keyed hash only (ADR 0020). */
 @Entity('mfa_backup_codes')
 export class MfaBackupCodeEntity {
   @PrimaryGeneratedColumn('uuid') id!: string;

@@ -9,5 +9,8 @@ export class PermissionEntity {
   @Column({ type: 'varchar', length: 8 }) context!: 'mqtt' | 'http';
   @Column({ type: 'text' }) resource!: string;
   @Column({ type: 'varchar', length: 16 }) operation!: 'read' | 'write' | 'readWrite';
+  @Column({ type: 'varchar', length: 8, default: 'allow' }) effect!: 'allow' | 'deny';
+  @Column({ type: 'smallint', nullable: true }) maxQos!: 0 | 1 | 2 | null;
+  @Column({ type: 'boolean', nullable: true }) retain!: boolean | null;
   @Column({ type: 'integer', default: 0 }) position!: number;
 }

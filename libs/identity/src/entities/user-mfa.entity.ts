@@ -1,7 +1,7 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 
 /**
- * A user's TOTP enrolment (SPEC 2.1, ADR 0019): pending until confirmed. The secret is sealed with
+ * A user's TOTP enrolment (SPEC 2.1, ADR 0020): pending until confirmed. The secret is sealed with
  * AES-256-GCM (MfaCipher) and never selected by default; SQL lives in MfaRepository.
  */
 @Entity('user_mfa')

@@ -4,7 +4,7 @@ import { identityEntities } from '../entities';
 import { MfaRepository } from './mfa.repository';
 import { TokenRepository } from './token.repository';
 
-/** MfaRepository on the real database (PGlite, or PostgreSQL with TEST_DATABASE_URL); ADR 0019. */
+/** MfaRepository on the real database (PGlite, or PostgreSQL with TEST_DATABASE_URL); ADR 0020. */
 describe('MfaRepository', () => {
   const t = useTestDataSource(identityEntities, (ds) => ({
     mfa: new MfaRepository(ds),

@@ -70,10 +70,35 @@ describe('PermissionRepository', () => {
     expect(all[1]).toMatchObject({ users: [], roles: [{ id: role, name: 'ops' }] });
     expect(all[2].users.map((u) => u.name).sort()).toEqual(['alice', 'bob']);
     expect(all[2].roles).toEqual([{ id: role, name: 'ops' }]);
-    const page = await t.permissions.listHolders({ after: ['http', '/api/x', 'read'], limit: 1 });
+    const page = await t.permissions.listHolders({
+      after: ['http', '/api/x', 'read', 'allow', 3, 2],
+      limit: 1,
+    });
     expect(page.map((h) => h.resource)).toEqual(['a']);
-    await expect(t.permissions.listHolders({ after: ['mqtt', 's/#', 'read'], limit: 5 })).resolves.toEqual(
-      [],
-    );
+    await expect(
+      t.permissions.listHolders({ after: ['mqtt', 's/#', 'read', 'allow', 3, 2], limit: 5 }),
+    ).resolves.toEqual([]);
+    // effect and limits are part of a permission (issue 11): an allow, a limited allow and a deny of one
+    // resource are three, stored and read back as given, in key order
+    await t.permissions.replace({ userId: bob }, [
+      { context: 'mqtt', resource: 'z', operation: 'write', effect: 'deny' },
+      { context: 'mqtt', resource: 'z', operation: 'write', maxQos: 1, retain: false },
+      { context: 'mqtt', resource: 'z', operation: 'write' },
+    ]);
+    const z = (
+      await t.permissions.listHolders({ after: ['mqtt', 's/#', 'read', 'allow', 3, 2], limit: 5 })
+    ).map(({ users: _u, roles: _r, ...k }) => k);
+    expect(z).toEqual([
+      { context: 'mqtt', resource: 'z', operation: 'write', effect: 'allow', maxQos: 1, retain: false },
+      { context: 'mqtt', resource: 'z', operation: 'write', effect: 'allow' },
+      { context: 'mqtt', resource: 'z', operation: 'write', effect: 'deny' },
+    ]);
+    expect(
+      (await t.permissions.findByOwners('user_id', [bob])).get(bob)?.map(({ id: _id, ...p }) => p),
+    ).toEqual([
+      { context: 'mqtt', resource: 'z', operation: 'write', effect: 'deny' },
+      { context: 'mqtt', resource: 'z', operation: 'write', effect: 'allow', maxQos: 1, retain: false },
+      { context: 'mqtt', resource: 'z', operation: 'write', effect: 'allow' },
+    ]);
   });
 });

@@ -15,7 +15,7 @@ export interface UsableTokenRow {
   grant_types: GrantType[];
   expires_at: Date;
   password_change_required: boolean;
-  /** `enforceMFAEnrollment` and no confirmed MFA yet (ADR 0019). */
+  /** `enforceMFAEnrollment` and no confirmed MFA yet (ADR 0020). */
   mfa_enrollment_required: boolean;
 }
 

@@ -5,6 +5,7 @@ import type { DataSource } from 'typeorm';
 import { type GrantType, UserEntity } from '../entities';
 import type { UserView } from '../identity.types';
 import { escapeLike } from '../paging';
+import { permissionView } from './permission.repository';
 
 /** The columns of a new user (the rest take their defaults). */
 export interface NewUser {
@@ -235,7 +236,8 @@ export class UserRepository {
     const sql = `SELECT u.id, u.username, u.identity_provider, u.grant_types, u.enabled, u.mqtt_publish_prefix,
             u.enforce_mfa_enrollment, u.created_at, u.updated_at, u.last_login_at, u.password_change_required, u.version,
             COALESCE((SELECT json_agg(r.role_id ORDER BY r.role_id) FROM user_roles r WHERE r.user_id = u.id), '[]') AS roles,
-            COALESCE((SELECT json_agg(json_build_object('id', p.id, 'context', p.context, 'resource', p.resource, 'operation', p.operation)
+            COALESCE((SELECT json_agg(json_build_object('id', p.id, 'context', p.context, 'resource', p.resource, 'operation', p.operation,
+                                                        'effect', p.effect, 'maxQos', p.max_qos, 'retain', p.retain)
                                       ORDER BY p.position)
                         FROM permissions p WHERE p.user_id = u.id), '[]') AS permissions,
             COALESCE((SELECT json_agg(json_build_object('fingerprint', c.fingerprint, 'serial', c.serial, 'notBefore', c.not_before,
@@ -284,7 +286,7 @@ function toUserView(r: UserViewRow): UserView {
     identityProvider: r.identity_provider,
     grantTypes: r.grant_types,
     roles: r.roles,
-    permissions: r.permissions,
+    permissions: r.permissions.map(permissionView),
     enabled: r.enabled,
     mqttPublishPrefix: r.mqtt_publish_prefix,
     enforceMFAEnrollment: r.enforce_mfa_enrollment,

@@ -33,7 +33,7 @@ export interface AuthSession {
    */
   passwordChangeRequired: boolean;
   /**
-   * `enforceMFAEnrollment` and not enrolled yet (SPEC 2.1, ADR 0019): until enrolment is confirmed, the
+   * `enforceMFAEnrollment` and not enrolled yet (SPEC 2.1, ADR 0020): until enrolment is confirmed, the
    * session reaches only `/api/me` and `/api/me/mfa*`.
    */
   mfaEnrollmentRequired: boolean;
@@ -101,7 +101,7 @@ export class AuthService {
       await this.throttle.recordFailure(input.username, input.ip, exists);
       throw new IdentityError('IDENTITY.INVALID_CREDENTIALS', INVALID);
     }
-    const mfa = await this.mfa.checkLogin(user, input); // the second factor (SPEC 2.1, ADR 0019)
+    const mfa = await this.mfa.checkLogin(user, input); // the second factor (SPEC 2.1, ADR 0020)
     await this.throttle.recordSuccess(input.username, input.ip);
     // A labelled token is a `token` credential (ADR 0011): never hand out one the grant types refuse.
     const labelled = input.label !== undefined ? admitGrants(user.grantTypes, ['token']) : undefined;
@@ -230,7 +230,7 @@ export class AuthService {
       }
     }
     if (!userId) return { outcome: 'bad-credentials' };
-    // ADR 0019: the password alone of an MFA user opens no MQTT session (a token from an MFA login does);
+    // ADR 0020: the password alone of an MFA user opens no MQTT session (a token from an MFA login does);
     // counted as a failure, as a wrong password is, so the counters tell a guesser nothing
     const mfa = await this.mfa.mqttRules(userId);
     if (mfa.passwordRefused && proven.includes('password')) {

@@ -54,7 +54,7 @@ export class LoginThrottle implements OnModuleInit, OnApplicationShutdown {
     return this.limiter.recordSuccess(username, ip);
   }
 
-  /** Another counter on the same store (memory, or the shared Redis): the MFA ban (ADR 0019). */
+  /** Another counter on the same store (memory, or the shared Redis): the MFA ban (ADR 0020). */
   counter(name: string, points: number, durationSeconds: number): RateLimiterAbstract {
     return this.store.limiter(name, points, durationSeconds);
   }

@@ -9,7 +9,7 @@ export const MFA_BAN_SECONDS = 300;
 const COUNT_WINDOW_SECONDS = 900;
 
 /**
- * The MFA ban (ADR 0019), per user id, on the failed-login store: in Redis when `REDIS_URL` is set
+ * The MFA ban (ADR 0020), per user id, on the failed-login store: in Redis when `REDIS_URL` is set
  * (shared by every admin-api instance), in memory otherwise. Only a caller who got past the password
  * (or holds a session) reaches a code, so nobody can ban a user without its password.
  */

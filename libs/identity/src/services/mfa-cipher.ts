@@ -1,6 +1,6 @@
 import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes } from 'node:crypto';
 
-/** Format byte of a sealed secret: 1 = AES-256-GCM, 12-byte IV, 16-byte tag (ADR 0019). */
+/** Format byte of a sealed secret: 1 = AES-256-GCM, 12-byte IV, 16-byte tag (ADR 0020). */
 const FORMAT = 1;
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
@@ -19,7 +19,7 @@ export function normalizeBackupCode(code: string): string {
 }
 
 /**
- * The MFA secrets at rest (SPEC 2.1, ADR 0019). From one 32-byte key (`MFA_ENCRYPTION_KEY` or the
+ * The MFA secrets at rest (SPEC 2.1, ADR 0020). From one 32-byte key (`MFA_ENCRYPTION_KEY` or the
  * generated `DATA_DIR/mfa-encryption-key`) HKDF-SHA-256 derives two independent keys:
  * - TOTP secrets are sealed with AES-256-GCM, a random IV per secret and the user id as associated data
  *   (a sealed secret copied onto another user's row does not open);

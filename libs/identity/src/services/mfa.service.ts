@@ -36,7 +36,7 @@ export interface MfaActor {
 
 /** SPEC 2.1: 10 single-use backup codes. */
 export const BACKUP_CODE_COUNT = 10;
-/** 32 letters and digits without 0 o 1 l: 5 bits a character, 16 characters = 80 bits (ADR 0019). */
+/** 32 letters and digits without 0 o 1 l: 5 bits a character, 16 characters = 80 bits (ADR 0020). */
 const BACKUP_ALPHABET = 'abcdefghijkmnpqrstuvwxyz23456789';
 
 /** Ten fresh backup codes from the CSPRNG, shown as `xxxx-xxxx-xxxx-xxxx` (ASVS 6.5.3, 6.5.4). */
@@ -50,7 +50,7 @@ export function newBackupCodes(): string[] {
 type WrongCode = 'AUTH.MFA_INVALID_CODE' | 'AUTH.MFA_CODE_REJECTED';
 
 /**
- * TOTP MFA (SPEC 2.1, ADR 0019): enrolment, confirmation, disabling, backup codes, the administrator's
+ * TOTP MFA (SPEC 2.1, ADR 0020): enrolment, confirmation, disabling, backup codes, the administrator's
  * reset, the second step of a login and what MQTT and the token check must know. Codes are checked
  * under the ban (5 wrong codes → 5 minutes), a TOTP step is accepted once, a backup code once.
  */
@@ -108,7 +108,7 @@ export class MfaService implements OnModuleInit {
   }
 
   /**
-   * What an MQTT CONNECT must respect (ADR 0019): an enrolled user's password alone is not enough
+   * What an MQTT CONNECT must respect (ADR 0020): an enrolled user's password alone is not enough
    * (use a token issued by an MFA login), and an enforced user without enrolment has no MQTT access.
    */
   async mqttRules(userId: string): Promise<{ passwordRefused: boolean; enrollmentRequired: boolean }> {

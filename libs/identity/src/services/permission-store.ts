@@ -1,10 +1,11 @@
+import { permissionKey } from '@gatehouse/contracts';
 import type { PermissionInput } from '../identity.types';
 
-/** Each (context, operation, resource) once, in the order first given (a permission list as stored). */
+/** Each permission (`permissionKey`: effect and limits included) once, in the order first given. */
 export function dedupe(permissions: readonly PermissionInput[]): PermissionInput[] {
   const seen = new Set<string>();
   return permissions.filter((p) => {
-    const k = `${p.context}\u0000${p.operation}\u0000${p.resource}`;
+    const k = permissionKey(p);
     if (seen.has(k)) return false;
     seen.add(k);
     return true;
@@ -12,8 +13,7 @@ export function dedupe(permissions: readonly PermissionInput[]): PermissionInput
 }
 
 export function samePermissions(a: readonly PermissionInput[], b: readonly PermissionInput[]): boolean {
-  const key = (p: PermissionInput) => `${p.context}\u0000${p.operation}\u0000${p.resource}`;
-  const sa = new Set(a.map(key));
-  const sb = new Set(b.map(key));
+  const sa = new Set(a.map(permissionKey));
+  const sb = new Set(b.map(permissionKey));
   return sa.size === sb.size && [...sa].every((k) => sb.has(k));
 }

@@ -9,7 +9,7 @@ import { type PermissionKey, PermissionRepository } from '../repositories/permis
 export class PermissionService {
   constructor(private readonly permissions: PermissionRepository) {}
 
-  /** Each distinct (context, resource, operation), sorted, with the users and roles holding it directly. */
+  /** Each distinct permission (effect and limits included), sorted, with the users and roles holding it directly. */
   async listHolders(page: PageRequest): Promise<Page<PermissionHolders>> {
     const after = decodeCursor(page.cursor);
     const rows = await this.permissions.listHolders({
@@ -21,15 +21,25 @@ export class PermissionService {
     const last = items[items.length - 1];
     return {
       items,
-      nextCursor: more ? encodeCursor(JSON.stringify([last.context, last.resource, last.operation])) : null,
+      nextCursor: more ? encodeCursor(JSON.stringify(keyOf(last))) : null,
     };
   }
+}
+
+function keyOf(p: PermissionHolders): PermissionKey {
+  const retain = p.retain === undefined ? 2 : Number(p.retain);
+  return [p.context, p.resource, p.operation, p.effect, p.maxQos ?? 3, retain];
 }
 
 function parseKey(key: string): PermissionKey {
   try {
     const k = JSON.parse(key) as unknown;
-    if (Array.isArray(k) && k.length === 3 && k.every((x) => typeof x === 'string'))
+    if (
+      Array.isArray(k) &&
+      k.length === 6 &&
+      k.slice(0, 4).every((x) => typeof x === 'string') &&
+      k.slice(4).every((x) => Number.isInteger(x))
+    )
       return k as PermissionKey;
   } catch {
     /* fall through */

@@ -1,5 +1,10 @@
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
-import type { PrincipalChangedEventDto, PrincipalChangeKind, PrincipalDto } from '@gatehouse/contracts';
+import {
+  permissionKey,
+  type PrincipalChangedEventDto,
+  type PrincipalChangeKind,
+  type PrincipalDto,
+} from '@gatehouse/contracts';
 import type { Transaction } from '@gatehouse/persistence';
 import { PRINCIPAL_CHANGE_SINK, type PrincipalChangeSink } from '../identity.options';
 import type { EffectivePermissionView, PermissionView } from '../identity.types';
@@ -25,7 +30,15 @@ export class PrincipalService {
   async effectivePermissions(userId: string, tx?: Transaction): Promise<EffectivePermissionView[]> {
     const rows = await this.permissions.findEffective(userId, tx);
     return rows.map((r) => ({
-      permission: { id: r.id, context: r.context, resource: r.resource, operation: r.operation },
+      permission: {
+        id: r.id,
+        context: r.context,
+        resource: r.resource,
+        operation: r.operation,
+        ...(r.effect !== undefined ? { effect: r.effect } : {}),
+        ...(r.maxQos !== undefined ? { maxQos: r.maxQos } : {}),
+        ...(r.retain !== undefined ? { retain: r.retain } : {}),
+      },
       via: r.roleId ?? 'user',
       ...(r.roleName ? { roleName: r.roleName } : {}),
     }));
@@ -35,11 +48,12 @@ export class PrincipalService {
   async effectiveRules(userId: string, tx?: Transaction): Promise<Omit<PermissionView, 'id'>[]> {
     const seen = new Set<string>();
     const out: Omit<PermissionView, 'id'>[] = [];
-    for (const { permission: p } of await this.effectivePermissions(userId, tx)) {
-      const key = `${p.context}\u0000${p.operation}\u0000${p.resource}`;
+    for (const { permission } of await this.effectivePermissions(userId, tx)) {
+      const key = permissionKey(permission);
       if (seen.has(key)) continue;
       seen.add(key);
-      out.push({ context: p.context, resource: p.resource, operation: p.operation });
+      const { id: _id, ...rule } = permission;
+      out.push(rule);
     }
     return out;
   }

@@ -2,7 +2,7 @@ import { Secret, TOTP } from 'otpauth';
 
 /** SPEC 2.1: RFC 6238 as authenticator apps expect it. */
 const PARAMS = { algorithm: 'SHA1', digits: 6, period: 30 } as const;
-/** Steps accepted either side of now (clock drift of the phone): ±1, so a code lives at most 90 s (ADR 0019). */
+/** Steps accepted either side of now (clock drift of the phone): ±1, so a code lives at most 90 s (ADR 0020). */
 const WINDOW = 1;
 const ISSUER = 'Gatehouse';
 

@@ -1,7 +1,7 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
- * TOTP MFA (SPEC 2.1, ADR 0019): one enrolment per user (its secret sealed with AES-256-GCM, pending
+ * TOTP MFA (SPEC 2.1, ADR 0020): one enrolment per user (its secret sealed with AES-256-GCM, pending
  * until confirmed, with the last time step used against replay) and its single-use backup codes,
  * stored as keyed hashes. Both go with the user.
  */

@@ -4,6 +4,7 @@ import { UsernameCase1764500000000 } from './1764500000000-username-case';
 import { PasswordChangeRequired1764600000000 } from './1764600000000-password-change-required';
 import { Mfa1764700000000 } from './1764700000000-mfa';
 import { Audit1764800000000 } from './1764800000000-audit';
+import { PermissionEffect1765000000000 } from './1765000000000-permission-effect';
 
 /** Every migration, in order. Schema changes are made only here (synchronize is off everywhere). */
 export const migrations = [
@@ -13,4 +14,5 @@ export const migrations = [
   PasswordChangeRequired1764600000000,
   Mfa1764700000000,
   Audit1764800000000,
+  PermissionEffect1765000000000,
 ];

@@ -62,17 +62,49 @@ export const httpResourceArb: fc.Arbitrary<string> = fc
 
 export const operationArb: fc.Arbitrary<PermissionOperation> = fc.constantFrom('read', 'write', 'readWrite');
 
-export const mqttRuleArb: fc.Arbitrary<PermissionRule> = fc.record({
+/** An mqtt allow without `effect`, as before deny existed. */
+export const mqttAllowArb: fc.Arbitrary<PermissionRule> = fc.record({
   context: fc.constant('mqtt' as const),
   resource: mqttResourceArb,
   operation: operationArb,
 });
 
-export const httpRuleArb: fc.Arbitrary<PermissionRule> = fc.record({
+/** QoS and retain limits (SPEC 1.4.7), some fields absent. */
+const limitsArb = fc.record(
+  { maxQos: fc.constantFrom<0 | 1 | 2>(0, 1, 2), retain: fc.boolean() },
+  { requiredKeys: [] },
+);
+
+/**
+ * The same rule as it may also be written: with an explicit `effect: 'allow'`, as a deny (SPEC 1.4.6),
+ * or, when it grants write, with QoS and retain limits (SPEC 1.4.7).
+ */
+function withEffects(allow: fc.Arbitrary<PermissionRule>): fc.Arbitrary<PermissionRule> {
+  return allow.chain((rule) => {
+    const options = [
+      { weight: 5, arbitrary: fc.constant(rule) },
+      { weight: 1, arbitrary: fc.constant<PermissionRule>({ ...rule, effect: 'allow' }) },
+      { weight: 2, arbitrary: fc.constant<PermissionRule>({ ...rule, effect: 'deny' }) },
+    ];
+    if (rule.context === 'mqtt' && rule.operation !== 'read') {
+      options.push({ weight: 2, arbitrary: limitsArb.map((l): PermissionRule => ({ ...rule, ...l })) });
+    }
+    return fc.oneof(...options);
+  });
+}
+
+/** An mqtt rule: an allow, a deny, or an allow with limits. */
+export const mqttRuleArb: fc.Arbitrary<PermissionRule> = withEffects(mqttAllowArb);
+
+/** An http allow without `effect`. */
+export const httpAllowArb: fc.Arbitrary<PermissionRule> = fc.record({
   context: fc.constant('http' as const),
   resource: httpResourceArb,
   operation: operationArb,
 });
+
+/** An http rule: an allow or a deny. */
+export const httpRuleArb: fc.Arbitrary<PermissionRule> = withEffects(httpAllowArb);
 
 /** 0..8 rules of both contexts. */
 export const rulesArb: fc.Arbitrary<PermissionRule[]> = fc.array(fc.oneof(mqttRuleArb, httpRuleArb), {

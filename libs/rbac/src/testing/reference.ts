@@ -25,24 +25,43 @@ export function refMatchesLevels(f: readonly string[], t: readonly string[]): bo
   return matchLevels(f, t);
 }
 
+/** The value a placeholder level stands for, or the level itself when it is none. */
+function refValue(level: string, vars: PrincipalVars): { value: string | undefined } | null {
+  if (level === '${username}') return { value: vars.username };
+  if (level === '${clientId}') return { value: vars.clientId };
+  return null;
+}
+
+/** SPEC 1.1: a value that makes an allow match nothing (and cuts a deny short). */
+function refUnusable(value: string | undefined): boolean {
+  return value === undefined || value === '' || ['+', '#', '/', '\u0000'].some((c) => value.includes(c));
+}
+
 /** SPEC 1.1 placeholders: substitute, or `null` when the value fails closed. */
 export function refSubstitute(resource: string, vars: PrincipalVars): string | null {
   const out: string[] = [];
   const levels = resource.split('/');
   for (let i = 0; i < levels.length; i++) {
-    const level = levels[i];
-    let value: string | undefined;
-    if (level === '${username}') value = vars.username;
-    else if (level === '${clientId}') value = vars.clientId;
-    else {
-      out.push(level);
-      continue;
-    }
-    if (value === undefined || value === '' || ['+', '#', '/', '\u0000'].some((c) => value.includes(c))) {
-      return null;
-    }
-    if (i === 0 && value.startsWith('$')) return null;
-    out.push(value);
+    const placeholder = refValue(levels[i], vars);
+    if (placeholder === null) out.push(levels[i]);
+    else if (refUnusable(placeholder.value) || (i === 0 && placeholder.value!.startsWith('$'))) return null;
+    else out.push(placeholder.value!);
+  }
+  return out.join('/');
+}
+
+/**
+ * SPEC 1.4.6 placeholders in a deny: substituted like an allow's, but a value that fails closed makes
+ * the deny block everything under the levels before it (its level becomes `#`, the rest is dropped);
+ * a `$` value is kept as it is.
+ */
+export function refSubstituteDeny(resource: string, vars: PrincipalVars): string {
+  const out: string[] = [];
+  for (const level of resource.split('/')) {
+    const placeholder = refValue(level, vars);
+    if (placeholder === null) out.push(level);
+    else if (refUnusable(placeholder.value)) return [...out, '#'].join('/');
+    else out.push(placeholder.value!);
   }
   return out.join('/');
 }
@@ -51,16 +70,32 @@ function grants(rule: PermissionRule, access: AccessKind): boolean {
   return rule.operation === 'readWrite' || rule.operation === access;
 }
 
-/** SPEC 1.4.2 / 1.4.4: some mqtt rule with `access` matches the (valid) topic. */
+/** SPEC 1.4.7: does a write allow admit a PUBLISH with this QoS and retain flag? */
+export function refAdmits(rule: PermissionRule, qos: number, retain: boolean): boolean {
+  if (![0, 1, 2].includes(qos)) return false;
+  return (rule.maxQos ?? 2) >= qos && !(retain && rule.retain === false);
+}
+
+/**
+ * SPEC 1.4.2 / 1.4.4 / 1.4.6 / 1.4.7: some mqtt allow with `access` (for write: admitting `publish`)
+ * matches the (valid) topic, and no mqtt deny with `access` matches it.
+ */
 export function refMqttAllows(
   rules: readonly PermissionRule[],
   vars: PrincipalVars,
   access: AccessKind,
   topic: string,
+  publish: { qos: number; retain: boolean } = { qos: 0, retain: false },
 ): boolean {
   if (topic === '' || ['+', '#', '\u0000'].some((c) => topic.includes(c))) return false;
-  return rules.some((rule) => {
-    if (rule.context !== 'mqtt' || !grants(rule, access)) return false;
+  const mqtt = rules.filter((rule) => rule.context === 'mqtt' && grants(rule, access));
+  const denied = mqtt.some(
+    (rule) => rule.effect === 'deny' && refMatches(refSubstituteDeny(rule.resource, vars), topic),
+  );
+  if (denied) return false;
+  return mqtt.some((rule) => {
+    if (rule.effect === 'deny') return false;
+    if (access === 'write' && !refAdmits(rule, publish.qos, publish.retain)) return false;
     const filter = refSubstitute(rule.resource, vars);
     return filter !== null && refMatches(filter, topic);
   });
@@ -84,9 +119,10 @@ export function refHttpAllows(rules: readonly PermissionRule[], method: string, 
   if (access === undefined) return false;
   const path = target.split('?')[0];
   if (!path.startsWith('/')) return false;
-  return rules.some(
+  const hits = rules.filter(
     (rule) => rule.context === 'http' && grants(rule, access) && refMatches(rule.resource, path),
   );
+  return hits.length > 0 && hits.every((rule) => rule.effect !== 'deny');
 }
 
 /**

@@ -40,7 +40,7 @@ const banned = () =>
     type: ProblemDetailsDto,
   });
 
-/** TOTP MFA (SPEC 2.1, ADR 0019): the feature flag, one's own enrolment, an administrator's reset. */
+/** TOTP MFA (SPEC 2.1, ADR 0020): the feature flag, one's own enrolment, an administrator's reset. */
 @ApiTags('mfa')
 @Controller()
 export class MfaController {

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { IdentityError, PermissionService, PrincipalService, UserService } from '@gatehouse/identity';
-import { accessKindsOf, grantingRules } from '@gatehouse/rbac';
+import { permissionExtras } from '@gatehouse/contracts';
+import { accessKindsOf, denyingRules, grantingRules } from '@gatehouse/rbac';
 import type {
   AuthorizationCheckDto,
   AuthorizationCheckResponseDto,
@@ -16,7 +17,10 @@ export class PermissionsAppService {
     private readonly principals: PrincipalService,
   ) {}
 
-  /** Each distinct (context, resource, operation) with the users and roles holding it directly. */
+  /**
+   * Each distinct permission (context, resource, operation, effect and limits: an allow and a deny of
+   * the same resource are two) with the users and roles holding it directly.
+   */
   async view(limit: number, cursor: string | undefined): Promise<PermissionViewPageDto> {
     const page = await this.permissions.listHolders({ limit, cursor });
     return {
@@ -24,6 +28,7 @@ export class PermissionsAppService {
         context: p.context,
         resource: p.resource,
         operation: p.operation,
+        ...permissionExtras(p),
         users: p.users,
         roles: p.roles,
       })),
@@ -31,7 +36,11 @@ export class PermissionsAppService {
     };
   }
 
-  /** Would this user be allowed? And by which permission, held directly or through which role. */
+  /**
+   * Would this user be allowed? And by which permission, held directly or through which role; when a
+   * deny decides (SPEC 1.4.6), which deny (`deniedBy`). `qos` / `retain` ask about a PUBLISH with them
+   * (SPEC 1.4.7).
+   */
   async check(dto: AuthorizationCheckDto): Promise<AuthorizationCheckResponseDto> {
     const user = dto.userId
       ? await this.users.get(dto.userId)
@@ -47,20 +56,35 @@ export class PermissionsAppService {
     const effective = await this.principals.effectivePermissions(user.id);
     const rules = effective.map((e) => ({ ...e.permission, source: e }));
     const vars = { username: user.username, clientId: dto.clientId };
+    const publish =
+      dto.qos !== undefined || dto.retain !== undefined
+        ? { qos: dto.qos ?? 0, retain: dto.retain ?? false }
+        : undefined;
     let allowed = user.enabled;
     const granted = new Map<string, (typeof rules)[number]>();
+    const denied = new Map<string, (typeof rules)[number]>();
     for (const access of accessKindsOf(dto.operation)) {
-      const hits = grantingRules(rules, dto.context, access, dto.resource, vars);
-      if (hits.length === 0) allowed = false;
+      const hits = grantingRules(rules, dto.context, access, dto.resource, vars, publish);
+      const denies = denyingRules(rules, dto.context, access, dto.resource, vars);
+      if (hits.length === 0 || denies.length > 0) allowed = false;
       for (const h of hits) granted.set(`${h.id}:${h.source.via}`, h);
+      for (const d of denies) denied.set(`${d.id}:${d.source.via}`, d);
     }
+    const decidedBy = (h: (typeof rules)[number]) => ({
+      permission: {
+        id: h.id,
+        context: h.context,
+        resource: h.resource,
+        operation: h.operation,
+        ...permissionExtras(h),
+      },
+      via: h.source.via,
+      ...(h.source.roleName ? { roleName: h.source.roleName } : {}),
+    });
     return {
       allowed,
-      grantedBy: [...granted.values()].map((h) => ({
-        permission: { id: h.id, context: h.context, resource: h.resource, operation: h.operation },
-        via: h.source.via,
-        ...(h.source.roleName ? { roleName: h.source.roleName } : {}),
-      })),
+      grantedBy: [...granted.values()].map(decidedBy),
+      deniedBy: [...denied.values()].map(decidedBy),
     };
   }
 }

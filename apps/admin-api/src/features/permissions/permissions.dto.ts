@@ -1,8 +1,11 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsOptional, IsString, IsUUID, Length, MaxLength } from 'class-validator';
+import { IsBoolean, IsIn, IsOptional, IsString, IsUUID, Length, MaxLength } from 'class-validator';
 import {
+  MQTT_QOS_LEVELS,
   PERMISSION_CONTEXTS,
+  PERMISSION_EFFECTS,
   PERMISSION_OPERATIONS,
+  type PermissionEffectValue,
   type PermissionContextValue,
   type PermissionOperationValue,
 } from '@gatehouse/contracts';
@@ -18,6 +21,9 @@ export class PermissionViewItemDto {
   @ApiProperty({ enum: PERMISSION_CONTEXTS }) context!: string;
   @ApiProperty() resource!: string;
   @ApiProperty({ enum: PERMISSION_OPERATIONS }) operation!: string;
+  @ApiProperty({ enum: PERMISSION_EFFECTS }) effect!: PermissionEffectValue;
+  @ApiPropertyOptional({ enum: MQTT_QOS_LEVELS }) maxQos?: 0 | 1 | 2;
+  @ApiPropertyOptional() retain?: boolean;
   @ApiProperty({ type: [PermissionHolderDto] }) users!: PermissionHolderDto[];
   @ApiProperty({ type: [PermissionHolderDto] }) roles!: PermissionHolderDto[];
 }
@@ -45,6 +51,20 @@ export class AuthorizationCheckDto {
   @IsString()
   @MaxLength(65535)
   clientId?: string;
+  @ApiPropertyOptional({
+    enum: MQTT_QOS_LEVELS,
+    description: 'mqtt write: the QoS of the PUBLISH (default 0); only allows whose maxQos admits it count',
+  })
+  @IsOptional()
+  @IsIn(MQTT_QOS_LEVELS)
+  qos?: 0 | 1 | 2;
+  @ApiPropertyOptional({
+    description:
+      'mqtt write: the retain flag of the PUBLISH (default false); allows with retain false do not admit a retained one',
+  })
+  @IsOptional()
+  @IsBoolean()
+  retain?: boolean;
 }
 
 export class GrantedByDto {
@@ -55,5 +75,11 @@ export class GrantedByDto {
 
 export class AuthorizationCheckResponseDto {
   @ApiProperty() allowed!: boolean;
-  @ApiProperty({ type: [GrantedByDto] }) grantedBy!: GrantedByDto[];
+  @ApiProperty({ type: [GrantedByDto], description: 'the allows that match (or cover) the resource' })
+  grantedBy!: GrantedByDto[];
+  @ApiProperty({
+    type: [GrantedByDto],
+    description: 'the denies that refuse it (SPEC 1.4.6); a deny beats every allow',
+  })
+  deniedBy!: GrantedByDto[];
 }

@@ -15,7 +15,7 @@ import {
 import { ApiHeader, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import type { AuthSession, RoleView } from '@gatehouse/identity';
-import { HandsOut, HandsOutNothing } from '../../http/escalation.decorator';
+import { HandsOut } from '../../http/escalation.decorator';
 import { CurrentSession, HttpPermission } from '../../http/route-access.decorator';
 import { toPermissionResponse } from '../users/user.mapper';
 import { etag } from '../shared/version';
@@ -98,7 +98,7 @@ export class RolesController {
   @Delete(':id')
   @HttpPermission()
   @Audited({ action: 'role.delete', target: 'role', idParam: 'id', diff: true })
-  @HandsOutNothing('deleting a role only takes access away from its members')
+  @HandsOut({ to: 'role', handsOut: ['denies-of-role'] })
   @HttpCode(204)
   async delete(@Param('id', uuid) id: string): Promise<void> {
     await this.roles.delete(id);

@@ -1,3 +1,4 @@
+import { permissionExtras } from '@gatehouse/contracts';
 import type { EffectivePermissionView, PermissionView, TokenView, UserView } from '@gatehouse/identity';
 import type { PermissionResponseDto } from '../shared/permission.dto';
 import type { EffectivePermissionDto, TokenResponseDto, UserResponseDto } from './user.dto';
@@ -8,6 +9,7 @@ export const toPermissionResponse = (p: PermissionView): PermissionResponseDto =
   context: p.context,
   resource: p.resource,
   operation: p.operation,
+  ...permissionExtras(p),
 });
 
 export const toUserResponse = (u: UserView): UserResponseDto => ({

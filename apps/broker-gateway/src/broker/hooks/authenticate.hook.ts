@@ -21,6 +21,7 @@ import { CredentialVerifier } from '../connect/credential-verifier.service';
 import { VerificationCache } from '../connect/verification-cache.service';
 import { ConnackCode, ConnackError } from './connack-error';
 import { isReservedTopic } from './reserved-topics';
+import { publishRefusalText } from './packet-authorization.hook';
 import { remoteAddressOf, verifiedCertificateOf } from './remote-address';
 
 type Done = (error: (Error & { returnCode: number }) | null, success: boolean | null) => void;
@@ -242,9 +243,15 @@ export class AuthenticateHook {
     const will = client._will;
     if (!will) return;
     const topic = session.effectiveTopic(will.topic);
-    if (isReservedTopic(topic) || !session.permissions.canPublish(topic)) {
+    // QoS and retain limits apply to the will too (SPEC 1.4.7)
+    const qos = will.qos ?? 0;
+    const retain = will.retain === true;
+    if (isReservedTopic(topic) || !session.permissions.canPublish(topic, qos, retain)) {
+      const why = isReservedTopic(topic)
+        ? '$SYS/ is reserved'
+        : publishRefusalText(session.permissions.publishRefusal(topic, qos, retain), topic, { qos, retain });
       this.logger.log(
-        `dropping will of client ${JSON.stringify(session.clientId)}: no write permission on ${JSON.stringify(topic)}`,
+        `dropping will of client ${JSON.stringify(session.clientId)}: ${why}`,
         clientFields(client),
       );
       client._will = null;

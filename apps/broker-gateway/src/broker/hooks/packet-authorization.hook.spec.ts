@@ -76,7 +76,7 @@ describe('PacketAuthorizationHook (SPEC 1.4, 3)', () => {
     registry = new SessionRegistry();
     refusals = new RefusalAggregator(loadGatewayConfig({}), {} as IdentityClient);
     metrics = new GatewayMetrics(loadGatewayConfig({}));
-    hook = new PacketAuthorizationHook(registry, refusals, metrics);
+    hook = new PacketAuthorizationHook(registry, refusals, metrics, loadGatewayConfig({}));
     pool = new MatcherPool(loadGatewayConfig({}));
     applier = new PrincipalChangeApplier(
       registry,

@@ -1,5 +1,6 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { AedesPublishPacket, PublishPacket, Subscription } from 'aedes';
+import { GATEWAY_CONFIG, type GatewayConfig, type MqttDenyAction } from '../../config/gateway.config';
 import { RefusalAggregator } from '../../audit/refusal-aggregator.service';
 import { GatewayMetrics, type MqttDecisionCounts } from '../../metrics/gateway-metrics.service';
 import { SessionRegistry } from '../../sessions/session-registry.service';
@@ -7,6 +8,10 @@ import type { AedesClient } from '../aedes.types';
 import { clientFields } from '../connection-id';
 import { remoteAddressOf } from './remote-address';
 import { isReservedTopic } from './reserved-topics';
+import type { PublishRefusal } from '@gatehouse/rbac';
+
+/** aedes `broker.publish` as the PUBLISH handler and the will call it. */
+export type BrokerPublish = (packet: PublishPacket, client: unknown, done?: (error?: Error) => void) => void;
 
 /**
  * aedes `authorizePublish`, `authorizeSubscribe` and `authorizeForward` (SPEC 1.4, 3): synchronous
@@ -18,20 +23,36 @@ export class PacketAuthorizationHook {
   private readonly logger = new Logger('MqttAuthorization');
   /** Counted with a field increment: this is the per-packet path (ADR 0018). */
   private readonly counts: MqttDecisionCounts;
+  private readonly denyAction: MqttDenyAction;
+  /**
+   * PUBLISH packets refused under `MQTT_DENY_ACTION=ignore`: aedes acknowledges them as usual, and
+   * {@link dropIgnored} keeps them from `broker.publish` (no retained store, no delivery, no offline queue).
+   */
+  private readonly ignored = new WeakSet<PublishPacket>();
+  private ignoredCount = 0;
 
   constructor(
     private readonly sessions: SessionRegistry,
     private readonly refusals: RefusalAggregator,
     metrics: GatewayMetrics,
+    @Inject(GATEWAY_CONFIG) config: GatewayConfig,
   ) {
     this.counts = metrics.decisions;
+    this.denyAction = config.denyAction;
+  }
+
+  /** Refused PUBLISH packets acknowledged and dropped since start (`MQTT_DENY_ACTION=ignore`). */
+  get ignoredPublishes(): number {
+    return this.ignoredCount;
   }
 
   /**
-   * PUBLISH (incoming and the will when it fires): publish prefix first, then SPEC 1.4.2. A refusal makes
-   * aedes close the connection without an acknowledgement [MQTT-3.3.5-2]; the message is neither
-   * delivered nor retained. `client === null` is a will whose client is gone (another broker's will in
-   * shared persistence): its principal is unknown here, so it is refused.
+   * PUBLISH (incoming and the will when it fires): publish prefix first, then SPEC 1.4.2, 1.4.6 and 1.4.7
+   * (QoS and retain limits). The message is never delivered nor retained. With `MQTT_DENY_ACTION=disconnect`
+   * (default) a refusal makes aedes close the connection without an acknowledgement [MQTT-3.3.5-2]; with
+   * `ignore` it is acknowledged as usual (PUBACK, PUBREC/PUBCOMP) and dropped, and counted. A will is
+   * never published when refused, whatever the action. `client === null` is a will whose client is gone
+   * (another broker's will in shared persistence): its principal is unknown here, so it is refused.
    */
   readonly authorizePublish = (
     client: AedesClient | null,
@@ -50,13 +71,36 @@ export class PacketAuthorizationHook {
       return;
     }
     this.counts.publishDenied++;
-    this.logger.log(
-      `PUBLISH denied for client ${JSON.stringify(client?.id ?? null)} on ${JSON.stringify(packet.topic)}: ${denial}`,
-      clientFields(client),
-    );
+    const what = `PUBLISH denied for client ${JSON.stringify(client?.id ?? null)} on ${JSON.stringify(packet.topic)}: ${denial}`;
     this.countRefusal('mqtt.publish.denied', client, packet.topic);
+    if (this.denyAction === 'ignore' && client !== null && packet !== client.will) {
+      // aedes has no "acknowledge and drop" answer: allow it here, drop it in broker.publish
+      this.ignored.add(packet);
+      this.ignoredCount++;
+      this.counts.publishIgnored++;
+      this.logger.debug(`${what} (acknowledged and dropped, MQTT_DENY_ACTION=ignore)`, clientFields(client));
+      done(null);
+      return;
+    }
+    this.logger.log(what, clientFields(client));
     done(new Error(`publish not authorized: ${denial}`));
   };
+
+  /**
+   * Wraps aedes `broker.publish` so that a PUBLISH refused under `ignore` goes nowhere: aedes calls it
+   * with the very packet {@link authorizePublish} saw, after the PUBACK (QoS 1) or before the PUBREC
+   * (QoS 2), and `broker.publish` is where it would be retained, queued for offline sessions and emitted.
+   */
+  dropIgnored(publish: BrokerPublish): BrokerPublish {
+    return (packet, client, done) => {
+      if (this.ignored.has(packet)) {
+        this.ignored.delete(packet);
+        done?.();
+        return;
+      }
+      publish(packet, client, done);
+    };
+  }
 
   /** SUBSCRIBE (and restoring a persistent session's subscriptions): SPEC 1.4.3, one filter at a time. */
   readonly authorizeSubscribe = (
@@ -131,8 +175,29 @@ export class PacketAuthorizationHook {
     if (session.revoked) return 'session revoked';
     const topic = session.effectiveTopic(packet.topic);
     if (isReservedTopic(topic)) return '$SYS/ is reserved';
-    if (!session.permissions.canPublish(topic)) return `no write permission on ${JSON.stringify(topic)}`;
+    const permissions = session.permissions;
+    if (!permissions.canPublish(topic, packet.qos, packet.retain)) {
+      return publishRefusalText(permissions.publishRefusal(topic, packet.qos, packet.retain), topic, packet);
+    }
     packet.topic = topic;
     return null;
+  }
+}
+
+/** The log text of a refused PUBLISH (or will). */
+export function publishRefusalText(
+  refusal: PublishRefusal | null,
+  topic: string,
+  packet: { qos: number; retain: boolean },
+): string {
+  switch (refusal) {
+    case 'denied':
+      return `a deny rule blocks writing ${JSON.stringify(topic)}`;
+    case 'limits':
+      return `no write permission on ${JSON.stringify(topic)} admits QoS ${packet.qos}${packet.retain ? ' retained' : ''}`;
+    case 'invalid':
+    case 'no-allow':
+    case null:
+      return `no write permission on ${JSON.stringify(topic)}`;
   }
 }
