@@ -6,6 +6,7 @@
 import 'reflect-metadata';
 import { webcrypto, randomBytes } from 'node:crypto';
 import { Pkcs10CertificateRequestGenerator } from '@peculiar/x509';
+import { Secret, TOTP } from 'otpauth';
 import { startTestAdminApi, type TestAdminApi } from '../support/admin-api';
 import {
   fillPath,
@@ -100,6 +101,21 @@ async function pendingRequest(ctx: Ctx): Promise<string> {
   return r.json.requestId as string;
 }
 
+/** Starts (and confirms) MFA for a user through a session of its own; answers the secret. */
+async function mfaOf(ctx: Ctx, u: { username: string; password: string }, confirm: boolean): Promise<string> {
+  const login = await must(ctx, 'post', '/api/login', { username: u.username, password: u.password }, 200);
+  const token = login.token as string;
+  const started = await call(ctx, 'post', '/api/me/mfa', undefined, token);
+  if (started.status !== 200) throw new Error(`fixture POST /api/me/mfa: ${started.status} ${started.text}`);
+  const secret = started.json.secret as string;
+  if (confirm) {
+    const r = await call(ctx, 'post', '/api/me/mfa/confirm', { otp: totpNow(secret) }, token);
+    if (r.status !== 200) throw new Error(`fixture confirm: ${r.status} ${r.text}`);
+  }
+  return secret;
+}
+const totpNow = (secret: string): string => TOTP.generate({ secret: Secret.fromBase32(secret) });
+
 /** A valid request per operation, fixtures made fresh. Operations not listed get generic ids and no body. */
 const valid: Partial<Record<string, (ctx: Ctx) => Promise<Prepared>>> = {
   Auth_login: async (ctx) => {
@@ -175,6 +191,19 @@ const valid: Partial<Record<string, (ctx: Ctx) => Promise<Prepared>>> = {
     ok: [200],
   }),
   ClientRegistry_reject: async (ctx) => ({ params: { id: await pendingRequest(ctx) }, ok: [200] }),
+  Mfa_feature: async () => ({ ok: [200] }),
+  Mfa_status: async () => ({ ok: [200] }),
+  Mfa_start: async () => ({ ok: [200] }),
+  // the cell's caller confirms an enrolment started in another session of its own
+  Mfa_confirm: async (ctx) =>
+    ctx.caller ? { body: { otp: totpNow(await mfaOf(ctx, ctx.caller, false)) }, ok: [200] } : { body: {} },
+  // Mfa_disable and Mfa_regenerate have no recipe: enrolling the caller first revokes the cell's token
+  // (confirming ends the user's other sessions); without one they answer 409 AUTH.MFA_NOT_ENABLED.
+  Mfa_reset: async (ctx) => {
+    const u = await newUser(ctx);
+    await mfaOf(ctx, u, true);
+    return { params: { id: u.id }, ok: [204] };
+  },
   Certificates_issue: async (ctx) => {
     const u = await newUser(ctx);
     return { params: { id: u.id }, body: { csr: await csrFor(u.username) }, ok: [201] };

@@ -17,6 +17,7 @@ import { ClientRegistryAppService } from './features/client-registry/client-regi
 import { ClientRegistryController } from './features/client-registry/client-registry.controller';
 import { RegistryMessagesController } from './features/client-registry/registry-messages.controller';
 import { HealthController } from './features/health/health.controller';
+import { MfaController } from './features/mfa/mfa.controller';
 import { AdminMetrics } from './features/metrics/admin-metrics.service';
 import { MetricsController } from './features/metrics/metrics.controller';
 import { PermissionsAppService } from './features/permissions/permissions.app-service';
@@ -67,6 +68,7 @@ export class AdminApiModule {
         ClientRegistryController,
         CertificatesController,
         RegistryMessagesController,
+        MfaController,
         AuditController,
         AuditMessagesController,
       ],

@@ -18,7 +18,20 @@ export type IdentityErrorCode =
   | 'IDENTITY.INVALID_CURSOR'
   | 'IDENTITY.LAST_ADMIN'
   | 'IDENTITY.CERTIFICATE_NOT_FOUND'
-  | 'IDENTITY.GRANT_REQUIRED';
+  | 'IDENTITY.GRANT_REQUIRED'
+  // MFA (SPEC 2.1, ADR 0020)
+  | 'AUTH.MFA_REQUIRED'
+  | 'AUTH.MFA_INVALID_CODE'
+  | 'AUTH.MFA_CODE_REJECTED'
+  | 'AUTH.MFA_CODE_MISSING'
+  | 'AUTH.MFA_BANNED'
+  | 'AUTH.MFA_ENROLLMENT_REQUIRED'
+  | 'AUTH.MFA_DISABLED'
+  | 'AUTH.MFA_ALREADY_ENABLED'
+  | 'AUTH.MFA_NOT_PENDING'
+  | 'AUTH.MFA_NOT_ENABLED'
+  | 'AUTH.MFA_KEY_MISMATCH'
+  | 'AUTH.MFA_SELF_RESET';
 
 /** An error raised by the identity lib, with a stable code. Never carries a secret. */
 export class IdentityError extends Error {

@@ -13,6 +13,9 @@ import { AuthService } from './services/auth.service';
 import { CertificateService } from './services/certificate.service';
 import { InitialPasswordFile } from './services/initial-password-file.service';
 import { LoginThrottle } from './services/login-throttle.service';
+import { MfaBan } from './services/mfa-ban.service';
+import { MfaService } from './services/mfa.service';
+import { MfaRepository } from './repositories/mfa.repository';
 import { PasswordHasher } from './services/password-hasher.service';
 import { PasswordPolicyService } from './services/password-policy.service';
 import { PermissionService } from './services/permission.service';
@@ -39,6 +42,9 @@ const services = [
   CertificateService,
   InitialPasswordFile,
   LoginThrottle,
+  MfaBan,
+  MfaRepository,
+  MfaService,
   PasswordHasher,
   PasswordPolicyService,
   PermissionService,

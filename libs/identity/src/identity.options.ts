@@ -35,6 +35,18 @@ export interface IdentityOptions {
   rateLimitStore: RateLimitStoreOptions;
   /** Issuer claim of the JWTs. */
   tokenIssuer: string;
+  /** TOTP MFA (SPEC 2.1, ADR 0020). */
+  mfa: MfaOptions;
+}
+
+export interface MfaOptions {
+  /** `MFA_ENABLED` (default true). Off: no enrolment, and logins, tokens and MQTT ignore MFA. */
+  enabled: boolean;
+  /**
+   * `MFA_ENCRYPTION_KEY` (32 bytes); absent: a key generated once into `DATA_DIR/mfa-encryption-key`
+   * (0600), or a per-process one with an in-memory DATA_DIR.
+   */
+  encryptionKey?: Buffer;
 }
 
 export const IDENTITY_OPTIONS = Symbol('IDENTITY_OPTIONS');

@@ -32,3 +32,14 @@ export {
 export { LoginThrottle } from './services/login-throttle.service';
 export { InitialPasswordFile, INITIAL_ADMIN_PASSWORD_FILE } from './services/initial-password-file.service';
 export { decodeCursor, encodeCursor } from './paging';
+export {
+  MfaService,
+  BACKUP_CODE_COUNT,
+  type MfaActor,
+  type MfaCodes,
+  type MfaEnrolment,
+  type MfaStatus,
+} from './services/mfa.service';
+export { MFA_BAN_SECONDS, MFA_MAX_WRONG_CODES } from './services/mfa-ban.service';
+export { MfaCipher, MfaSealError } from './services/mfa-cipher';
+export { MFA_KEY_FILE, parseMfaKey, resolveMfaKey } from './services/mfa-key';

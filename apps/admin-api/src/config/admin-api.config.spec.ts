@@ -12,6 +12,18 @@ describe('loadAdminApiConfig', () => {
     expect(c.identity.tokenMaxHours).toBe(8760);
     expect(c.identity.loginTokenMaxHours).toBe(12);
     expect(c.logLevel).toBe('info');
+    expect(c.identity.mfa).toEqual({ enabled: true });
+  });
+
+  it('reads MFA_ENABLED and a 32-byte MFA_ENCRYPTION_KEY as hex or base64 (ADR 0020)', () => {
+    const key = Buffer.alloc(32, 7);
+    expect(loadAdminApiConfig({ MFA_ENABLED: 'false' }).identity.mfa.enabled).toBe(false);
+    expect(
+      loadAdminApiConfig({ MFA_ENCRYPTION_KEY: key.toString('hex') }).identity.mfa.encryptionKey,
+    ).toEqual(key);
+    expect(
+      loadAdminApiConfig({ MFA_ENCRYPTION_KEY: key.toString('base64') }).identity.mfa.encryptionKey,
+    ).toEqual(key);
   });
 
   it.each([
@@ -31,6 +43,10 @@ describe('loadAdminApiConfig', () => {
     [{ LOGIN_FAILURES_PER_ADDRESS: '-1' }, 'LOGIN_FAILURES_PER_ADDRESS'],
     [{ LOGIN_FAILURE_WINDOW_SECONDS: '86401' }, 'LOGIN_FAILURE_WINDOW_SECONDS'],
     [{ LOGIN_KNOWN_ADDRESS_DAYS: '0' }, 'LOGIN_KNOWN_ADDRESS_DAYS'],
+    [{ MFA_ENABLED: 'yes' }, 'MFA_ENABLED'],
+    [{ MFA_ENCRYPTION_KEY: 'c2hvcnQ=' }, 'MFA_ENCRYPTION_KEY'], // 5 bytes
+    [{ MFA_ENCRYPTION_KEY: 'ab'.repeat(31) }, 'MFA_ENCRYPTION_KEY'], // 31 bytes of hex
+    [{ MFA_ENCRYPTION_KEY: 'not a key at all, not a key at all, not a key' }, 'MFA_ENCRYPTION_KEY'],
     // ASVS 6.2.1: the minimum length never goes below 8
     [{ PASSWORD_POLICY: '{"min":6}' }, 'PASSWORD_POLICY'],
     [{ PASSWORD_POLICY: '{"min":0}' }, 'PASSWORD_POLICY'],

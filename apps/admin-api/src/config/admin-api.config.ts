@@ -4,6 +4,8 @@ import {
   IdentityError,
   type IdentityOptions,
   MIN_PASSWORD_LENGTH,
+  type MfaOptions,
+  parseMfaKey,
   type PasswordPolicyOptions,
   PasswordPolicyService,
 } from '@gatehouse/identity';
@@ -201,6 +203,21 @@ function parseHours(env: Record<string, string | undefined>, name: string, fallb
   return parseInteger(env, name, fallback, 1, 87_600);
 }
 
+/** `MFA_ENABLED` (default true) and `MFA_ENCRYPTION_KEY` (32 bytes, hex or base64; ADR 0020). */
+function parseMfa(env: Record<string, string | undefined>): MfaOptions {
+  const flag = (env.MFA_ENABLED || 'true').toLowerCase();
+  if (flag !== 'true' && flag !== 'false')
+    throw new ConfigError('MFA_ENABLED', `must be true or false, got "${flag}"`);
+  const raw = env.MFA_ENCRYPTION_KEY || undefined;
+  const encryptionKey = raw === undefined ? undefined : parseMfaKey(raw);
+  if (encryptionKey === null)
+    throw new ConfigError(
+      'MFA_ENCRYPTION_KEY',
+      'must be a 32-byte key as 64 hex digits or base64 (e.g. `openssl rand -base64 32`)',
+    );
+  return { enabled: flag === 'true', ...(encryptionKey ? { encryptionKey } : {}) };
+}
+
 /** Reads and validates the admin-api configuration (SPEC 7). Nothing else reads process.env. */
 export function loadAdminApiConfig(env: Record<string, string | undefined> = process.env): AdminApiConfig {
   const dataDir = env.DATA_DIR === 'memory://' ? 'memory://' : resolve(env.DATA_DIR || './data');
@@ -246,6 +263,7 @@ export function loadAdminApiConfig(env: Record<string, string | undefined> = pro
       loginLimits: parseLoginLimits(env),
       rateLimitStore,
       tokenIssuer: 'gatehouse',
+      mfa: parseMfa(env),
     },
   };
 }

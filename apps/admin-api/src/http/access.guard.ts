@@ -6,7 +6,7 @@ import { httpAccessForMethod } from '@gatehouse/rbac';
 import { AdminMetrics } from '../features/metrics/admin-metrics.service';
 import { PermissionsCache } from './permissions-cache.service';
 import { Problem } from './problem';
-import { ROUTE_ACCESS, type RouteAccess } from './route-access.decorator';
+import { REACHABLE_BEFORE_MFA_ENROLLMENT, ROUTE_ACCESS, type RouteAccess } from './route-access.decorator';
 
 /**
  * The one global guard (SPEC 2.1, 2.2): authenticates the bearer token, then checks the caller's
@@ -40,6 +40,16 @@ export class AccessGuard implements CanActivate {
     const match = typeof header === 'string' ? /^Bearer ([^\s]+)$/i.exec(header) : null;
     if (!match) throw new Problem(HttpStatus.UNAUTHORIZED, 'AUTH.UNAUTHENTICATED', 'missing bearer token');
     req.session = await this.auth.authenticateBearer(match[1]);
+    // SPEC 2.1 (ADR 0020): a user who must enrol in MFA reaches only /api/me and /api/me/mfa* first
+    if (
+      req.session.mfaEnrollmentRequired &&
+      !this.reflector.get<boolean>(REACHABLE_BEFORE_MFA_ENROLLMENT, ctx.getHandler())
+    )
+      throw new Problem(
+        HttpStatus.FORBIDDEN,
+        'AUTH.MFA_ENROLLMENT_REQUIRED',
+        'MFA enrolment is required first: POST /api/me/mfa, then POST /api/me/mfa/confirm {otp}',
+      );
     if (access === 'self') return true;
     // ADR 0010 (ASVS 6.4.1): a generated initial password reaches only the self routes (/api/me,
     // PUT /api/me/password, /api/logout) until it is changed

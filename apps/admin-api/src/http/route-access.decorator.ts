@@ -45,6 +45,14 @@ export const HttpPermission = () =>
     }),
   );
 
+export const REACHABLE_BEFORE_MFA_ENROLLMENT = 'gatehouse:reachable-before-mfa-enrollment';
+
+/**
+ * A `self` route that a session of a user who must enrol in MFA first may use (SPEC 2.1, ADR 0020):
+ * `/api/me`, `/api/me/mfa*` and logout. Every other route answers 403 `AUTH.MFA_ENROLLMENT_REQUIRED`.
+ */
+export const ReachableBeforeMfaEnrollment = () => SetMetadata(REACHABLE_BEFORE_MFA_ENROLLMENT, true);
+
 /** The authenticated caller. */
 export const CurrentSession = createParamDecorator((_: unknown, ctx: ExecutionContext): AuthSession => {
   const req = ctx.switchToHttp().getRequest<{ session?: AuthSession }>();

@@ -15,6 +15,8 @@ export interface UsableTokenRow {
   grant_types: GrantType[];
   expires_at: Date;
   password_change_required: boolean;
+  /** `enforceMFAEnrollment` and no confirmed MFA yet (ADR 0020). */
+  mfa_enrollment_required: boolean;
 }
 
 /** The kinds of tokens of a user to revoke at once. */
@@ -43,7 +45,9 @@ export class TokenRepository {
     return readQuery<UsableTokenRow>(
       this.dataSource,
       `SELECT t.id, t.user_id, u.username, u.permissions_version, t.label IS NOT NULL AS labelled,
-                u.grant_types, t.expires_at, u.password_change_required
+                u.grant_types, t.expires_at, u.password_change_required,
+                u.enforce_mfa_enrollment AND NOT EXISTS (SELECT 1 FROM user_mfa m
+                  WHERE m.user_id = u.id AND m.confirmed_at IS NOT NULL) AS mfa_enrollment_required
            FROM tokens t JOIN users u ON u.id = t.user_id
           WHERE t.id = ANY($1::uuid[]) AND t.revoked_at IS NULL AND t.expires_at > now() AND u.enabled`,
       [ids],

@@ -14,6 +14,7 @@ import { TokenRepository, type UsableTokenRow } from '../repositories/token.repo
 import { UserRepository, type UserWithPasswordHash } from '../repositories/user.repository';
 import { CertificateService } from './certificate.service';
 import { LoginThrottle } from './login-throttle.service';
+import { MfaService } from './mfa.service';
 import { PasswordHasher } from './password-hasher.service';
 import { PrincipalService } from './principal.service';
 import { type IssuedToken, TokenService } from './token.service';
@@ -31,11 +32,19 @@ export interface AuthSession {
    * reaches only the `/api/me` routes.
    */
   passwordChangeRequired: boolean;
+  /**
+   * `enforceMFAEnrollment` and not enrolled yet (SPEC 2.1, ADR 0020): until enrolment is confirmed, the
+   * session reaches only `/api/me` and `/api/me/mfa*`.
+   */
+  mfaEnrollmentRequired: boolean;
 }
 
 export interface LoginInput {
   username: string;
   password: string;
+  /** The second factor of an MFA user (SPEC 2.1): a TOTP code or a backup code. */
+  otp?: string;
+  backupCode?: string;
   expireTimeInHours?: number;
   label?: string;
   ip?: string;
@@ -64,6 +73,7 @@ export class AuthService {
     private readonly principals: PrincipalService,
     private readonly certificates: CertificateService,
     private readonly usage: TokenUsageRecorder,
+    private readonly mfa: MfaService,
     @Optional() @Inject(REGISTRATION_ATTEMPT_SINK) private readonly registrations?: RegistrationAttemptSink,
   ) {}
 
@@ -82,7 +92,7 @@ export class AuthService {
    * after the same argon2 work (no enumeration). Failures count per (username, address), per username
    * and, against existing usernames only, per address (ADR 0003).
    */
-  async login(input: LoginInput): Promise<IssuedToken> {
+  async login(input: LoginInput): Promise<IssuedToken & { mfaEnrollmentRequired: boolean }> {
     // a lifetime above the server's cap is refused before any credential is looked at (ADR 0009)
     this.tokens.lifetimeHours({ expireTimeInHours: input.expireTimeInHours, label: input.label });
     await this.throttle.assertAllowed(input.username, input.ip);
@@ -91,6 +101,7 @@ export class AuthService {
       await this.throttle.recordFailure(input.username, input.ip, exists);
       throw new IdentityError('IDENTITY.INVALID_CREDENTIALS', INVALID);
     }
+    const mfa = await this.mfa.checkLogin(user, input); // the second factor (SPEC 2.1, ADR 0020)
     await this.throttle.recordSuccess(input.username, input.ip);
     // A labelled token is a `token` credential (ADR 0011): never hand out one the grant types refuse.
     const labelled = input.label !== undefined ? admitGrants(user.grantTypes, ['token']) : undefined;
@@ -100,7 +111,11 @@ export class AuthService {
         `the user's grant types do not admit a labelled token: ${labelled.reason}`,
       );
     await this.users.recordLogin(user.id);
-    return this.tokens.issue(user.id, { expireTimeInHours: input.expireTimeInHours, label: input.label });
+    const issued = await this.tokens.issue(user.id, {
+      expireTimeInHours: input.expireTimeInHours,
+      label: input.label,
+    });
+    return { ...issued, mfaEnrollmentRequired: mfa.enrollmentRequired };
   }
 
   /**
@@ -121,6 +136,7 @@ export class AuthService {
       tokenId,
       permissionsVersion: row.permissions_version,
       passwordChangeRequired: row.password_change_required,
+      mfaEnrollmentRequired: row.mfa_enrollment_required && this.mfa.enabled,
     };
   }
 
@@ -214,6 +230,15 @@ export class AuthService {
       }
     }
     if (!userId) return { outcome: 'bad-credentials' };
+    // ADR 0020: the password alone of an MFA user opens no MQTT session (a token from an MFA login does);
+    // counted as a failure, as a wrong password is, so the counters tell a guesser nothing
+    const mfa = await this.mfa.mqttRules(userId);
+    if (mfa.passwordRefused && proven.includes('password')) {
+      await this.throttle.recordFailure(req.username, req.remoteAddress, true);
+      return { outcome: 'bad-credentials' };
+    }
+    if (mfa.enrollmentRequired)
+      return { outcome: 'not-authorized', reason: 'MFA enrolment is required first' };
     // ADR 0010: until its generated initial password is changed, the account has no MQTT access
     // (CONNACK 5), as it has no HTTP access beyond /api/me
     if (changeRequired)

@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { LoginLimiter, RateLimitStore } from '@gatehouse/contracts';
+import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import { IdentityError } from '../identity.error';
 import { IDENTITY_OPTIONS, type IdentityOptions } from '../identity.options';
 
@@ -51,5 +52,10 @@ export class LoginThrottle implements OnModuleInit, OnApplicationShutdown {
 
   recordSuccess(username: string, ip: string | undefined): Promise<void> {
     return this.limiter.recordSuccess(username, ip);
+  }
+
+  /** Another counter on the same store (memory, or the shared Redis): the MFA ban (ADR 0020). */
+  counter(name: string, points: number, durationSeconds: number): RateLimiterAbstract {
+    return this.store.limiter(name, points, durationSeconds);
   }
 }

@@ -2,6 +2,7 @@ import { Initial1764300000000 } from './1764300000000-initial';
 import { ClientRegistry1764400000000 } from './1764400000000-client-registry';
 import { UsernameCase1764500000000 } from './1764500000000-username-case';
 import { PasswordChangeRequired1764600000000 } from './1764600000000-password-change-required';
+import { Mfa1764700000000 } from './1764700000000-mfa';
 import { Audit1764800000000 } from './1764800000000-audit';
 import { PermissionEffect1765000000000 } from './1765000000000-permission-effect';
 
@@ -11,6 +12,7 @@ export const migrations = [
   ClientRegistry1764400000000,
   UsernameCase1764500000000,
   PasswordChangeRequired1764600000000,
+  Mfa1764700000000,
   Audit1764800000000,
   PermissionEffect1765000000000,
 ];

@@ -9,7 +9,12 @@ import {
   UserService,
 } from '@gatehouse/identity';
 import { ProblemDetailsDto } from '../../http/problem-details.dto';
-import { CurrentSession, Public, SelfService } from '../../http/route-access.decorator';
+import {
+  CurrentSession,
+  Public,
+  ReachableBeforeMfaEnrollment,
+  SelfService,
+} from '../../http/route-access.decorator';
 import { toEffectivePermission, toUserResponse } from '../users/user.mapper';
 import { ChangePasswordDto, LoginDto, LoginResponseDto, MeResponseDto, PasswordPolicyDto } from './auth.dto';
 import { Audited } from '../../http/audited.decorator';
@@ -30,20 +35,28 @@ export class AuthController {
   @HttpCode(200)
   @ApiOkResponse({ type: LoginResponseDto })
   @ApiUnauthorizedResponse({
-    description: 'unknown user or wrong password (same answer)',
+    description:
+      'unknown user or wrong password (same answer); AUTH.MFA_REQUIRED: the user has MFA and no otp or backupCode was sent; AUTH.MFA_INVALID_CODE: wrong or already used code',
     type: ProblemDetailsDto,
   })
   @ApiTooManyRequestsResponse({
-    description: 'too many failures for this username or address; see Retry-After',
+    description:
+      'too many failures for this username or address, or AUTH.MFA_BANNED after 5 wrong codes (5 minutes); see Retry-After',
     type: ProblemDetailsDto,
   })
   async login(@Body() dto: LoginDto, @Req() req: Request): Promise<LoginResponseDto> {
     const t = await this.auth.login({ ...dto, ip: req.ip });
-    return { token: t.token, expiresAt: t.expiresAt, tokenId: t.tokenId };
+    return {
+      token: t.token,
+      expiresAt: t.expiresAt,
+      tokenId: t.tokenId,
+      ...(t.mfaEnrollmentRequired ? { mfaEnrollmentRequired: true } : {}),
+    };
   }
 
   @Post('logout')
   @SelfService()
+  @ReachableBeforeMfaEnrollment()
   @Audited({ action: 'auth.logout', target: 'token', targetIsCaller: true })
   @HttpCode(204)
   async logout(@CurrentSession() s: AuthSession): Promise<void> {
@@ -52,6 +65,7 @@ export class AuthController {
 
   @Get('me')
   @SelfService()
+  @ReachableBeforeMfaEnrollment()
   async me(@CurrentSession() s: AuthSession): Promise<MeResponseDto> {
     const user = await this.users.get(s.userId);
     const effective = await this.principals.effectivePermissions(s.userId);

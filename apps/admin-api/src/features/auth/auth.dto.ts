@@ -5,11 +5,19 @@ import { EffectivePermissionDto, UserResponseDto } from '../users/user.dto';
 export class LoginDto {
   @ApiProperty({ example: 'admin' }) @IsString() @Length(1, 128) username!: string;
   @ApiProperty({ writeOnly: true }) @IsString() @Length(1, 1024) password!: string;
-  @ApiPropertyOptional({ description: 'one-time password (MFA)' })
+  @ApiPropertyOptional({ description: 'the 6-digit TOTP code of a user with MFA', writeOnly: true })
   @IsOptional()
   @IsString()
   @MaxLength(16)
   otp?: string;
+  @ApiPropertyOptional({
+    description: 'instead of otp: one of the MFA backup codes (each works once)',
+    writeOnly: true,
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(64)
+  backupCode?: string;
   @ApiPropertyOptional({
     minimum: 0.01,
     maximum: 87600,
@@ -32,6 +40,11 @@ export class LoginResponseDto {
   @ApiProperty() token!: string;
   @ApiProperty() expiresAt!: Date;
   @ApiProperty({ format: 'uuid' }) tokenId!: string;
+  @ApiPropertyOptional({
+    description:
+      'true: the user must enrol in MFA first; this token reaches only /api/me and /api/me/mfa* until POST /api/me/mfa/confirm',
+  })
+  mfaEnrollmentRequired?: boolean;
 }
 
 export class ChangePasswordDto {
