@@ -92,6 +92,8 @@ export class PacketAuthorizationHook {
    * (QoS 2), and `broker.publish` is where it would be retained, queued for offline sessions and emitted.
    */
   dropIgnored(publish: BrokerPublish): BrokerPublish {
+    // with `disconnect` nothing is ever marked: no wrapper on the path of every publish
+    if (this.denyAction !== 'ignore') return publish;
     return (packet, client, done) => {
       if (this.ignored.has(packet)) {
         this.ignored.delete(packet);
