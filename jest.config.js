@@ -30,4 +30,7 @@ module.exports = {
   ],
   // A global option (Jest ignores it inside `projects`): e2e suites boot real apps and databases.
   testTimeout: 60000,
+  // One initdb per run instead of one per in-memory database (scripts/jest-global-setup.js).
+  globalSetup: '<rootDir>/scripts/jest-global-setup.js',
+  globalTeardown: '<rootDir>/scripts/jest-global-teardown.js',
 };

@@ -59,12 +59,14 @@ export async function startAdminApi(
   scenario: string,
   env: Record<string, string> = {},
   restart = false,
+  root?: string,
 ): Promise<AdminApiProcess> {
   const dataDir = path.join(TMP, `${scenario}-admin-data`);
   if (!restart) fs.rmSync(dataDir, { recursive: true, force: true });
   fs.mkdirSync(dataDir, { recursive: true });
   const p = spawnNode('dist/apps/admin-api/src/main.js', {
     label: 'admin-api',
+    cwd: root,
     nodeArgs: NODE_ARGS,
     inspectable: true,
     env: {
@@ -97,12 +99,14 @@ export async function startGateway(
   scenario: string,
   env: Record<string, string> = {},
   nodeArgs: string[] = [],
+  root?: string,
 ): Promise<GatewayProcess> {
   const dataDir = path.join(TMP, `${scenario}-gateway-data`);
   fs.rmSync(dataDir, { recursive: true, force: true });
   fs.mkdirSync(dataDir, { recursive: true });
   const p = spawnNode('dist/apps/broker-gateway/src/main.js', {
     label: 'gateway',
+    cwd: root,
     nodeArgs: [...NODE_ARGS, ...nodeArgs],
     inspectable: true,
     env: {

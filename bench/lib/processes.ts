@@ -68,6 +68,8 @@ export interface SpawnOptions {
   label: string;
   /** Echo the child's output lines (prefixed) to our stdout. */
   echo?: boolean;
+  /** Working directory (default: this checkout). A baseline checkout for before/after runs. */
+  cwd?: string;
 }
 
 function track(child: ChildProcess, label: string, echo: boolean): Spawned {
@@ -127,7 +129,7 @@ const PROFILER_PRELOAD = path.join(ROOT, 'bench', 'lib', 'workers', 'cpu-profile
 export function spawnNode(entry: string, opts: SpawnOptions): Spawned {
   const nodeArgs = [...(opts.nodeArgs ?? []), ...(opts.inspectable ? ['-r', PROFILER_PRELOAD] : [])];
   const child = spawn(process.execPath, [...nodeArgs, entry], {
-    cwd: ROOT,
+    cwd: opts.cwd ?? ROOT,
     env: { ...process.env, ...opts.env },
     stdio: opts.inspectable ? ['ignore', 'pipe', 'pipe', 'ipc'] : ['ignore', 'pipe', 'pipe'],
   });

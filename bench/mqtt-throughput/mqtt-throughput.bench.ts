@@ -11,7 +11,13 @@
  *   npm run bench:mqtt-throughput                 full run (≈ 6 min): bench/results/mqtt-throughput.json + README table
  *   npm run bench:mqtt-throughput -- --quick      smoke run (< 1 min): bench/.tmp/mqtt-throughput.quick.json
  *   … -- --cpu-prof                               also profiles the gateway and bare aedes (bench/.tmp/profiles/)
+ *   … -- --baseline=DIR                           also runs (b0): the gateway and admin-api of another checkout
+ *                                                 (DIR, with `npm run build` done there), interleaved with (b), for
+ *                                                 a before/after figure in the same run (b/b0)
+ *   … -- --candidate=DIR                          runs (b) from the checkout DIR instead of this one
+ *   … -- --no-mosquitto                           leaves (c) and (c0) out (shorter before/after runs)
  */
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import {
@@ -56,6 +62,24 @@ const USERNAME = 'bench-device';
 const PASSWORD = 'Bench-device-password-1';
 const REPS = QUICK ? 1 : 5;
 const SUB_WORKERS_FANOUT = 2;
+const BASELINE = process.argv.find((a) => a.startsWith('--baseline='))?.slice('--baseline='.length);
+const NO_MOSQUITTO = process.argv.includes('--no-mosquitto');
+
+/** `git describe` of the baseline checkout (what (b0) is), checked before anything starts. */
+function baselineRevision(dir: string): string {
+  if (!fs.existsSync(path.join(dir, 'dist/apps/broker-gateway/src/main.js')))
+    throw new Error(
+      `--baseline=${dir}: no dist/apps/broker-gateway/src/main.js there (run npm run build in it)`,
+    );
+  try {
+    return execFileSync('git', ['-C', dir, 'log', '-1', '--format=%h %s'], { encoding: 'utf8' }).trim();
+  } catch {
+    return path.resolve(dir);
+  }
+}
+const BASELINE_REV = BASELINE ? baselineRevision(BASELINE) : undefined;
+const CANDIDATE = process.argv.find((a) => a.startsWith('--candidate='))?.slice('--candidate='.length);
+const CANDIDATE_REV = CANDIDATE ? baselineRevision(CANDIDATE) : undefined;
 
 interface Cell {
   id: 'qos0' | 'qos1' | 'fanout';
@@ -92,10 +116,11 @@ const CELLS: Cell[] = [
   },
 ];
 
-type BrokerId = 'aedes' | 'gatehouse' | 'mosquitto' | 'mosquitto-norules';
+type BrokerId = 'aedes' | 'gatehouse' | 'gatehouse-baseline' | 'mosquitto' | 'mosquitto-norules';
 const BROKER_LABEL: Record<BrokerId, string> = {
   aedes: '(a) bare aedes',
-  gatehouse: `(b) Gatehouse gateway, ${RULES.toLocaleString('en-US')} permissions`,
+  gatehouse: `(b) Gatehouse gateway, ${RULES.toLocaleString('en-US')} permissions${CANDIDATE_REV ? ` (${CANDIDATE_REV})` : ''}`,
+  'gatehouse-baseline': `(b0) Gatehouse gateway of the baseline checkout (${BASELINE_REV ?? 'none'}), same rules`,
   mosquitto: `(c) Mosquitto + dynsec, ${RULES.toLocaleString('en-US')} ACL rules`,
   'mosquitto-norules': '(c0) Mosquitto + dynsec, only the granting rule',
 };
@@ -139,14 +164,16 @@ async function startAedes(): Promise<BrokerUnderTest> {
   };
 }
 
-async function startGatehouse(): Promise<BrokerUnderTest> {
+/** (b), or (b0) from the baseline checkout `root` (its own database and data folders). */
+async function startGatehouse(root?: string, id: BrokerId = 'gatehouse'): Promise<BrokerUnderTest> {
   let db: BenchDatabase | undefined;
   let admin: AdminApiProcess | undefined;
   let gateway: GatewayProcess | undefined;
+  const scenario = id === 'gatehouse-baseline' ? `${NAME}-baseline` : NAME;
   try {
-    db = await createBenchDatabase(NAME);
-    admin = await startAdminApi(db, NAME);
-    gateway = await startGateway(admin, NAME);
+    db = await createBenchDatabase(scenario);
+    admin = await startAdminApi(db, scenario, {}, false, root);
+    gateway = await startGateway(admin, scenario, {}, [], root);
     const rest = await Rest.login(admin.httpUrl);
     const perms = permissions(RULES, grants);
     await rest.createUser(USERNAME, PASSWORD, perms);
@@ -156,7 +183,7 @@ async function startGatehouse(): Promise<BrokerUnderTest> {
   }
   const parts = { gateway, admin, db };
   return {
-    id: 'gatehouse',
+    id,
     url: gateway.mqttUrl,
     creds: (clientId) => ({ username: USERNAME, password: PASSWORD, clientId }),
     inspectable: gateway,
@@ -166,6 +193,7 @@ async function startGatehouse(): Promise<BrokerUnderTest> {
       database: 'PostgreSQL (fresh gatehouse_bench_* database)',
       permissions: RULES,
       note: 'every client of the run logs in as the same user; the first CONNECT verifies the password (argon2id), later ones hit the verification cache',
+      ...(root ? { checkout: path.resolve(root), revision: baselineRevision(root) } : {}),
     },
     close: () => stopGatehouse(parts),
   };
@@ -315,9 +343,9 @@ async function main(): Promise<void> {
   const subs = await Promise.all(
     Array.from({ length: SUB_WORKERS_FANOUT }, (_, i) => LoadWorker.start(`subscribers-${i}`)),
   );
-  const brokers: BrokerId[] = ['aedes', 'gatehouse'];
+  const brokers: BrokerId[] = ['aedes', 'gatehouse', ...(BASELINE ? ['gatehouse-baseline' as const] : [])];
   const skipped: Record<string, string> = {};
-  const unavailable = mosquittoUnavailable();
+  const unavailable = NO_MOSQUITTO ? 'left out (--no-mosquitto)' : mosquittoUnavailable();
   if (unavailable) {
     skipped.mosquitto = unavailable;
     log(NAME, `Mosquitto skipped: ${unavailable}`);
@@ -335,8 +363,10 @@ async function main(): Promise<void> {
         id === 'aedes'
           ? await startAedes()
           : id === 'gatehouse'
-            ? await startGatehouse()
-            : await startMosquittoBroker(id);
+            ? await startGatehouse(CANDIDATE)
+            : id === 'gatehouse-baseline'
+              ? await startGatehouse(BASELINE, id)
+              : await startMosquittoBroker(id);
       started.push(b);
       describeBrokers[id] = { label: BROKER_LABEL[id], ...b.describe };
     }
@@ -381,9 +411,18 @@ async function main(): Promise<void> {
 
   const durationS = Number(nowNs() - t0) / 1e9;
   const summary = summarize(runs, brokers);
-  const command = `npm run bench:${NAME}${QUICK ? ' -- --quick' : ''}${CPU_PROF ? ' -- --cpu-prof' : ''}`;
+  const flags = [
+    QUICK && '--quick',
+    CPU_PROF && '--cpu-prof',
+    BASELINE && `--baseline=${BASELINE}`,
+    CANDIDATE && `--candidate=${CANDIDATE}`,
+    NO_MOSQUITTO && '--no-mosquitto',
+  ].filter(Boolean);
+  const command = `npm run bench:${NAME}${flags.length ? ` -- ${flags.join(' ')}` : ''}`;
   const table = markdown(summary, m, startedAt, durationS, command, skipped, profiles);
-  const file = writeResults(NAME, {
+  // A before/after run keeps its own results file and README section (the main table stays the reference run).
+  const resultName = BASELINE ? `${NAME}-before-after` : NAME;
+  const file = writeResults(resultName, {
     benchmark: NAME,
     scenario: 'issue 5, scenario 2: MQTT throughput, bare aedes vs Gatehouse gateway vs Mosquitto dynsec',
     command,
@@ -412,7 +451,13 @@ async function main(): Promise<void> {
   });
   log(NAME, `wrote ${file}`);
   console.log(`\n${table}\n`);
-  await updateReadme(NAME, 'MQTT throughput (issue 5, scenario 2)', table);
+  await updateReadme(
+    resultName,
+    BASELINE
+      ? 'MQTT throughput before/after (gateway vs a baseline checkout)'
+      : 'MQTT throughput (issue 5, scenario 2)',
+    table,
+  );
 }
 
 const describeBrokers: Record<string, unknown> = {};
@@ -421,7 +466,10 @@ type Summary = Record<
   string,
   Record<string, { median: number; samples: number[]; lossPct: number } | undefined>
 > & {
-  paired?: Record<string, { ba: number; bc: number; baPerRep: number[]; bcPerRep: number[] }>;
+  paired?: Record<
+    string,
+    { ba: number; bc: number; baPerRep: number[]; bcPerRep: number[]; bb0?: number; bb0PerRep?: number[] }
+  >;
 };
 
 function summarize(runs: Run[], brokers: BrokerId[]): Summary {
@@ -449,6 +497,10 @@ function summarize(runs: Run[], brokers: BrokerId[]): Summary {
     const baPerRep = reps.map((rep) => round(rate('gatehouse', rep) / rate('aedes', rep), 3));
     const bcPerRep = reps.map((rep) => round(rate('gatehouse', rep) / rate('mosquitto', rep), 3));
     out.paired[cell.id] = { ba: median(baPerRep), bc: median(bcPerRep), baPerRep, bcPerRep };
+    if (brokers.includes('gatehouse-baseline')) {
+      const bb0PerRep = reps.map((rep) => round(rate('gatehouse', rep) / rate('gatehouse-baseline', rep), 3));
+      Object.assign(out.paired[cell.id], { bb0: median(bb0PerRep), bb0PerRep });
+    }
   }
   return out;
 }
@@ -519,6 +571,25 @@ function markdown(
   );
   lines.push('');
   lines.push(`Goals: ${verdicts.join('; ')}.`);
+  if (s[CELLS[0].id]['gatehouse-baseline']) {
+    lines.push('');
+    lines.push(
+      `Before/after: (b0) is ${BROKER_LABEL['gatehouse-baseline']}; (b) is ${BROKER_LABEL.gatehouse}; ` +
+        'measured in the same run, taking turns.',
+    );
+    lines.push('');
+    lines.push('| traffic | (b0) baseline | (b) this checkout | b/b0 | b/b0 paired (per rep) |');
+    lines.push('|---|---:|---:|---:|---|');
+    for (const cell of CELLS) {
+      const c = s[cell.id];
+      const pr = s.paired?.[cell.id];
+      const b0 = c['gatehouse-baseline']?.median ?? NaN;
+      const b = c.gatehouse?.median ?? NaN;
+      lines.push(
+        `| ${cell.label} | ${fmtInt(b0)} | ${fmtInt(b)} | ${fmtRatio3(b / b0)} | ${fmtRatio3(pr?.bb0 ?? NaN)} (${(pr?.bb0PerRep ?? []).join(', ')}) |`,
+      );
+    }
+  }
   for (const [k, why] of Object.entries(skipped)) lines.push(`\n${k} skipped: ${why}`);
   const profileKeys = Object.keys(profiles).filter((k) => k.startsWith('gatehouse-'));
   if (profileKeys.length > 0) {
