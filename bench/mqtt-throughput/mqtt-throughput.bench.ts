@@ -65,11 +65,11 @@ const SUB_WORKERS_FANOUT = 2;
 const BASELINE = process.argv.find((a) => a.startsWith('--baseline='))?.slice('--baseline='.length);
 const NO_MOSQUITTO = process.argv.includes('--no-mosquitto');
 
-/** `git describe` of the baseline checkout (what (b0) is), checked before anything starts. */
-function baselineRevision(dir: string): string {
+/** The last commit of a checkout given with `flag` (what (b0) or (b) is), checked before anything starts. */
+function checkoutRevision(flag: string, dir: string): string {
   if (!fs.existsSync(path.join(dir, 'dist/apps/broker-gateway/src/main.js')))
     throw new Error(
-      `--baseline=${dir}: no dist/apps/broker-gateway/src/main.js there (run npm run build in it)`,
+      `${flag}=${dir}: no dist/apps/broker-gateway/src/main.js there (run npm run build in it)`,
     );
   try {
     return execFileSync('git', ['-C', dir, 'log', '-1', '--format=%h %s'], { encoding: 'utf8' }).trim();
@@ -77,9 +77,9 @@ function baselineRevision(dir: string): string {
     return path.resolve(dir);
   }
 }
-const BASELINE_REV = BASELINE ? baselineRevision(BASELINE) : undefined;
+const BASELINE_REV = BASELINE ? checkoutRevision('--baseline', BASELINE) : undefined;
 const CANDIDATE = process.argv.find((a) => a.startsWith('--candidate='))?.slice('--candidate='.length);
-const CANDIDATE_REV = CANDIDATE ? baselineRevision(CANDIDATE) : undefined;
+const CANDIDATE_REV = CANDIDATE ? checkoutRevision('--candidate', CANDIDATE) : undefined;
 
 interface Cell {
   id: 'qos0' | 'qos1' | 'fanout';
@@ -193,7 +193,9 @@ async function startGatehouse(root?: string, id: BrokerId = 'gatehouse'): Promis
       database: 'PostgreSQL (fresh gatehouse_bench_* database)',
       permissions: RULES,
       note: 'every client of the run logs in as the same user; the first CONNECT verifies the password (argon2id), later ones hit the verification cache',
-      ...(root ? { checkout: path.resolve(root), revision: baselineRevision(root) } : {}),
+      ...(root
+        ? { checkout: path.resolve(root), revision: root === BASELINE ? BASELINE_REV : CANDIDATE_REV }
+        : {}),
     },
     close: () => stopGatehouse(parts),
   };
