@@ -150,6 +150,46 @@ describe('client registry on the broker gateway (SPEC 3, 4)', () => {
     });
   });
 
+  describe('approval templates: one role with ${username} serves every approved device (README)', () => {
+    it('two devices granted the same template role each reach their own topics and not each other’s', async () => {
+      const role = await api('POST', '/api/roles', {
+        name: 'device-template',
+        permissions: [{ context: 'mqtt', resource: 'plant/dev/${username}/#', operation: 'readWrite' }],
+      });
+      expect(role.status).toBe(201);
+      expect((await api('POST', '/api/client-registry/unlock', {})).status).toBe(200);
+      for (const name of ['tpl-a', 'tpl-b']) {
+        expect(await connackCode(tcp, { username: name, password: PASSWORD })).toBe(5);
+        const [r] = await pendingOf(name);
+        const granted = await api('POST', `/api/client-registry/requests/${r.id}/grant`, {
+          roles: [role.body.id],
+        });
+        expect(granted.status).toBe(200);
+        expect(granted.body.user.roles).toEqual([role.body.id]);
+      }
+      await api('POST', '/api/client-registry/lock', {});
+
+      const a = await connectClient(tcp, { username: 'tpl-a', password: PASSWORD });
+      const b = await connectClient(tcp, { username: 'tpl-b', password: PASSWORD });
+      open.push(a, b);
+      expect(await subscribeCodes(a, ['plant/dev/tpl-a/#', 'plant/dev/tpl-b/#'])).toEqual([0, 0x80]);
+      expect(await subscribeCodes(b, ['plant/dev/tpl-b/cmd', 'plant/dev/tpl-a/cmd'])).toEqual([0, 0x80]);
+
+      await a.publishAsync('plant/dev/tpl-a/temp', '21.5', { qos: 1 });
+      await b.publishAsync('plant/dev/tpl-b/temp', '19.0', { qos: 1 });
+      await inbox.waitForTopic('plant/dev/tpl-a/temp', '21.5');
+      await inbox.waitForTopic('plant/dev/tpl-b/temp', '19.0');
+
+      // tpl-a writing under tpl-b's name is refused (MQTT_DENY_ACTION=disconnect: the session closes)
+      const gone = closed(a);
+      a.publish('plant/dev/tpl-b/temp', 'forged', { qos: 1 });
+      await gone;
+      // anything the gateway had routed would have reached the subscriber before its own marker
+      await receivedBeforeMarker(subscriber, inbox, 'plant/marker/tpl');
+      expect(inbox.messages.filter((m) => m.payload === 'forged')).toEqual([]);
+    });
+  });
+
   describe('client certificates (mTLS)', () => {
     let device: DeviceKey;
     let certFile: string;
