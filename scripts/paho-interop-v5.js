@@ -89,6 +89,11 @@ async function bareBroker(Aedes, username, password) {
       return done(null);
     },
   });
+  if (process.env.PAHO5_VERBOSE)
+    for (const event of ['clientError', 'connectionError', 'keepaliveTimeout', 'clientDisconnect', 'willDropped'])
+      broker.on(event, (client, detail) =>
+        console.log(`[broker] ${event} ${client?.id ?? ''} ${detail instanceof Error ? detail.message : ''}`),
+      );
   const sockets = new Set();
   const server = net.createServer((socket) => {
     sockets.add(socket);

@@ -40,6 +40,8 @@ import client_test5  # noqa: E402
 
 client_test5.host = os.environ.get("PAHO_HOST", "127.0.0.1")
 client_test5.port = int(os.environ["PAHO_PORT"])
+# set by client_test5.py's __main__ block (read by test_shared_subscriptions); setUpClass sets the topics
+client_test5.topic_prefix = "client_test5/"
 
 names = [n for n in os.environ.get("PAHO_TESTS", "").split(",") if n]
 loader = unittest.defaultTestLoader
