@@ -90,7 +90,13 @@ async function bareBroker(Aedes, username, password) {
     },
   });
   if (process.env.PAHO5_VERBOSE)
-    for (const event of ['clientError', 'connectionError', 'keepaliveTimeout', 'clientDisconnect', 'willDropped'])
+    for (const event of [
+      'clientError',
+      'connectionError',
+      'keepaliveTimeout',
+      'clientDisconnect',
+      'willDropped',
+    ])
       broker.on(event, (client, detail) =>
         console.log(`[broker] ${event} ${client?.id ?? ''} ${detail instanceof Error ? detail.message : ''}`),
       );
