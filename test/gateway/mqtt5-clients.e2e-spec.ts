@@ -5,7 +5,6 @@
  * counted), and the gateway goes on serving 3.1.1 and 3.1 clients. Real `mqtt` clients and raw sockets
  * against the real gateway.
  */
-import { once } from 'node:events';
 import { Logger } from '@nestjs/common';
 import { type IClientOptions, connect } from 'mqtt';
 import { type GatewayStack, startGatewayStack } from '../support/gateway/stack';
@@ -178,7 +177,7 @@ describe('broker gateway: MQTT 5 clients are refused with CONNACK 0x84, 3.1.1 an
       await pub.publishAsync('v5test/v31', 'three one', { qos: 1 });
       expect((await inbox.waitForTopic('v5test/v31')).payload).toBe('three one');
       // a publish outside the permissions still closes the 3.1 client (MQTT_DENY_ACTION=disconnect)
-      const gone = once(pub, 'close');
+      const gone = new Promise<void>((resolve) => pub.once('close', () => resolve()));
       pub.publish('other/topic', 'refused', { qos: 1 });
       await withTimeout(gone, 5000, 'the 3.1 publisher to be disconnected');
     } finally {
