@@ -50,6 +50,16 @@ describe('refuseMqtt5 (ADR 0105, preConnect)', () => {
     expect(events).toEqual([['connackSent', { returnCode: 1, reasonCode: 0x84 }]]);
   });
 
+  it('shows at most 128 characters of a long client id in the refusal', async () => {
+    const { client } = clientOn(new PassThrough());
+    const { err } = await run(refuseMqtt5(jest.fn()), client, {
+      protocolVersion: 5,
+      clientId: 'x'.repeat(60_000),
+    });
+    expect(err?.message).toContain(`"${'x'.repeat(128)}…"`);
+    expect(err?.message.length).toBeLessThan(400);
+  });
+
   it('refuses level 5 on a connection already destroyed without writing to it', async () => {
     const conn = new PassThrough();
     conn.destroy();

@@ -34,8 +34,11 @@ export function refuseMqtt5(
       next(client, packet, done);
       return;
     }
+    const id = packet.clientId ?? '';
+    // before authentication: a client id of up to 64 KiB is not copied into the log whole
+    const shown = id.length > 128 ? `${id.slice(0, 128)}…` : id;
     const refusal = new Error(
-      `CONNECT of client ${JSON.stringify(packet.clientId ?? '')} refused with CONNACK 0x84 (unsupported protocol version): ` +
+      `CONNECT of client ${JSON.stringify(shown)} refused with CONNACK 0x84 (unsupported protocol version): ` +
         'it speaks MQTT 5 (protocol level 5), this gateway serves MQTT 3.1.1 and 3.1 (protocol levels 4 and 3; ADR 0105)',
     );
     const conn = client.conn;
