@@ -4,6 +4,7 @@ import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway.config';
 import { GatewayMetrics } from '../metrics/gateway-metrics.service';
 import { AEDES_BROKER, type AedesBroker } from './aedes.types';
 import { ClientIdOwnership } from './connect/client-id-ownership.service';
+import { refuseMqtt5 } from './connect/protocol-version';
 import { AuthenticateHook } from './hooks/authenticate.hook';
 import { type BrokerPublish, PacketAuthorizationHook } from './hooks/packet-authorization.hook';
 import { logConnectionErrors } from './connection-errors';
@@ -30,7 +31,8 @@ export const aedesBrokerProvider: Provider = {
     const broker = await Aedes.createBroker({
       ...shared,
       id: config.gatewayId,
-      preConnect: ownership.preConnect as never,
+      // MQTT 5 gets CONNACK 0x84 before anything else looks at the CONNECT (ADR 0105)
+      preConnect: refuseMqtt5(ownership.preConnect) as never,
       authenticate: authn.handle as never,
       authorizePublish: authz.authorizePublish as never,
       authorizeSubscribe: authz.authorizeSubscribe as never,
