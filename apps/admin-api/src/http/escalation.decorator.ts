@@ -19,11 +19,7 @@ export const ESCALATION_EXTENSION = 'x-gatehouse-escalation';
  *   history that a rollback restores, checked exactly as a PATCH sending them (ADR 0021).
  */
 export type HandedOut =
-  | 'permissions'
-  | 'roles'
-  | 'credentials-of-target-user'
-  | 'denies-of-role'
-  | 'permissions-of-version';
+  'permissions' | 'roles' | 'credentials-of-target-user' | 'denies-of-role' | 'permissions-of-version';
 
 /**
  * Who receives it, and where the request names them:

@@ -12,12 +12,7 @@ import {
 } from '@nestjs/common';
 import { ApiHeader, ApiOkResponse, ApiParam, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import type {
-  AuthSession,
-  PermissionInput,
-  RoleVersionChanges,
-  RoleVersionView,
-} from '@gatehouse/identity';
+import type { AuthSession, PermissionInput, RoleVersionChanges, RoleVersionView } from '@gatehouse/identity';
 import { Audited } from '../../http/audited.decorator';
 import { HandsOut } from '../../http/escalation.decorator';
 import { Problem } from '../../http/problem';
