@@ -309,6 +309,14 @@ describe('role history and rollback (SPEC 2.3)', () => {
       expect([res.status, res.body.code]).toEqual([400, 'VALIDATION']);
     }
 
+    // a failed write leaves no version: the old name is taken by another role now
+    const renamed = await createRole('renamed-once', []);
+    expect((await patchRole(renamed.id, { name: 'renamed-twice' })).status).toBe(200);
+    await createRole('renamed-once', []);
+    const taken = await rollback(renamed.id, { version: 1 });
+    expect([taken.status, taken.body.code]).toEqual([409, 'IDENTITY.ROLE_EXISTS']);
+    expect((await versions(renamed.id)).items.map((v) => v.version)).toEqual([2, 1]);
+
     // nothing above moved the role or its history; the good rollback still works
     expect(await roleVersion(role.id)).toBe(current);
     expect((await versions(role.id)).items).toHaveLength(2);
