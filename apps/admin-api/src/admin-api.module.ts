@@ -24,6 +24,7 @@ import { PermissionsAppService } from './features/permissions/permissions.app-se
 import { PermissionsController } from './features/permissions/permissions.controller';
 import { RolesAppService } from './features/roles/roles.app-service';
 import { RolesController } from './features/roles/roles.controller';
+import { RoleHistoryController } from './features/roles/role-history.controller';
 import { EscalationService } from './features/shared/escalation.service';
 import { UsersAppService } from './features/users/users.app-service';
 import { UsersController } from './features/users/users.controller';
@@ -62,6 +63,7 @@ export class AdminApiModule {
         AuthController,
         UsersController,
         RolesController,
+        RoleHistoryController,
         PermissionsController,
         HealthController,
         MetricsController,

@@ -5,6 +5,7 @@ import { IDENTITY_OPTIONS, type IdentityOptions } from './identity.options';
 import { CertificateRepository } from './repositories/certificate.repository';
 import { PermissionRepository } from './repositories/permission.repository';
 import { RoleRepository } from './repositories/role.repository';
+import { RoleVersionRepository } from './repositories/role-version.repository';
 import { SigningKeyRepository } from './repositories/signing-key.repository';
 import { TokenRepository } from './repositories/token.repository';
 import { UserRepository } from './repositories/user.repository';
@@ -20,6 +21,7 @@ import { PasswordHasher } from './services/password-hasher.service';
 import { PasswordPolicyService } from './services/password-policy.service';
 import { PermissionService } from './services/permission.service';
 import { PrincipalService } from './services/principal.service';
+import { RoleHistoryService } from './services/role-history.service';
 import { RoleService } from './services/role.service';
 import { SigningKeyService } from './services/signing-key.service';
 import { TokenService } from './services/token.service';
@@ -31,6 +33,7 @@ const repositories = [
   CertificateRepository,
   PermissionRepository,
   RoleRepository,
+  RoleVersionRepository,
   SigningKeyRepository,
   TokenRepository,
   UserRepository,
@@ -49,6 +52,7 @@ const services = [
   PasswordPolicyService,
   PermissionService,
   PrincipalService,
+  RoleHistoryService,
   RoleService,
   SigningKeyService,
   TokenService,

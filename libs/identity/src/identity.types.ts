@@ -109,3 +109,44 @@ export interface CreateRoleInput {
 }
 
 export type UpdateRoleInput = Partial<CreateRoleInput>;
+
+/** Who saved a version of a role (kept as text: the user may be deleted later). */
+export interface RoleActor {
+  id: string;
+  username: string;
+}
+
+/** What a role version holds: the role's whole content (ADR 0021: snapshots, not deltas). */
+export interface RoleContent {
+  name: string;
+  description: string | null;
+  permissions: PermissionInput[];
+}
+
+/** How a version came about; `backfill`: the content a role had when history started (the migration). */
+export type RoleVersionKind = 'create' | 'update' | 'rollback' | 'backfill';
+
+/**
+ * A version's difference to the one before it: the fields that changed, before and after, and the
+ * permissions added and removed (compared with effect and limits; order is not content).
+ */
+export interface RoleVersionChanges {
+  name?: { before: string | null; after: string };
+  description?: { before: string | null; after: string | null };
+  permissions?: { added: PermissionInput[]; removed: PermissionInput[] };
+}
+
+/** One saved version of a role (SPEC 2.3 `GET /api/roles/{id}/versions`). */
+export interface RoleVersionView extends RoleContent {
+  roleId: string;
+  /** 1, 2, … per role, without gaps. */
+  version: number;
+  kind: RoleVersionKind;
+  /** For a rollback: the version whose content it restored. */
+  rolledBackTo: number | null;
+  /** The difference to the previous version; `null` for a backfilled version 1. */
+  changes: RoleVersionChanges | null;
+  /** `null` when no user is known (a backfilled version). */
+  actor: RoleActor | null;
+  createdAt: Date;
+}

@@ -14,9 +14,12 @@ export const ESCALATION_EXTENSION = 'x-gatehouse-escalation';
  *   state, tokens, certificates, deletion): the caller must hold every effective permission of that user
  *   (unless it is the caller);
  * - `denies-of-role`: deleting the role `:id` lifts its denies (SPEC 1.4.6) from every member: the
- *   caller must hold what they block (ADR 0019).
+ *   caller must hold what they block (ADR 0019);
+ * - `permissions-of-version`: the permissions of the version (body `version`) of the role `:id`'s
+ *   history that a rollback restores, checked exactly as a PATCH sending them (ADR 0021).
  */
-export type HandedOut = 'permissions' | 'roles' | 'credentials-of-target-user' | 'denies-of-role';
+export type HandedOut =
+  'permissions' | 'roles' | 'credentials-of-target-user' | 'denies-of-role' | 'permissions-of-version';
 
 /**
  * Who receives it, and where the request names them:
@@ -32,7 +35,7 @@ interface HandedOutTo {
   'new-user': 'permissions' | 'roles';
   user: HandedOut;
   'new-role': 'permissions';
-  role: 'permissions' | 'denies-of-role';
+  role: 'permissions' | 'denies-of-role' | 'permissions-of-version';
   'registration-request': 'permissions' | 'roles';
 }
 

@@ -11,6 +11,7 @@ import type { Request } from 'express';
 import type { AuthSession } from '@gatehouse/identity';
 import type { PermissionRule } from '@gatehouse/rbac';
 import { type EscalationRequest, EscalationService } from '../features/shared/escalation.service';
+import { MAX_VERSION } from '../features/shared/version';
 import { type EscalationDeclaration, ROUTE_ESCALATION } from './escalation.decorator';
 import { Problem } from './problem';
 
@@ -46,12 +47,17 @@ export class EscalationGuard implements CanActivate {
         'route hands out access without authentication',
       );
     }
-    await this.escalation.assertAllowed(req.session, declaration.to, declaration.handsOut, readRequest(req));
+    await this.escalation.assertAllowed(
+      req.session,
+      declaration.to,
+      declaration.handsOut,
+      readRequest(req, declaration.handsOut.includes('permissions-of-version')),
+    );
     return true;
   }
 }
 
-function readRequest(req: Request): EscalationRequest {
+function readRequest(req: Request, namesVersion: boolean): EscalationRequest {
   const params = req.params as Record<string, string | undefined>;
   const body: unknown = req.body;
   const fields =
@@ -65,7 +71,15 @@ function readRequest(req: Request): EscalationRequest {
   if (typeof fields.username === 'string') out.username = fields.username;
   if (fields.permissions !== undefined) out.permissions = readPermissions(fields.permissions);
   if (fields.roles !== undefined) out.roles = readRoles(fields.roles);
+  if (namesVersion) out.version = readVersion(fields.version);
   return out;
+}
+
+/** The body's `version` of a rollback: a version a row can have (the ValidationPipe says the same). */
+function readVersion(value: unknown): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > MAX_VERSION)
+    throw invalid(`version must be an integer from 1 to ${MAX_VERSION}`);
+  return value;
 }
 
 function readPermissions(value: unknown): PermissionRule[] {

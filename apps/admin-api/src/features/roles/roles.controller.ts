@@ -23,7 +23,7 @@ import { CreateRoleDto, ListRolesQueryDto, RolePageDto, RoleResponseDto, UpdateR
 import { RolesAppService } from './roles.app-service';
 import { Audited } from '../../http/audited.decorator';
 
-const toRoleResponse = (r: RoleView): RoleResponseDto => ({
+export const toRoleResponse = (r: RoleView): RoleResponseDto => ({
   id: r.id,
   name: r.name,
   description: r.description,
@@ -34,7 +34,7 @@ const toRoleResponse = (r: RoleView): RoleResponseDto => ({
   updatedAt: r.updatedAt,
 });
 
-const uuid = new ParseUUIDPipe({ version: undefined });
+export const uuid = new ParseUUIDPipe({ version: undefined });
 
 @ApiTags('roles')
 @Controller('roles')

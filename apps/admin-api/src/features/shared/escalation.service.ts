@@ -1,7 +1,13 @@
 import { HttpStatus, Injectable } from '@nestjs/common';
 import { ApprovalService } from '@gatehouse/client-registry';
 import { permissionKey } from '@gatehouse/contracts';
-import { AuthService, type AuthSession, RoleService, UserService } from '@gatehouse/identity';
+import {
+  AuthService,
+  type AuthSession,
+  RoleHistoryService,
+  RoleService,
+  UserService,
+} from '@gatehouse/identity';
 import { ANY_USER, type Grantee, GrantorAccess, isDeny, type PermissionRule } from '@gatehouse/rbac';
 import type { EscalationTarget, HandedOut } from '../../http/escalation.decorator';
 import { Problem } from '../../http/problem';
@@ -21,6 +27,8 @@ export interface EscalationRequest {
   readonly permissions?: readonly PermissionRule[];
   /** The body's `roles` (canonical UUIDs), when present. */
   readonly roles?: readonly string[];
+  /** The body's `version` (a valid version number), on the routes that hand out a role version's permissions. */
+  readonly version?: number;
 }
 
 /** One check, resolved against the current state: who receives, and what is new for them. */
@@ -52,6 +60,7 @@ export class EscalationService {
     private readonly users: UserService,
     private readonly roles: RoleService,
     private readonly approvals: ApprovalService,
+    private readonly history: RoleHistoryService,
   ) {}
 
   /** @throws Problem 403 `AUTH.ESCALATION`; 404 when the target does not exist */
@@ -146,12 +155,17 @@ export class EscalationService {
             after: NOTHING_AFTER,
           };
         }
-        const next = r.permissions ?? role.permissions;
+        // a rollback hands out what a PATCH sending the restored version's permissions would (ADR 0021)
+        const restores = what.has('permissions-of-version');
+        const proposed = restores
+          ? (await this.history.get(role.id, requireVersion(r))).permissions
+          : r.permissions;
+        const next = proposed ?? role.permissions;
         return {
           grantee: ANY_USER,
-          permissions: addedPermissions(role.permissions, permissions),
+          permissions: addedPermissions(role.permissions, restores ? next : permissions),
           roleIds: [],
-          removedDenies: r.permissions ? addedPermissions(next, role.permissions.filter(isDeny)) : [],
+          removedDenies: proposed ? addedPermissions(next, role.permissions.filter(isDeny)) : [],
           after: { rules: next, complete: false },
         };
       }
@@ -222,6 +236,11 @@ export class EscalationService {
 }
 
 const forbidden = (detail: string) => new Problem(HttpStatus.FORBIDDEN, 'AUTH.ESCALATION', detail);
+
+function requireVersion(r: EscalationRequest): number {
+  if (r.version === undefined) throw new Error('role version declared on a route without a body version');
+  return r.version;
+}
 
 function requireId(r: EscalationRequest): string {
   if (r.targetId === undefined) throw new Error('escalation target declared on a route without :id');
