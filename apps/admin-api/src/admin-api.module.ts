@@ -24,6 +24,8 @@ import { PermissionsAppService } from './features/permissions/permissions.app-se
 import { PermissionsController } from './features/permissions/permissions.controller';
 import { RolesAppService } from './features/roles/roles.app-service';
 import { RolesController } from './features/roles/roles.controller';
+import { SessionsAppService } from './features/sessions/sessions.app-service';
+import { SessionsController } from './features/sessions/sessions.controller';
 import { EscalationService } from './features/shared/escalation.service';
 import { UsersAppService } from './features/users/users.app-service';
 import { UsersController } from './features/users/users.controller';
@@ -48,7 +50,7 @@ export class AdminApiModule {
         PersistenceModule.forRootAsync({ useFactory: () => config.database }),
         IdentityModule.forRootAsync({
           useFactory: () => config.identity,
-          imports: [AdminTransportModule.forRoot(config.transportUrl)],
+          imports: [AdminTransportModule.forRoot(config.transportUrl, config.gatewayQueryTimeoutMs)],
         }),
         ClientRegistryModule.forRoot(config.clientRegistry),
         AuditModule.forRoot({
@@ -71,6 +73,7 @@ export class AdminApiModule {
         MfaController,
         AuditController,
         AuditMessagesController,
+        SessionsController,
       ],
       providers: [
         configProvider,
@@ -81,6 +84,7 @@ export class AdminApiModule {
         PermissionsAppService,
         ClientRegistryAppService,
         CertificatesAppService,
+        SessionsAppService,
         AuditRecorder,
         AdminMetrics,
         // In this order: mark an audited request (ADR 0016), authenticate and authorize the route, then

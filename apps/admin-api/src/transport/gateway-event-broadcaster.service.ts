@@ -69,6 +69,12 @@ export class GatewayEventBroadcaster implements PrincipalChangeSink, OnApplicati
     return this.gateways.size;
   }
 
+  /** The registered gateways seen recently (loopback TCP): whom a scatter-gather query asks (ADR 0022). */
+  liveGateways(now = Date.now()): { gatewayId: string; client: ClientProxy }[] {
+    this.prune(now);
+    return [...this.gateways].map(([gatewayId, g]) => ({ gatewayId, client: g.client }));
+  }
+
   publish(events: PrincipalChangedEventDto[]): void {
     if (events.length === 0) return;
     if (this.nats) {

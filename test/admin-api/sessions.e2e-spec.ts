@@ -1,0 +1,182 @@
+/**
+ * Issue 11 "Live sessions" and "Change preview" (SPEC 2.3, ADR 0022): admin-api asks EVERY gateway
+ * (loopback TCP transport, two gateways) for its live sessions, disconnects one wherever it is, and
+ * previews what a role or user change would revoke without changing anything.
+ */
+import type { MqttClient } from 'mqtt';
+import type { BrokerGateway } from '../../apps/broker-gateway/src/bootstrap';
+import { Inbox, clientId, closed, connectClient } from '../support/gateway/mqtt-helpers';
+import { type ScaleOutStack, startScaleOut, tcpOf as tcp } from '../support/gateway/scale-out';
+
+jest.setTimeout(60_000);
+
+const PASSWORD = 'Sessions-password-1';
+
+interface Session {
+  clientId: string;
+  userId: string;
+  username: string;
+  gatewayId: string;
+  gatewayInstance: string;
+  remoteAddress: string | null;
+  listener: string;
+  subscriptions: { filter: string; qos: number }[];
+  connectedAt: string;
+}
+interface Coverage {
+  answered: string[];
+  unanswered: string[];
+  partial: boolean;
+}
+interface Preview {
+  users: {
+    userId: string;
+    username: string;
+    gained: { resource: string; operation: string }[];
+    lost: { resource: string; operation: string }[];
+    revokes: { clientId: string; gatewayId: string; kind: string; filter?: string }[];
+  }[];
+  gateways: Coverage;
+}
+
+describe('live sessions and change preview, two gateways over loopback TCP (SPEC 2.3)', () => {
+  let stack: ScaleOutStack;
+  let gateways: BrokerGateway[];
+  const open: MqttClient[] = [];
+
+  const http = async (
+    method: string,
+    path: string,
+    body?: unknown,
+    token = stack.rest['token'] as string,
+  ) => {
+    const res = await fetch(`${stack.admin.httpUrl}${path}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${token}`,
+        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+      },
+      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+    });
+    const text = await res.text();
+    return {
+      status: res.status,
+      type: res.headers.get('content-type') ?? '',
+      body: (text ? JSON.parse(text) : {}) as Record<string, unknown>,
+    };
+  };
+  const connect = async (g: BrokerGateway, username: string, id = clientId('sess')): Promise<MqttClient> => {
+    const c = await connectClient(tcp(g), { username, password: PASSWORD, clientId: id });
+    open.push(c);
+    return c;
+  };
+  const subscribe = async (c: MqttClient, filter: string, qos: 0 | 1 = 1): Promise<void> => {
+    const granted = await c.subscribeAsync(filter, { qos });
+    expect(granted[0].qos).toBe(qos);
+  };
+  const list = async (
+    query = '',
+  ): Promise<{ items: Session[]; nextCursor: string | null; gateways: Coverage }> => {
+    const res = await http('GET', `/api/sessions${query}`);
+    expect(res.status).toBe(200);
+    return res.body as unknown as { items: Session[]; nextCursor: string | null; gateways: Coverage };
+  };
+
+  beforeAll(async () => {
+    stack = await startScaleOut('tcp://127.0.0.1:0', ['gw-a', 'gw-b']);
+    ({ gateways } = stack);
+  });
+
+  afterEach(async () => {
+    await Promise.all(open.splice(0).map((c) => c.endAsync(true).catch(() => undefined)));
+  });
+
+  afterAll(async () => {
+    await stack?.close();
+  });
+
+  it('GET /api/sessions lists a client on each gateway with its subscriptions; both gateways answered', async () => {
+    const reader = await stack.rest.createRole('sess-list-reader', [
+      { context: 'mqtt', resource: 'plant/#', operation: 'read' },
+    ]);
+    const user = await stack.rest.createUser({
+      username: 'sess-lister',
+      password: PASSWORD,
+      roles: [reader.id],
+    });
+    const a = await connect(gateways[0], 'sess-lister', 'lister-on-a');
+    const b = await connect(gateways[1], 'sess-lister', 'lister-on-b');
+    await subscribe(a, 'plant/line1/#', 1);
+    await subscribe(b, 'plant/+/temp', 0);
+
+    const page = await list(`?userId=${user.id}`);
+    expect(page.gateways).toEqual({ answered: ['gw-a', 'gw-b'], unanswered: [], partial: false });
+    expect(page.items.map((s) => [s.clientId, s.gatewayId])).toEqual([
+      ['lister-on-a', 'gw-a'],
+      ['lister-on-b', 'gw-b'],
+    ]);
+    const [onA, onB] = page.items;
+    expect(onA).toMatchObject({
+      userId: user.id,
+      username: 'sess-lister',
+      listener: 'mqtt',
+      subscriptions: [{ filter: 'plant/line1/#', qos: 1 }],
+    });
+    expect(onA.remoteAddress).toMatch(/127\.0\.0\.1/);
+    expect(Date.parse(onA.connectedAt)).toBeGreaterThan(Date.now() - 60_000);
+    expect(onB.subscriptions).toEqual([{ filter: 'plant/+/temp', qos: 0 }]);
+    expect(onA.gatewayInstance).not.toBe(onB.gatewayInstance);
+
+    // filters and paging
+    expect((await list('?clientId=lister-on-b')).items.map((s) => s.gatewayId)).toEqual(['gw-b']);
+    const first = await list(`?userId=${user.id}&limit=1`);
+    expect(first.items.map((s) => s.clientId)).toEqual(['lister-on-a']);
+    expect(first.nextCursor).toEqual(expect.any(String));
+    const second = await list(`?userId=${user.id}&limit=1&cursor=${first.nextCursor}`);
+    expect(second.items.map((s) => s.clientId)).toEqual(['lister-on-b']);
+    expect(second.nextCursor).toBeNull();
+  });
+
+  it('DELETE /api/sessions/{clientId} disconnects it on its gateway (the client sees the close), audited as session.disconnect; 404 when nobody has it', async () => {
+    await stack.rest.createUser({ username: 'sess-kicked', password: PASSWORD });
+    const kicked = await connect(gateways[1], 'sess-kicked', 'kick-me');
+    const stays = await connect(gateways[0], 'sess-kicked', 'keep-me');
+    const gone = closed(kicked, 3000);
+
+    const res = await http('DELETE', '/api/sessions/kick-me');
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ clientId: 'kick-me', disconnectedOn: ['gw-b'] });
+    await gone;
+    expect(stays.connected).toBe(true);
+    expect((await list('?clientId=kick-me')).items).toEqual([]);
+
+    const audit = await http('GET', '/api/audit-events?action=session.disconnect');
+    expect(audit.status).toBe(200);
+    const items = audit.body.items as { target: { type: string; id: string }; result: string }[];
+    expect(items).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          target: expect.objectContaining({ type: 'session', id: 'kick-me' }),
+          result: 'success',
+        }),
+      ]),
+    );
+
+    const missing = await http('DELETE', '/api/sessions/kick-me');
+    expect(missing.status).toBe(404);
+    expect(missing.type).toContain('application/problem+json');
+    expect(missing.body.code).toBe('SESSIONS.NOT_FOUND');
+  });
+
+  it('403 without an http permission on /api/sessions; 400 on bad input', async () => {
+    await stack.rest.createUser({ username: 'sess-nobody', password: PASSWORD });
+    const token = await stack.rest.loginAs('sess-nobody', PASSWORD);
+    expect((await http('GET', '/api/sessions', undefined, token)).status).toBe(403);
+    expect((await http('DELETE', '/api/sessions/x', undefined, token)).status).toBe(403);
+    const bad = await http('GET', '/api/sessions?limit=0');
+    expect(bad.status).toBe(400);
+    expect(bad.type).toContain('application/problem+json');
+    expect((await http('GET', '/api/sessions?cursor=not-ours')).status).toBe(400);
+    expect((await http('DELETE', `/api/sessions/${'x'.repeat(300)}`)).status).toBe(400);
+  });
+});
