@@ -179,4 +179,147 @@ describe('live sessions and change preview, two gateways over loopback TCP (SPEC
     expect((await http('GET', '/api/sessions?cursor=not-ours')).status).toBe(400);
     expect((await http('DELETE', `/api/sessions/${'x'.repeat(300)}`)).status).toBe(400);
   });
+
+  it('preview of emptying a role names the live subscribers on BOTH gateways (client id, filter) and changes nothing: the role is the same and the subscriber still receives', async () => {
+    const reader = await stack.rest.createRole('sess-pv-reader', [
+      { context: 'mqtt', resource: 'line/#', operation: 'read' },
+    ]);
+    const user = await stack.rest.createUser({
+      username: 'sess-pv-sub',
+      password: PASSWORD,
+      roles: [reader.id],
+      permissions: [{ context: 'mqtt', resource: 'own/#', operation: 'read' }],
+    });
+    const onA = await connect(gateways[0], 'sess-pv-sub', 'pv-sub-a');
+    const onB = await connect(gateways[1], 'sess-pv-sub', 'pv-sub-b');
+    await subscribe(onA, 'line/a/#');
+    await subscribe(onA, 'own/x');
+    await subscribe(onB, 'line/+/temp');
+    const before = await http('GET', `/api/roles/${reader.id}`);
+
+    const res = await http('POST', `/api/roles/${reader.id}/preview`, {
+      permissions: [],
+      version: reader.version,
+    });
+    expect(res.status).toBe(200);
+    const preview = res.body as unknown as Preview;
+    expect(preview.gateways).toEqual({ answered: ['gw-a', 'gw-b'], unanswered: [], partial: false });
+    expect(preview.users).toHaveLength(1);
+    const [u] = preview.users;
+    expect(u).toMatchObject({ userId: user.id, username: 'sess-pv-sub', gained: [] });
+    expect(u.lost).toEqual([
+      expect.objectContaining({ context: 'mqtt', resource: 'line/#', operation: 'read' }),
+    ]);
+    expect(u.revokes).toEqual([
+      { clientId: 'pv-sub-a', gatewayId: 'gw-a', kind: 'subscription', filter: 'line/a/#' },
+      { clientId: 'pv-sub-b', gatewayId: 'gw-b', kind: 'subscription', filter: 'line/+/temp' },
+    ]);
+
+    // nothing changed: the role, its version, and the subscriber's deliveries
+    const after = await http('GET', `/api/roles/${reader.id}`);
+    expect(after.body).toEqual(before.body);
+    const adminClient = await connectClient(tcp(gateways[0]), {
+      username: 'admin',
+      password: 'Admin-password-1',
+    });
+    open.push(adminClient);
+    const inbox = new Inbox(onA);
+    await adminClient.publishAsync('line/a/1', 'still-here', { qos: 1 });
+    await inbox.waitForTopic('line/a/1', 'still-here', 3000);
+    expect((await list('?clientId=pv-sub-a')).items[0].subscriptions).toHaveLength(2);
+  });
+
+  it('preview of a user PATCH removing a role names the subscription it revokes and the permissions lost; the user keeps the role', async () => {
+    const reader = await stack.rest.createRole('sess-pv-user-role', [
+      { context: 'mqtt', resource: 'hall/#', operation: 'read' },
+    ]);
+    const user = await stack.rest.createUser({
+      username: 'sess-pv-user',
+      password: PASSWORD,
+      roles: [reader.id],
+    });
+    const c = await connect(gateways[1], 'sess-pv-user', 'pv-user-b');
+    await subscribe(c, 'hall/+/door');
+    const added = { context: 'mqtt' as const, resource: 'yard/#', operation: 'read' as const };
+
+    const res = await http('POST', `/api/users/${user.id}/preview`, {
+      roles: [],
+      permissions: [added],
+      version: user.version,
+    });
+    expect(res.status).toBe(200);
+    const preview = res.body as unknown as Preview;
+    expect(preview.users).toHaveLength(1);
+    expect(preview.users[0].lost).toEqual([
+      expect.objectContaining({ resource: 'hall/#', operation: 'read' }),
+    ]);
+    expect(preview.users[0].gained).toEqual([
+      expect.objectContaining({ resource: 'yard/#', operation: 'read' }),
+    ]);
+    expect(preview.users[0].revokes).toEqual([
+      { clientId: 'pv-user-b', gatewayId: 'gw-b', kind: 'subscription', filter: 'hall/+/door' },
+    ]);
+    const now = await stack.rest.getUser(user.id);
+    expect(now.roles).toEqual([reader.id]);
+    expect(now.version).toBe(user.version);
+
+    // disabling would end the session
+    const off = await http('POST', `/api/users/${user.id}/preview`, {
+      enabled: false,
+      version: user.version,
+    });
+    expect((off.body as unknown as Preview).users[0].revokes).toEqual([
+      { clientId: 'pv-user-b', gatewayId: 'gw-b', kind: 'session' },
+    ]);
+    expect(c.connected).toBe(true);
+  });
+
+  it('preview answers what the PATCH would: 400 on a bad body, 409/428 on versions, 403 without permission or on escalation', async () => {
+    const role = await stack.rest.createRole('sess-pv-checks', [
+      { context: 'mqtt', resource: 'c/#', operation: 'read' },
+    ]);
+    const user = await stack.rest.createUser({ username: 'sess-pv-checks', password: PASSWORD });
+    for (const body of [
+      { permissions: 'nope', version: 1 },
+      { permissions: [{ context: 'mqtt' }], version: 1 },
+      { bogus: 1, version: 1 },
+    ]) {
+      const res = await http('POST', `/api/roles/${role.id}/preview`, body);
+      expect(res.status).toBe(400);
+      expect(res.type).toContain('application/problem+json');
+    }
+    expect(
+      (await http('POST', `/api/users/${user.id}/preview`, { roles: ['not-a-uuid'], version: 1 })).status,
+    ).toBe(400);
+    expect((await http('POST', `/api/roles/${role.id}/preview`, { permissions: [] })).status).toBe(428);
+    const stale = await http('POST', `/api/roles/${role.id}/preview`, {
+      permissions: [],
+      version: role.version + 1,
+    });
+    expect(stale.status).toBe(409);
+    expect((await http('POST', `/api/roles/not-a-uuid/preview`, { version: 1 })).status).toBe(400);
+
+    const token = await stack.rest.loginAs('sess-nobody', PASSWORD);
+    expect(
+      (await http('POST', `/api/roles/${role.id}/preview`, { permissions: [], version: 1 }, token)).status,
+    ).toBe(403);
+
+    // a role editor who may not hand out {mqtt, #}: the preview says 403 AUTH.ESCALATION exactly like the PATCH
+    const editorRole = await stack.rest.createRole('sess-pv-editor', [
+      { context: 'http', resource: '/api/roles/#', operation: 'readWrite' },
+      { context: 'http', resource: '/api/roles', operation: 'readWrite' },
+    ]);
+    await stack.rest.createUser({ username: 'sess-pv-editor', password: PASSWORD, roles: [editorRole.id] });
+    const editor = await stack.rest.loginAs('sess-pv-editor', PASSWORD);
+    const grab = {
+      permissions: [{ context: 'mqtt', resource: '#', operation: 'readWrite' }],
+      version: role.version,
+    };
+    const previewed = await http('POST', `/api/roles/${role.id}/preview`, grab, editor);
+    const patched = await http('PATCH', `/api/roles/${role.id}`, grab, editor);
+    expect(previewed.status).toBe(403);
+    expect(previewed.body.code).toBe('AUTH.ESCALATION');
+    expect(patched.status).toBe(previewed.status);
+    expect(patched.body.code).toBe(previewed.body.code);
+  });
 });

@@ -24,6 +24,7 @@ import { PermissionsAppService } from './features/permissions/permissions.app-se
 import { PermissionsController } from './features/permissions/permissions.controller';
 import { RolesAppService } from './features/roles/roles.app-service';
 import { RolesController } from './features/roles/roles.controller';
+import { ChangePreviewAppService } from './features/sessions/change-preview.app-service';
 import { SessionsAppService } from './features/sessions/sessions.app-service';
 import { SessionsController } from './features/sessions/sessions.controller';
 import { EscalationService } from './features/shared/escalation.service';
@@ -85,6 +86,7 @@ export class AdminApiModule {
         ClientRegistryAppService,
         CertificatesAppService,
         SessionsAppService,
+        ChangePreviewAppService,
         AuditRecorder,
         AdminMetrics,
         // In this order: mark an audited request (ADR 0016), authenticate and authorize the route, then
