@@ -42,7 +42,7 @@ export class GatewayQueries implements OnApplicationShutdown {
     private readonly gateways: GatewayEventBroadcaster,
   ) {}
 
-  async ask<T extends { gatewayId: string }>(
+  async ask<T extends { gatewayId: string; gatewayInstance: string }>(
     pattern: string,
     payload: object,
     answer: new () => T,
@@ -57,7 +57,7 @@ export class GatewayQueries implements OnApplicationShutdown {
     await nc?.close().catch(() => undefined);
   }
 
-  private async askRegistered<T extends { gatewayId: string }>(
+  private async askRegistered<T extends { gatewayId: string; gatewayInstance: string }>(
     pattern: string,
     payload: object,
     cls: new () => T,
@@ -86,7 +86,7 @@ export class GatewayQueries implements OnApplicationShutdown {
     };
   }
 
-  private async askNats<T extends { gatewayId: string }>(
+  private async askNats<T extends { gatewayId: string; gatewayInstance: string }>(
     pattern: string,
     payload: object,
     cls: new () => T,
@@ -106,8 +106,10 @@ export class GatewayQueries implements OnApplicationShutdown {
             const packet = msg.json<{ id?: string; response?: unknown; err?: unknown }>();
             if (packet.id !== id || packet.err !== undefined || packet.response === undefined) return;
             const answer = validateMessage(cls, packet.response);
-            answers.set(answer.gatewayId, answer);
-            this.seen.set(answer.gatewayId, Date.now());
+            // Keyed by gateway and process: two processes with one GATEWAY_ID both count.
+            const key = `${answer.gatewayId}\u0000${answer.gatewayInstance}`;
+            answers.set(key, answer);
+            this.seen.set(key, Date.now());
             if (expected.size > 0 && [...expected].every((g) => answers.has(g))) done();
           } catch (e) {
             this.logger.warn(`invalid answer to ${pattern} ignored: ${describe(e)}`);
@@ -122,10 +124,10 @@ export class GatewayQueries implements OnApplicationShutdown {
       }
       nc.publish(pattern, JSON.stringify({ pattern, data: payload, id }), { reply: inbox });
     });
-    const unanswered = [...expected].filter((g) => !answers.has(g));
+    const unanswered = [...expected].filter((g) => !answers.has(g)).map(gatewayOf);
     return {
       answers: [...answers.values()],
-      answered: [...answers.keys()],
+      answered: [...answers.values()].map((a) => a.gatewayId),
       unanswered,
       partial: unanswered.length > 0,
     };
@@ -137,6 +139,10 @@ export class GatewayQueries implements OnApplicationShutdown {
     this.nats.catch(() => (this.nats = undefined));
     return this.nats;
   }
+}
+
+function gatewayOf(key: string): string {
+  return key.split('\u0000')[0];
 }
 
 function describe(err: unknown): string {
