@@ -44,12 +44,7 @@ describe('live sessions and change preview, two gateways over loopback TCP (SPEC
   let gateways: BrokerGateway[];
   const open: MqttClient[] = [];
 
-  const http = async (
-    method: string,
-    path: string,
-    body?: unknown,
-    token = stack.rest['token'] as string,
-  ) => {
+  const http = async (method: string, path: string, body?: unknown, token = stack.rest['token']) => {
     const res = await fetch(`${stack.admin.httpUrl}${path}`, {
       method,
       headers: {

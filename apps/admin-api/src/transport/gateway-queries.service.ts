@@ -66,7 +66,9 @@ export class GatewayQueries implements OnApplicationShutdown {
     const results = await Promise.all(
       targets.map(async ({ gatewayId, client }) => {
         try {
-          const raw = await firstValueFrom(client.send(pattern, payload).pipe(timeout(this.timeoutMs)));
+          const raw = await firstValueFrom(
+            client.send<unknown>(pattern, payload).pipe(timeout(this.timeoutMs)),
+          );
           return { gatewayId, answer: validateMessage(cls, raw) };
         } catch (err) {
           this.logger.warn(
