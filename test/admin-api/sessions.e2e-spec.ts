@@ -317,4 +317,18 @@ describe('live sessions and change preview, two gateways over loopback TCP (SPEC
     expect(patched.status).toBe(previewed.status);
     expect(patched.body.code).toBe(previewed.body.code);
   });
+
+  // last: it stops gateway B
+  it('a registered gateway that does not answer is named: gateways.partial, unanswered, and the others still listed', async () => {
+    await stack.rest.createUser({ username: 'sess-partial', password: PASSWORD });
+    await connect(gateways[0], 'sess-partial', 'partial-on-a');
+    const [b] = gateways.splice(1, 1);
+    await b.close();
+    const page = await list('?clientId=partial-on-a');
+    expect(page.gateways).toEqual({ answered: ['gw-a'], unanswered: ['gw-b'], partial: true });
+    expect(page.items.map((s) => s.clientId)).toEqual(['partial-on-a']);
+    const missing = await http('DELETE', '/api/sessions/nobody-has-this');
+    expect(missing.status).toBe(404);
+    expect(String(missing.body.detail)).toContain('gw-b');
+  });
 });
