@@ -266,7 +266,17 @@ describe('live sessions and change preview, two gateways over loopback TCP (SPEC
     expect((off.body as unknown as Preview).users[0].revokes).toEqual([
       { clientId: 'pv-user-b', gatewayId: 'gw-b', kind: 'session' },
     ]);
+    // taking away the password grant would end the password session (ADR 0011)
+    const grants = await http('POST', `/api/users/${user.id}/preview`, {
+      grantTypes: [{ method: 'certificate', isRequired: false }],
+      version: user.version,
+    });
+    expect(grants.status).toBe(200);
+    expect((grants.body as unknown as Preview).users[0].revokes).toEqual([
+      { clientId: 'pv-user-b', gatewayId: 'gw-b', kind: 'session' },
+    ]);
     expect(c.connected).toBe(true);
+    expect((await stack.rest.getUser(user.id)).version).toBe(user.version);
   });
 
   it('preview answers what the PATCH would: 400 on a bad body, 409/428 on versions, 403 without permission or on escalation', async () => {

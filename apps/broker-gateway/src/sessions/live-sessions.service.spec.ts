@@ -139,6 +139,21 @@ describe('LiveSessions (ADR 0022): list, disconnect, preview with the enforcing 
     expect(a.closed || b.closed).toBe(false);
   });
 
+  it('preview of grant types that no longer admit the way in names the session (ADR 0011)', () => {
+    const certOnly = principal({ grantTypes: [{ method: 'certificate', isRequired: false }] });
+    expect(
+      live
+        .preview([certOnly])
+        .revocations.map((r) => [r.clientId, r.kind])
+        .sort(),
+    ).toEqual([
+      ['a', 'session'],
+      ['b', 'session'],
+    ]);
+    const withPassword = principal({ grantTypes: [{ method: 'password', isRequired: false }] });
+    expect(live.preview([withPassword]).revocations).toEqual([]);
+  });
+
   it('disconnect ends every session of the client id and only those', () => {
     expect(live.disconnect('b')).toMatchObject({ gatewayId: 'gw-unit', disconnected: true });
     expect(b.closed).toBe(true);

@@ -1,20 +1,21 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import type {
-  DisconnectSessionResultDto,
-  ListSessionsRequestDto,
-  ListSessionsResultDto,
-  LiveSessionDto,
-  PreviewRevocationDto,
-  PreviewRevocationsResultDto,
-  PrincipalDto,
+import {
+  type DisconnectSessionResultDto,
+  type ListSessionsRequestDto,
+  type ListSessionsResultDto,
+  type LiveSessionDto,
+  type PreviewRevocationDto,
+  type PreviewRevocationsResultDto,
+  type PrincipalDto,
+  sessionKeepsGrants,
 } from '@gatehouse/contracts';
 import { CompiledPermissions } from '@gatehouse/rbac';
 import { remoteAddressOf } from '../broker/hooks/remote-address';
 import { clientFields, connectionOf } from '../broker/connection-id';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway.config';
 import { GatewayMetrics } from '../metrics/gateway-metrics.service';
-import type { GatewaySession } from './gateway-session';
+import { type GatewaySession, methodsOf } from './gateway-session';
 import { SessionRegistry } from './session-registry.service';
 
 /**
@@ -72,6 +73,14 @@ export class LiveSessions {
         if (s.revoked || s.client.closed) continue;
         const base = { userId: s.userId, clientId: s.clientId, gatewayId };
         if (!principal.enabled) {
+          revocations.push({ ...base, kind: 'session' });
+          continue;
+        }
+        // ADR 0011: the grant types the principal carries must still admit the session's way in.
+        if (
+          principal.grantTypes &&
+          !sessionKeepsGrants(principal.grantTypes, methodsOf(s.credential), s.credential.dependsOn).ok
+        ) {
           revocations.push({ ...base, kind: 'session' });
           continue;
         }

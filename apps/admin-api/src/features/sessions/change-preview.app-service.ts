@@ -87,6 +87,9 @@ export class ChangePreviewAppService {
       mqttPublishPrefix:
         dto.mqttPublishPrefix !== undefined ? dto.mqttPublishPrefix : current.mqttPublishPrefix,
       permissions: dedupe([...direct, ...roles.flatMap((r) => r.permissions)]),
+      ...(dto.grantTypes !== undefined
+        ? { grantTypes: dto.grantTypes.map((g) => ({ method: g.method, isRequired: g.isRequired })) }
+        : {}),
     };
     return this.answer([{ current, next }]);
   }
