@@ -276,7 +276,24 @@ describe('live sessions and change preview, two gateways over loopback TCP (SPEC
       { clientId: 'pv-user-b', gatewayId: 'gw-b', kind: 'session' },
     ]);
     expect(c.connected).toBe(true);
+    // a new password would end the password session
+    const pw = await http('POST', `/api/users/${user.id}/preview`, {
+      password: 'Another-password-9',
+      version: user.version,
+    });
+    expect(pw.status).toBe(200);
+    expect((pw.body as unknown as Preview).users[0].revokes).toEqual([
+      { clientId: 'pv-user-b', gatewayId: 'gw-b', kind: 'session' },
+    ]);
+    expect(c.connected).toBe(true);
     expect((await stack.rest.getUser(user.id)).version).toBe(user.version);
+    await stack.rest.loginAs('sess-pv-user', PASSWORD); // the password is unchanged
+    const weak = await http('POST', `/api/users/${user.id}/preview`, {
+      password: 'short',
+      version: user.version,
+    });
+    expect(weak.status).toBe(400);
+    expect(weak.type).toContain('application/problem+json');
   });
 
   it('preview answers what the PATCH would: 400 on a bad body, 409/428 on versions, 403 without permission or on escalation', async () => {

@@ -113,6 +113,13 @@ export class PreviewRevocationsRequestDto {
   @ValidateNested({ each: true })
   @Type(() => PrincipalDto)
   principals!: PrincipalDto[];
+
+  /** Users whose password the change sets: their password and token sessions would end (SPEC 3). */
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(100_000)
+  @IsString({ each: true })
+  credentialsChanged?: string[];
 }
 
 /** One live session or subscription a change would revoke on a gateway. */

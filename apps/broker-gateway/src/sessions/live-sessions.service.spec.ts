@@ -154,6 +154,19 @@ describe('LiveSessions (ADR 0022): list, disconnect, preview with the enforcing 
     expect(live.preview([withPassword]).revocations).toEqual([]);
   });
 
+  it('preview of a new password names the password sessions of that user only', () => {
+    expect(
+      live
+        .preview([principal()], [USER])
+        .revocations.map((r) => [r.clientId, r.kind])
+        .sort(),
+    ).toEqual([
+      ['a', 'session'],
+      ['b', 'session'],
+    ]);
+    expect(live.preview([principal()], [OTHER]).revocations).toEqual([]);
+  });
+
   it('disconnect ends every session of the client id and only those', () => {
     expect(live.disconnect('b')).toMatchObject({ gatewayId: 'gw-unit', disconnected: true });
     expect(b.closed).toBe(true);

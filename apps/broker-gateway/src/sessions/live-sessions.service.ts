@@ -65,7 +65,11 @@ export class LiveSessions {
    * same decisions as {@link PrincipalChangeApplier} makes when the change event arrives. Compiles
    * each principal once per session (a `${clientId}` rule differs per session), never installs it.
    */
-  preview(principals: readonly PrincipalDto[]): PreviewRevocationsResultDto {
+  preview(
+    principals: readonly PrincipalDto[],
+    credentialsChanged: readonly string[] = [],
+  ): PreviewRevocationsResultDto {
+    const newPassword = new Set(credentialsChanged);
     const revocations: PreviewRevocationDto[] = [];
     const gatewayId = this.config.gatewayId;
     for (const principal of principals) {
@@ -73,6 +77,11 @@ export class LiveSessions {
         if (s.revoked || s.client.closed) continue;
         const base = { userId: s.userId, clientId: s.clientId, gatewayId };
         if (!principal.enabled) {
+          revocations.push({ ...base, kind: 'session' });
+          continue;
+        }
+        // A new password ends the sessions that logged in with the password or a token.
+        if (newPassword.has(s.userId) && s.credential.method !== 'certificate') {
           revocations.push({ ...base, kind: 'session' });
           continue;
         }

@@ -38,7 +38,7 @@ export class SessionQueriesController {
   @MessagePattern(SessionPatterns.PREVIEW)
   preview(@Payload() payload: unknown): PreviewRevocationsResultDto {
     const req = this.validated(SessionPatterns.PREVIEW, PreviewRevocationsRequestDto, payload);
-    return this.live.preview(req.principals);
+    return this.live.preview(req.principals, req.credentialsChanged ?? []);
   }
 
   private validated<T extends object>(pattern: string, cls: new () => T, payload: unknown): T {

@@ -8,6 +8,7 @@ import {
 } from '@gatehouse/contracts';
 import {
   IdentityError,
+  PasswordPolicyService,
   type PermissionInput,
   PrincipalService,
   RoleService,
@@ -43,6 +44,7 @@ export class ChangePreviewAppService {
     private readonly roles: RoleService,
     private readonly users: UserService,
     private readonly principals: PrincipalService,
+    private readonly passwordPolicy: PasswordPolicyService,
     private readonly transactions: Transactions,
     private readonly queries: GatewayQueries,
   ) {}
@@ -75,6 +77,8 @@ export class ChangePreviewAppService {
   async previewUser(id: string, dto: UpdateUserDto, ifMatch: string | undefined): Promise<ChangePreviewDto> {
     const user = await this.users.get(id);
     const expected = expectedVersion(ifMatch, dto.version);
+    // The PATCH refuses a password the policy refuses (400) before it compares versions.
+    if (dto.password !== undefined) this.passwordPolicy.check(dto.password, { username: user.username });
     if (expected.version !== user.version) throw versionConflict(expected, user.version);
     const current = await this.principals.principal(id);
     if (!current) return this.answer([]);
@@ -91,15 +95,19 @@ export class ChangePreviewAppService {
         ? { grantTypes: dto.grantTypes.map((g) => ({ method: g.method, isRequired: g.isRequired })) }
         : {}),
     };
-    return this.answer([{ current, next }]);
+    return this.answer([{ current, next }], dto.password !== undefined ? [id] : []);
   }
 
-  private async answer(wouldBe: WouldBe[]): Promise<ChangePreviewDto> {
+  private async answer(wouldBe: WouldBe[], credentialsChanged: string[] = []): Promise<ChangePreviewDto> {
     const principals = wouldBe.map((w) => ({
       ...w.next,
       permissionsVersion: w.current.permissionsVersion + 1,
     }));
-    const res = await this.queries.ask(SessionPatterns.PREVIEW, { principals }, PreviewRevocationsResultDto);
+    const res = await this.queries.ask(
+      SessionPatterns.PREVIEW,
+      { principals, credentialsChanged },
+      PreviewRevocationsResultDto,
+    );
     const revocations = res.answers.flatMap((a) => a.revocations);
     const users: PreviewAffectedUserDto[] = wouldBe.map(({ current, next }) => {
       const before = new Map(current.permissions.map((p) => [permissionKey(p), p]));
