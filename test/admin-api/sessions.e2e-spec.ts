@@ -320,6 +320,11 @@ describe('live sessions and change preview, two gateways over loopback TCP (SPEC
     });
     expect(stale.status).toBe(409);
     expect((await http('POST', `/api/roles/not-a-uuid/preview`, { version: 1 })).status).toBe(400);
+    const ghost = { roles: ['00000000-0000-4000-8000-00000000dead'], version: user.version };
+    const ghostPreview = await http('POST', `/api/users/${user.id}/preview`, ghost);
+    expect(ghostPreview.status).toBeGreaterThanOrEqual(400);
+    const ghostPatch = await http('PATCH', `/api/users/${user.id}`, ghost);
+    expect([ghostPreview.status, ghostPreview.body.code]).toEqual([ghostPatch.status, ghostPatch.body.code]);
 
     const token = await stack.rest.loginAs('sess-nobody', PASSWORD);
     expect(
