@@ -25,6 +25,9 @@ import { PermissionsController } from './features/permissions/permissions.contro
 import { RolesAppService } from './features/roles/roles.app-service';
 import { RolesController } from './features/roles/roles.controller';
 import { RoleHistoryController } from './features/roles/role-history.controller';
+import { ChangePreviewAppService } from './features/sessions/change-preview.app-service';
+import { SessionsAppService } from './features/sessions/sessions.app-service';
+import { SessionsController } from './features/sessions/sessions.controller';
 import { EscalationService } from './features/shared/escalation.service';
 import { UsersAppService } from './features/users/users.app-service';
 import { UsersController } from './features/users/users.controller';
@@ -49,7 +52,7 @@ export class AdminApiModule {
         PersistenceModule.forRootAsync({ useFactory: () => config.database }),
         IdentityModule.forRootAsync({
           useFactory: () => config.identity,
-          imports: [AdminTransportModule.forRoot(config.transportUrl)],
+          imports: [AdminTransportModule.forRoot(config.transportUrl, config.gatewayQueryTimeoutMs)],
         }),
         ClientRegistryModule.forRoot(config.clientRegistry),
         AuditModule.forRoot({
@@ -73,6 +76,7 @@ export class AdminApiModule {
         MfaController,
         AuditController,
         AuditMessagesController,
+        SessionsController,
       ],
       providers: [
         configProvider,
@@ -83,6 +87,8 @@ export class AdminApiModule {
         PermissionsAppService,
         ClientRegistryAppService,
         CertificatesAppService,
+        SessionsAppService,
+        ChangePreviewAppService,
         AuditRecorder,
         AdminMetrics,
         // In this order: mark an audited request (ADR 0016), authenticate and authorize the route, then

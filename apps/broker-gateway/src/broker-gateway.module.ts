@@ -16,10 +16,12 @@ import { GatewayMetrics } from './metrics/gateway-metrics.service';
 import { ChangeClock } from './sessions/change-clock';
 import { MatcherPool } from './sessions/matcher-pool.service';
 import { PrincipalChangeApplier } from './sessions/principal-change-applier.service';
+import { LiveSessions } from './sessions/live-sessions.service';
 import { SessionRegistry } from './sessions/session-registry.service';
 import { GatewayRegistration } from './transport/gateway-registration.service';
 import { IdentityClient } from './transport/identity-client.service';
 import { PrincipalEventsController } from './transport/principal-events.controller';
+import { SessionQueriesController } from './transport/session-queries.controller';
 
 /** The MQTT broker gateway (SPEC 3): no database access; identities come over the transport (SPEC 5). */
 @Module({})
@@ -27,7 +29,7 @@ export class BrokerGatewayModule {
   static forRoot(config: GatewayConfig): DynamicModule {
     return {
       module: BrokerGatewayModule,
-      controllers: [PrincipalEventsController],
+      controllers: [PrincipalEventsController, SessionQueriesController],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: config },
         aedesBrokerProvider,
@@ -43,6 +45,7 @@ export class BrokerGatewayModule {
         MatcherPool,
         ChangeClock,
         SessionRegistry,
+        LiveSessions,
         PrincipalChangeApplier,
         IdentityClient,
         GatewayRegistration,

@@ -78,4 +78,14 @@ export class GatewayRegistrationDto {
   @Min(1)
   @Max(65535)
   port!: number;
+
+  /**
+   * How often this gateway registers (`GATEWAY_REGISTRATION_INTERVAL_MS`): admin-api's session queries
+   * skip a gateway not seen for 3 intervals (ADR 0022). Optional for older gateways.
+   */
+  @IsOptional()
+  @IsInt()
+  @Min(100)
+  @Max(600_000)
+  registrationIntervalMs?: number;
 }

@@ -15,3 +15,4 @@ export * from './username';
 export * from './listen-error';
 export * from './audit.dto';
 export * from './metrics-registry';
+export * from './sessions.dto';

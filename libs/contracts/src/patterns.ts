@@ -38,3 +38,21 @@ export const AuditPatterns = {
    */
   RECORD_MQTT_REFUSALS: 'audit.record-mqtt-refusals',
 } as const;
+
+export const SessionPatterns = {
+  /**
+   * admin-api → every gateway (scatter-gather, ADR 0022): the gateway's live sessions. Payload
+   * {@link ListSessionsRequestDto}, answer {@link ListSessionsResultDto}.
+   */
+  LIST: 'gateway.sessions.list',
+  /**
+   * admin-api → every gateway: end the session of a client id if this gateway holds it. Payload
+   * {@link DisconnectSessionRequestDto}, answer {@link DisconnectSessionResultDto}.
+   */
+  DISCONNECT: 'gateway.sessions.disconnect',
+  /**
+   * admin-api → every gateway: which live subscriptions/sessions the given would-be principals revoke.
+   * Payload {@link PreviewRevocationsRequestDto}, answer {@link PreviewRevocationsResultDto}.
+   */
+  PREVIEW: 'gateway.sessions.preview',
+} as const;

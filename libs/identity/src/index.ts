@@ -20,7 +20,7 @@ export {
 export { PasswordHasher, ARGON2_PARAMS } from './services/password-hasher.service';
 export { PermissionService } from './services/permission.service';
 export { PrincipalService } from './services/principal.service';
-export { RoleService } from './services/role.service';
+export { RoleService, versionConflict } from './services/role.service';
 export { RoleHistoryService } from './services/role-history.service';
 export { TokenService, type TokenView, type IssuedToken } from './services/token.service';
 export { TokenUsageRecorder, TOKEN_USE_RESOLUTION_MS } from './services/token-usage-recorder.service';

@@ -35,6 +35,8 @@ describe('loadAdminApiConfig', () => {
     [{ ADMIN_USERNAME: 'a b' }, 'ADMIN_USERNAME'],
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
     [{ TRANSPORT_URL: 'http://x' }, 'TRANSPORT_URL'],
+    [{ GATEWAY_QUERY_TIMEOUT_MS: '10' }, 'GATEWAY_QUERY_TIMEOUT_MS'],
+    [{ GATEWAY_QUERY_TIMEOUT_MS: 'soon' }, 'GATEWAY_QUERY_TIMEOUT_MS'],
     [{ REDIS_URL: 'http://127.0.0.1:6379' }, 'REDIS_URL'],
     [{ REDIS_URL: 'not a url' }, 'REDIS_URL'],
     [{ RATE_LIMIT_REDIS_PREFIX: 'a b' }, 'RATE_LIMIT_REDIS_PREFIX'],

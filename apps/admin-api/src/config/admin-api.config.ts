@@ -35,6 +35,8 @@ export interface AdminApiConfig {
   dataDir: string;
   database: DatabaseOptions;
   transportUrl: string | undefined;
+  /** `GATEWAY_QUERY_TIMEOUT_MS`: how long a scatter-gather query waits for the gateways (ADR 0022). */
+  gatewayQueryTimeoutMs: number;
   /** `REDIS_URL`: the rate-limit counters (failed logins, registrations) shared with every instance. */
   redisUrl: string | null;
   identity: IdentityOptions;
@@ -248,6 +250,7 @@ export function loadAdminApiConfig(env: Record<string, string | undefined> = pro
     dataDir,
     database: { databaseUrl, dataDir },
     transportUrl,
+    gatewayQueryTimeoutMs: parseInteger(env, 'GATEWAY_QUERY_TIMEOUT_MS', 2000, 50, 60_000),
     redisUrl: rateLimitStore.redisUrl,
     logLevel,
     clientRegistry: parseClientRegistry(env, dataDir, rateLimitStore),

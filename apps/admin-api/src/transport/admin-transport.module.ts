@@ -3,6 +3,7 @@ import { parseTransportUrl } from '@gatehouse/contracts';
 import { PRINCIPAL_CHANGE_SINK } from '@gatehouse/identity';
 import { ADMIN_TRANSPORT_ENDPOINT } from './admin-transport.options';
 import { GatewayEventBroadcaster } from './gateway-event-broadcaster.service';
+import { GATEWAY_QUERY_TIMEOUT_MS, GatewayQueries } from './gateway-queries.service';
 import { IdentityMessagesController } from './identity-messages.controller';
 import { TransportHealth } from './transport-health';
 
@@ -14,7 +15,7 @@ import { TransportHealth } from './transport-health';
  */
 @Module({})
 export class AdminTransportModule {
-  static forRoot(transportUrl: string | undefined): DynamicModule {
+  static forRoot(transportUrl: string | undefined, gatewayQueryTimeoutMs = 2000): DynamicModule {
     return {
       module: AdminTransportModule,
       // Global so that the IdentityModule's PrincipalService finds the sink wherever this module is imported.
@@ -24,9 +25,11 @@ export class AdminTransportModule {
         { provide: ADMIN_TRANSPORT_ENDPOINT, useValue: parseTransportUrl(transportUrl) },
         GatewayEventBroadcaster,
         TransportHealth,
+        { provide: GATEWAY_QUERY_TIMEOUT_MS, useValue: gatewayQueryTimeoutMs },
+        GatewayQueries,
         { provide: PRINCIPAL_CHANGE_SINK, useExisting: GatewayEventBroadcaster },
       ],
-      exports: [PRINCIPAL_CHANGE_SINK, GatewayEventBroadcaster, TransportHealth],
+      exports: [PRINCIPAL_CHANGE_SINK, GatewayEventBroadcaster, TransportHealth, GatewayQueries],
     };
   }
 }

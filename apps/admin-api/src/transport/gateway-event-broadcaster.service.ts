@@ -15,11 +15,14 @@ interface RegisteredGateway {
   port: number;
   client: ClientProxy;
   lastSeen: number;
+  intervalMs?: number;
 }
 
 /** A gateway that has not re-registered for this long is forgotten (it registers every few seconds). */
 const GATEWAY_TTL_MS = 60_000;
 const MAX_GATEWAYS = 1000;
+/** A gateway that missed this many of its registrations is not asked by session queries (ADR 0022). */
+const STALE_INTERVALS = 3;
 
 /**
  * The `PRINCIPAL_CHANGE_SINK` of admin-api (SPEC 3 "Live changes", SPEC 5): emits
@@ -43,6 +46,7 @@ export class GatewayEventBroadcaster implements PrincipalChangeSink, OnApplicati
     const known = this.gateways.get(dto.gatewayId);
     if (known && known.host === dto.host && known.port === dto.port) {
       known.lastSeen = now;
+      known.intervalMs = dto.registrationIntervalMs;
     } else {
       known?.client.close();
       this.prune(now);
@@ -55,6 +59,7 @@ export class GatewayEventBroadcaster implements PrincipalChangeSink, OnApplicati
           options: { host: dto.host, port: dto.port },
         }),
         lastSeen: now,
+        intervalMs: dto.registrationIntervalMs,
       });
       this.logger.log(
         `gateway ${JSON.stringify(dto.gatewayId)} registered for change events at ${dto.host}:${dto.port}`,
@@ -67,6 +72,14 @@ export class GatewayEventBroadcaster implements PrincipalChangeSink, OnApplicati
   get gatewayCount(): number {
     this.prune(Date.now());
     return this.gateways.size;
+  }
+
+  /** The registered gateways seen recently (loopback TCP): whom a scatter-gather query asks (ADR 0022). */
+  liveGateways(now = Date.now()): { gatewayId: string; client: ClientProxy }[] {
+    this.prune(now);
+    return [...this.gateways]
+      .filter(([, g]) => g.intervalMs === undefined || now - g.lastSeen <= STALE_INTERVALS * g.intervalMs)
+      .map(([gatewayId, g]) => ({ gatewayId, client: g.client }));
   }
 
   publish(events: PrincipalChangedEventDto[]): void {

@@ -47,6 +47,8 @@ export class GatewaySession {
   version: number;
   /** Set once the gateway decided to end the session: from then on nothing is authorized (not even the will). */
   revoked = false;
+  /** When the session was admitted (ms since the epoch): `GET /api/sessions` "connected since". */
+  readonly connectedAt = Date.now();
   private lease: MatcherLease;
   private expiryTimer: NodeJS.Timeout | undefined;
 

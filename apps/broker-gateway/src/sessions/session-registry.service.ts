@@ -70,6 +70,11 @@ export class SessionRegistry {
     return [...(this.byUser.get(userId) ?? [])];
   }
 
+  /** Every live session (a snapshot). */
+  all(): GatewaySession[] {
+    return [...this.byClient.values()];
+  }
+
   userIds(): string[] {
     return [...this.byUser.keys()];
   }

@@ -53,6 +53,7 @@ export class GatewayRegistration implements OnApplicationShutdown {
         gatewayId: this.config.gatewayId,
         host: this.address.host,
         port: this.address.port,
+        registrationIntervalMs: this.config.registrationIntervalMs,
       });
       const restarted =
         this.instanceId !== undefined &&

@@ -12,7 +12,7 @@ import {
   Query,
   Res,
 } from '@nestjs/common';
-import { ApiHeader, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import type { AuthSession, RoleView } from '@gatehouse/identity';
 import { HandsOut } from '../../http/escalation.decorator';
@@ -22,6 +22,8 @@ import { etag } from '../shared/version';
 import { CreateRoleDto, ListRolesQueryDto, RolePageDto, RoleResponseDto, UpdateRoleDto } from './role.dto';
 import { RolesAppService } from './roles.app-service';
 import { Audited } from '../../http/audited.decorator';
+import { ChangePreviewAppService } from '../sessions/change-preview.app-service';
+import { ChangePreviewDto } from '../sessions/sessions.dto';
 
 export const toRoleResponse = (r: RoleView): RoleResponseDto => ({
   id: r.id,
@@ -39,7 +41,10 @@ export const uuid = new ParseUUIDPipe({ version: undefined });
 @ApiTags('roles')
 @Controller('roles')
 export class RolesController {
-  constructor(private readonly roles: RolesAppService) {}
+  constructor(
+    private readonly roles: RolesAppService,
+    private readonly preview_: ChangePreviewAppService,
+  ) {}
 
   @Get()
   @HttpPermission()
@@ -93,6 +98,25 @@ export class RolesController {
     const role = await this.roles.update(s, id, dto, ifMatch);
     res.setHeader('ETag', etag(role.version));
     return toRoleResponse(role);
+  }
+
+  @Post(':id/preview')
+  @HttpPermission()
+  @HandsOut({ to: 'role', handsOut: ['permissions'] })
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'what the PATCH with this body would do, without doing it',
+    description:
+      'Same body and checks as PATCH /api/roles/{id} (validation, escalation, version); changes nothing. Answers, per user holding the role, the effective permissions gained and lost and the live subscriptions/sessions every gateway would revoke.',
+  })
+  @ApiHeader({ name: 'If-Match', required: false, description: 'as for the PATCH' })
+  @ApiOkResponse({ type: ChangePreviewDto })
+  preview(
+    @Param('id', uuid) id: string,
+    @Body() dto: UpdateRoleDto,
+    @Headers('if-match') ifMatch: string | undefined,
+  ): Promise<ChangePreviewDto> {
+    return this.preview_.previewRole(id, dto, ifMatch);
   }
 
   @Delete(':id')

@@ -12,7 +12,7 @@ import {
   Query,
   Res,
 } from '@nestjs/common';
-import { ApiHeader, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import type { AuthSession } from '@gatehouse/identity';
 import { HandsOut } from '../../http/escalation.decorator';
@@ -30,13 +30,18 @@ import {
 import { toEffectivePermission, toTokenResponse, toUserResponse } from './user.mapper';
 import { UsersAppService } from './users.app-service';
 import { Audited } from '../../http/audited.decorator';
+import { ChangePreviewAppService } from '../sessions/change-preview.app-service';
+import { ChangePreviewDto } from '../sessions/sessions.dto';
 
 const uuid = new ParseUUIDPipe({ version: undefined });
 
 @ApiTags('users')
 @Controller('users')
 export class UsersController {
-  constructor(private readonly users: UsersAppService) {}
+  constructor(
+    private readonly users: UsersAppService,
+    private readonly preview_: ChangePreviewAppService,
+  ) {}
 
   @Get()
   @HttpPermission()
@@ -90,6 +95,25 @@ export class UsersController {
     const user = await this.users.update(s, id, dto, ifMatch);
     res.setHeader('ETag', etag(user.version));
     return toUserResponse(user);
+  }
+
+  @Post(':id/preview')
+  @HttpPermission()
+  @HandsOut({ to: 'user', handsOut: ['permissions', 'roles', 'credentials-of-target-user'] })
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'what the PATCH with this body would do, without doing it',
+    description:
+      'Same body and checks as PATCH /api/users/{id} (validation, escalation, version); changes nothing. Answers the effective permissions gained and lost and the live subscriptions/sessions every gateway would revoke.',
+  })
+  @ApiHeader({ name: 'If-Match', required: false, description: 'as for the PATCH' })
+  @ApiOkResponse({ type: ChangePreviewDto })
+  preview(
+    @Param('id', uuid) id: string,
+    @Body() dto: UpdateUserDto,
+    @Headers('if-match') ifMatch: string | undefined,
+  ): Promise<ChangePreviewDto> {
+    return this.preview_.previewUser(id, dto, ifMatch);
   }
 
   @Delete(':id')
