@@ -14,9 +14,13 @@ export const ESCALATION_EXTENSION = 'x-gatehouse-escalation';
  *   state, tokens, certificates, deletion): the caller must hold every effective permission of that user
  *   (unless it is the caller);
  * - `denies-of-role`: deleting the role `:id` lifts its denies (SPEC 1.4.6) from every member: the
- *   caller must hold what they block (ADR 0019).
+ *   caller must hold what they block (ADR 0019);
+ * - `external-groups`: the body's `externalGroups` that the role `:id` lacks hand the role to the
+ *   members of those directory groups, as assigning it would: the caller must hold every permission
+ *   of the role (ADR 0024).
  */
-export type HandedOut = 'permissions' | 'roles' | 'credentials-of-target-user' | 'denies-of-role';
+export type HandedOut =
+  'permissions' | 'roles' | 'credentials-of-target-user' | 'denies-of-role' | 'external-groups';
 
 /**
  * Who receives it, and where the request names them:
@@ -32,7 +36,7 @@ interface HandedOutTo {
   'new-user': 'permissions' | 'roles';
   user: HandedOut;
   'new-role': 'permissions';
-  role: 'permissions' | 'denies-of-role';
+  role: 'permissions' | 'denies-of-role' | 'external-groups';
   'registration-request': 'permissions' | 'roles';
 }
 

@@ -5,6 +5,7 @@ import { PasswordChangeRequired1764600000000 } from './1764600000000-password-ch
 import { Mfa1764700000000 } from './1764700000000-mfa';
 import { Audit1764800000000 } from './1764800000000-audit';
 import { PermissionEffect1765000000000 } from './1765000000000-permission-effect';
+import { LdapIdentity1765200000000 } from './1765200000000-ldap-identity';
 
 /** Every migration, in order. Schema changes are made only here (synchronize is off everywhere). */
 export const migrations = [
@@ -15,4 +16,5 @@ export const migrations = [
   Mfa1764700000000,
   Audit1764800000000,
   PermissionEffect1765000000000,
+  LdapIdentity1765200000000,
 ];

@@ -21,6 +21,8 @@ export interface EscalationRequest {
   readonly permissions?: readonly PermissionRule[];
   /** The body's `roles` (canonical UUIDs), when present. */
   readonly roles?: readonly string[];
+  /** The body's `externalGroups` (a role's directory groups), when present. */
+  readonly externalGroups?: readonly string[];
 }
 
 /** One check, resolved against the current state: who receives, and what is new for them. */
@@ -147,9 +149,14 @@ export class EscalationService {
           };
         }
         const next = r.permissions ?? role.permissions;
+        // ADR 0024: a group the role lacks hands the whole role (as it will be) to that group's members
+        const had = new Set(role.externalGroups.map((g) => g.trim().toLowerCase()));
+        const addsGroups =
+          what.has('external-groups') &&
+          (r.externalGroups ?? []).some((g) => g.trim() !== '' && !had.has(g.trim().toLowerCase()));
         return {
           grantee: ANY_USER,
-          permissions: addedPermissions(role.permissions, permissions),
+          permissions: addsGroups ? next : addedPermissions(role.permissions, permissions),
           roleIds: [],
           removedDenies: r.permissions ? addedPermissions(next, role.permissions.filter(isDeny)) : [],
           after: { rules: next, complete: false },
