@@ -15,7 +15,13 @@ interface OpenApiDocument {
 
 const WRITE_METHODS = ['post', 'put', 'patch', 'delete'];
 const TARGETS = ['new-user', 'user', 'new-role', 'role', 'registration-request'];
-const HANDED_OUT = ['permissions', 'roles', 'credentials-of-target-user', 'denies-of-role'];
+const HANDED_OUT = [
+  'permissions',
+  'roles',
+  'credentials-of-target-user',
+  'denies-of-role',
+  'external-groups',
+];
 const TARGETS_WITH_ID = ['user', 'role', 'registration-request'];
 
 /** Routes that hand out access or act on accounts: users, roles, tokens, certificates, registry grants. */
