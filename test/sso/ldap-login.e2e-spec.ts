@@ -22,6 +22,11 @@ import {
   connectClient,
   subscribeCodes,
 } from '../support/gateway/mqtt-helpers';
+import {
+  ADMIN_PASSWORD as ADMIN_PASSWORD_API,
+  startTestAdminApi,
+  type TestAdminApi,
+} from '../support/admin-api';
 import { ldapEnvFor, slapdMissingReason, startTestDirectory, type TestDirectory } from '../support/slapd';
 
 jest.setTimeout(60_000);
@@ -361,5 +366,61 @@ describeLdap('LDAP log-in against a real slapd (issue 12, SPEC 2.1a)', () => {
     );
     expect(fine.status).toBe(200);
     expect(fine.body.externalGroups).toEqual([]);
+  });
+});
+
+describeLdap('LDAP_USERNAME_CLASH=suffix (ADR 0024)', () => {
+  let dir: TestDirectory;
+  let api: TestAdminApi;
+
+  beforeAll(async () => {
+    dir = await startTestDirectory();
+    api = await startTestAdminApi(ldapEnvFor(dir, { LDAP_USERNAME_CLASH: 'suffix' }));
+  }, 60_000);
+
+  afterAll(async () => {
+    await api?.stop();
+    await dir?.destroy();
+  }, 30_000);
+
+  it('a directory user whose name a local user holds gets a distinct name, never the local account; audited as that user', async () => {
+    const admin = await api.adminToken();
+    const res = await api.http.post('/api/login').send({ username: 'admin', password: DIR_ADMIN_PW });
+    expect(res.status).toBe(200);
+    const token = res.body as { token: string };
+    const me = await api.http.get('/api/me').set('authorization', `Bearer ${token.token}`);
+    // the token is the renamed directory user's, not the local admin's (which could read every user)
+    expect(me.status).toBe(200);
+    expect((me.body as { username: string }).username).toBe('admin.ldap');
+    expect((await api.http.get('/api/users').set('authorization', `Bearer ${token.token}`)).status).toBe(403);
+    const users = await api.http.get('/api/users?username=admin').set('authorization', `Bearer ${admin}`);
+    const items = users.body.items as { id: string; username: string; identityProvider: string }[];
+    expect(items.map((u) => [u.username, u.identityProvider]).sort()).toEqual([
+      ['admin', 'local'],
+      ['admin.ldap', 'ldap'],
+    ]);
+    const renamed = items.find((u) => u.username === 'admin.ldap');
+    // the next login finds it by DN again (no third user), by either name
+    expect(
+      (await api.http.post('/api/login').send({ username: 'admin', password: DIR_ADMIN_PW })).status,
+    ).toBe(200);
+    expect(
+      (await api.http.post('/api/login').send({ username: 'admin.ldap', password: DIR_ADMIN_PW })).status,
+    ).toBe(200);
+    expect(
+      (await api.http.get('/api/users?username=admin').set('authorization', `Bearer ${admin}`)).body.items,
+    ).toHaveLength(2);
+    // the local admin's own password still logs in as the local admin
+    expect(
+      (await api.http.post('/api/login').send({ username: 'admin', password: ADMIN_PASSWORD_API })).status,
+    ).toBe(200);
+    const audit = await api.http
+      .get('/api/audit-events?action=auth.login&result=success&limit=200')
+      .set('authorization', `Bearer ${admin}`);
+    const actors = (audit.body.items as { actor: { id: string; username: string } | null }[]).map(
+      (ev) => ev.actor?.username,
+    );
+    expect(actors.filter((a) => a === 'admin.ldap')).toHaveLength(3);
+    expect(renamed).toBeDefined();
   });
 });
