@@ -176,6 +176,7 @@ export class UserRepository {
     return managerOf(this.dataSource, tx)
       .getRepository(UserEntity)
       .createQueryBuilder('u')
+      .addSelect('u.passwordHash')
       .where('u.identity_provider = :provider AND u.external_issuer = :issuer', { provider, issuer })
       .andWhere('lower(u.external_subject) = lower(:subject)', { subject })
       .getOne();
