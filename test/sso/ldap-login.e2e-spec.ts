@@ -283,24 +283,33 @@ describeLdap('LDAP log-in against a real slapd (issue 12, SPEC 2.1a)', () => {
     expect(await connackCode(e, { username: 'frank', password: 'frank-directory-pw-1' })).toBe(4);
   });
 
-  it('a re-created entry with the same name is not the old user: found by DN, a name that is taken is refused', async () => {
-    // an entry elsewhere in the tree with uid=alice: the filter finds two → ambiguous → refused
+  it("another entry with a known user's name is not that user (the bound DN decides); an ambiguous name is refused, not guessed", async () => {
     await root.add('ou=contractors,ou=people,dc=plant,dc=test', {
       objectClass: 'organizationalUnit',
       ou: 'contractors',
     });
-    await root.add('uid=alice,ou=contractors,ou=people,dc=plant,dc=test', {
-      objectClass: 'inetOrgPerson',
-      uid: 'alice',
-      cn: 'Other Alice',
-      sn: 'Alice',
-      userPassword: 'other-alice-pw-1',
-    });
+    const person = (dn: string, uid: string, password: string) =>
+      root.add(dn, { objectClass: 'inetOrgPerson', uid, cn: uid, sn: uid, userPassword: password });
+    await person('uid=alice,ou=contractors,ou=people,dc=plant,dc=test', 'alice', 'other-alice-pw-1');
     expect((await login('alice', 'other-alice-pw-1')).status).toBe(401);
     // the bound alice still logs in: her binding is her DN, not the name
     expect((await login('alice', ALICE_PW)).status).toBe(200);
-    await root.del('uid=alice,ou=contractors,ou=people,dc=plant,dc=test');
-    await root.del('ou=contractors,ou=people,dc=plant,dc=test');
+    // a name unknown here that two (then three: past the search size limit) entries carry: refused, no user made
+    await person(people('gina'), 'gina', 'gina-pw-1');
+    await person('uid=gina,ou=contractors,ou=people,dc=plant,dc=test', 'gina', 'gina-pw-1');
+    expect((await login('gina', 'gina-pw-1')).status).toBe(401);
+    await person('cn=gina,ou=contractors,ou=people,dc=plant,dc=test', 'gina', 'gina-pw-1');
+    expect((await login('gina', 'gina-pw-1')).status).toBe(401);
+    expect(await userNamed('gina')).toBeUndefined();
+    for (const dn of [
+      'uid=alice,ou=contractors,ou=people,dc=plant,dc=test',
+      'uid=gina,ou=contractors,ou=people,dc=plant,dc=test',
+      'cn=gina,ou=contractors,ou=people,dc=plant,dc=test',
+      'ou=contractors,ou=people,dc=plant,dc=test',
+    ])
+      await root.del(dn);
+    // one gina left: she logs in
+    expect((await login('gina', 'gina-pw-1')).status).toBe(200);
   });
 
   it('an injected filter is not syntax: `*` and parentheses in the name match nothing', async () => {

@@ -1,5 +1,12 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
-import { Client, escapeFilter, InvalidCredentialsError, NoSuchObjectError, type Entry } from 'ldapts';
+import {
+  Client,
+  escapeFilter,
+  InvalidCredentialsError,
+  NoSuchObjectError,
+  SizeLimitExceededError,
+  type Entry,
+} from 'ldapts';
 import { IdentityError } from '../identity.error';
 import { IDENTITY_OPTIONS, type IdentityOptions, type LdapOptions } from '../identity.options';
 
@@ -69,14 +76,20 @@ export class LdapDirectoryRepository implements OnModuleDestroy {
     return this.withClient(async (client) => {
       await this.serviceBind(client);
       const filter = cfg.userFilter.split('{{username}}').join(escapeValue(username));
-      const { searchEntries } = await client.search(cfg.userBase, {
-        scope: 'sub',
-        filter,
-        attributes: [cfg.usernameAttribute, 'memberOf'],
-        sizeLimit: SEARCH_SIZE_LIMIT,
-      });
-      if (searchEntries.length !== 1) return null;
-      return this.bindAndRead(client, searchEntries[0], password);
+      let entries: Entry[];
+      try {
+        ({ searchEntries: entries } = await client.search(cfg.userBase, {
+          scope: 'sub',
+          filter,
+          attributes: [cfg.usernameAttribute, 'memberOf'],
+          sizeLimit: SEARCH_SIZE_LIMIT,
+        }));
+      } catch (err) {
+        if (err instanceof SizeLimitExceededError) return null; // more than one: ambiguous, refused
+        throw err;
+      }
+      if (entries.length !== 1) return null;
+      return this.bindAndRead(client, entries[0], password);
     });
   }
 
