@@ -154,7 +154,14 @@ describeLdap('LDAP log-in against a real slapd (issue 12, SPEC 2.1a)', () => {
       (p) => p.permission.resource,
     );
     expect(resources).toEqual(expect.arrayContaining(['plant/line1/#', 'plant/eng/#', '/api/me']));
-    // no password is stored: the user view says ldap, and a second login is found by DN again
+    // no password is stored, nor can one be set here: the directory keeps it
+    const setPassword = await asAdmin('PATCH', `/api/users/${alice?.id as string}`, {
+      password: 'Qw7-lighthouse-meadow',
+      version: alice?.version,
+    });
+    expect(setPassword.status).toBe(409);
+    expect(setPassword.body.code).toBe('IDENTITY.FEDERATED_USER');
+    // a second login is found by DN again
     expect((await login('alice', ALICE_PW)).status).toBe(200);
     expect((await asAdmin('GET', '/api/users?username=alice')).body.items).toHaveLength(1);
   });
