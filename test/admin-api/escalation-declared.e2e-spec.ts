@@ -21,6 +21,7 @@ const HANDED_OUT = [
   'credentials-of-target-user',
   'denies-of-role',
   'permissions-of-version',
+  'external-groups',
 ];
 const TARGETS_WITH_ID = ['user', 'role', 'registration-request'];
 

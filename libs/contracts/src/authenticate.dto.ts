@@ -56,6 +56,8 @@ export const AUTHENTICATE_OUTCOMES = [
   'not-authorized',
   'rate-limited',
   'pending-registration',
+  /** An outside dependency (the LDAP directory) cannot decide now: CONNACK 3 (SPEC 2.1a). */
+  'unavailable',
 ] as const;
 export type AuthenticateOutcome = (typeof AUTHENTICATE_OUTCOMES)[number];
 

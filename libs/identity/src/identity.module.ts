@@ -3,6 +3,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { identityEntities } from './entities';
 import { IDENTITY_OPTIONS, type IdentityOptions } from './identity.options';
 import { CertificateRepository } from './repositories/certificate.repository';
+import { LdapDirectoryRepository } from './repositories/ldap-directory.repository';
 import { PermissionRepository } from './repositories/permission.repository';
 import { RoleRepository } from './repositories/role.repository';
 import { RoleVersionRepository } from './repositories/role-version.repository';
@@ -13,6 +14,7 @@ import { AdminBootstrapService } from './services/admin-bootstrap.service';
 import { AuthService } from './services/auth.service';
 import { CertificateService } from './services/certificate.service';
 import { InitialPasswordFile } from './services/initial-password-file.service';
+import { LdapLoginService } from './services/ldap-login.service';
 import { LoginThrottle } from './services/login-throttle.service';
 import { MfaBan } from './services/mfa-ban.service';
 import { MfaService } from './services/mfa.service';
@@ -31,6 +33,7 @@ import { UserService } from './services/user.service';
 /** All SQL of the lib (ADR 0017); not exported: other modules use the services. */
 const repositories = [
   CertificateRepository,
+  LdapDirectoryRepository,
   PermissionRepository,
   RoleRepository,
   RoleVersionRepository,
@@ -44,6 +47,7 @@ const services = [
   AuthService,
   CertificateService,
   InitialPasswordFile,
+  LdapLoginService,
   LoginThrottle,
   MfaBan,
   MfaRepository,

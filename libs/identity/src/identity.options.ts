@@ -37,6 +37,37 @@ export interface IdentityOptions {
   tokenIssuer: string;
   /** TOTP MFA (SPEC 2.1, ADR 0020). */
   mfa: MfaOptions;
+  /** Log-in against an LDAP directory (SPEC 2.1a, 7, ADR 0024); absent: off. */
+  ldap?: LdapOptions;
+}
+
+/** What a directory user whose name a Gatehouse user already holds gets (ADR 0024). */
+export type LdapUsernameClash = 'refuse' | 'suffix';
+
+/** LDAP_* (SPEC 7): the directory, the service account and where users and groups are. */
+export interface LdapOptions {
+  /** `ldap://host[:port]` or `ldaps://host[:port]` (LDAPS). */
+  url: string;
+  /** StartTLS on an `ldap://` URL before anything is sent (LDAP_STARTTLS). */
+  startTls: boolean;
+  /** PEM CA bundle that signs the directory's certificate (LDAP_TLS_CA_FILE), read at start. */
+  tlsCa?: string;
+  bindDn: string;
+  bindPassword: string;
+  userBase: string;
+  /** A search filter with `{{username}}` (RFC 4515-escaped when substituted), e.g. `(uid={{username}})`. */
+  userFilter: string;
+  /** The attribute whose value becomes the Gatehouse username (LDAP_USERNAME_ATTRIBUTE, default `uid`). */
+  usernameAttribute: string;
+  /** Where groups are searched by `member`/`uniqueMember`; absent: only the user's `memberOf`. */
+  groupBase?: string;
+  /** Names this directory in the users' binding (LDAP_DIRECTORY_ID, default `ldap`). */
+  directoryId: string;
+  usernameClash: LdapUsernameClash;
+  /** Per LDAP operation and per TCP connect (LDAP_TIMEOUT_MS). */
+  timeoutMs: number;
+  /** Connections kept open to the directory (LDAP_POOL_SIZE). */
+  poolSize: number;
 }
 
 export interface MfaOptions {

@@ -29,6 +29,10 @@ export interface UserView {
   identityProvider: string;
   grantTypes: GrantType[];
   roles: string[];
+  /** Roles conferred by the user's directory groups at its last login (SPEC 2.1a); not assignable. */
+  groupRoles: string[];
+  /** A federated user's directory groups at its last login (lower case cn and DN); null for a local user. */
+  externalGroups: string[] | null;
   permissions: PermissionView[];
   enabled: boolean;
   mqttPublishPrefix: string | null;
@@ -47,6 +51,8 @@ export interface RoleView {
   name: string;
   description: string | null;
   permissions: PermissionView[];
+  /** Directory groups (cn or DN) whose members hold the role (SPEC 2.1a). */
+  externalGroups: string[];
   builtIn: boolean;
   version: number;
   createdAt: Date;
@@ -106,6 +112,7 @@ export interface CreateRoleInput {
   name: string;
   description?: string | null;
   permissions?: PermissionInput[];
+  externalGroups?: string[];
 }
 
 export type UpdateRoleInput = Partial<CreateRoleInput>;

@@ -124,4 +124,87 @@ describe('loadAdminApiConfig', () => {
     for (const bad of ['0', '36501', '1.5', 'a year'])
       expect(() => loadAdminApiConfig({ AUDIT_RETENTION_DAYS: bad })).toThrow(/^AUDIT_RETENTION_DAYS:/);
   });
+
+  describe('LDAP_* (SPEC 7, ADR 0024)', () => {
+    const ldap = {
+      LDAP_URL: 'ldap://ldap.plant.test:389',
+      LDAP_BIND_DN: 'cn=gatehouse,ou=services,dc=plant,dc=test',
+      LDAP_BIND_PASSWORD: 'service-secret-1',
+      LDAP_USER_BASE: 'ou=people,dc=plant,dc=test',
+      LDAP_USER_FILTER: '(&(objectClass=inetOrgPerson)(uid={{username}}))',
+      LDAP_GROUP_BASE: 'ou=groups,dc=plant,dc=test',
+    };
+
+    it('is off without LDAP_URL, and reads the variables with their defaults', () => {
+      expect(loadAdminApiConfig({}).identity.ldap).toBeUndefined();
+      expect(loadAdminApiConfig(ldap).identity.ldap).toEqual({
+        url: 'ldap://ldap.plant.test:389',
+        startTls: false,
+        bindDn: ldap.LDAP_BIND_DN,
+        bindPassword: 'service-secret-1',
+        userBase: ldap.LDAP_USER_BASE,
+        userFilter: ldap.LDAP_USER_FILTER,
+        usernameAttribute: 'uid',
+        groupBase: ldap.LDAP_GROUP_BASE,
+        directoryId: 'ldap',
+        usernameClash: 'refuse',
+        timeoutMs: 5000,
+        poolSize: 4,
+      });
+      const c = loadAdminApiConfig({
+        ...ldap,
+        LDAP_URL: 'ldaps://ldap.plant.test',
+        LDAP_GROUP_BASE: '',
+        LDAP_USERNAME_ATTRIBUTE: 'sAMAccountName',
+        LDAP_USERNAME_CLASH: 'suffix',
+        LDAP_DIRECTORY_ID: 'corp-ad',
+        LDAP_TIMEOUT_MS: '2000',
+        LDAP_POOL_SIZE: '8',
+      }).identity.ldap;
+      expect(c).toMatchObject({
+        url: 'ldaps://ldap.plant.test',
+        usernameAttribute: 'sAMAccountName',
+        usernameClash: 'suffix',
+        directoryId: 'corp-ad',
+        timeoutMs: 2000,
+        poolSize: 8,
+      });
+      expect(c?.groupBase).toBeUndefined();
+      expect(loadAdminApiConfig({ ...ldap, LDAP_STARTTLS: 'true' }).identity.ldap?.startTls).toBe(true);
+    });
+
+    it.each([
+      [{ LDAP_URL: 'http://ldap.plant.test' }, 'LDAP_URL'],
+      [{ LDAP_URL: 'not a url' }, 'LDAP_URL'],
+      [{ LDAP_URL: 'ldap://ldap.plant.test/dc=plant,dc=test' }, 'LDAP_URL'],
+      [{ LDAP_BIND_DN: '' }, 'LDAP_BIND_DN'],
+      [{ LDAP_BIND_DN: 'gatehouse' }, 'LDAP_BIND_DN'],
+      [{ LDAP_BIND_PASSWORD: '' }, 'LDAP_BIND_PASSWORD'],
+      [{ LDAP_USER_BASE: '' }, 'LDAP_USER_BASE'],
+      [{ LDAP_USER_FILTER: '(uid=alice)' }, 'LDAP_USER_FILTER'],
+      [{ LDAP_USER_FILTER: '(uid={{username}}' }, 'LDAP_USER_FILTER'],
+      [{ LDAP_USER_FILTER: 'uid={{username}}' }, 'LDAP_USER_FILTER'],
+      [{ LDAP_GROUP_BASE: 'groups' }, 'LDAP_GROUP_BASE'],
+      [{ LDAP_STARTTLS: 'yes' }, 'LDAP_STARTTLS'],
+      [{ LDAP_URL: 'ldaps://ldap.plant.test', LDAP_STARTTLS: 'true' }, 'LDAP_STARTTLS'],
+      [{ LDAP_TLS_CA_FILE: '/nonexistent/ca.pem' }, 'LDAP_TLS_CA_FILE'],
+      [{ LDAP_USERNAME_ATTRIBUTE: 'u id' }, 'LDAP_USERNAME_ATTRIBUTE'],
+      [{ LDAP_USERNAME_CLASH: 'merge' }, 'LDAP_USERNAME_CLASH'],
+      [{ LDAP_DIRECTORY_ID: 'Corp AD' }, 'LDAP_DIRECTORY_ID'],
+      [{ LDAP_TIMEOUT_MS: '0' }, 'LDAP_TIMEOUT_MS'],
+      [{ LDAP_POOL_SIZE: '65' }, 'LDAP_POOL_SIZE'],
+    ])('%j stops the start naming %s', (bad, variable) => {
+      const env = { ...ldap, ...bad };
+      expect(() => loadAdminApiConfig(env)).toThrow(ConfigError);
+      expect(() => loadAdminApiConfig(env)).toThrow(new RegExp(`^${variable}:`));
+      // never the service password in the message
+      expect(() => loadAdminApiConfig(env)).not.toThrow(/service-secret-1/);
+    });
+
+    it('a stray LDAP_* without LDAP_URL is named (a half-configured directory is an error, not off)', () => {
+      expect(() => loadAdminApiConfig({ LDAP_BIND_DN: ldap.LDAP_BIND_DN })).toThrow(
+        /^LDAP_BIND_DN:.*LDAP_URL/,
+      );
+    });
+  });
 });

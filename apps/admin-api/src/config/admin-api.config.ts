@@ -18,16 +18,10 @@ import {
   type RateLimitStoreOptions,
 } from '@gatehouse/contracts';
 
-/** A configuration value that is wrong: the start stops with a message naming the variable. */
-export class ConfigError extends Error {
-  constructor(
-    readonly variable: string,
-    message: string,
-  ) {
-    super(`${variable}: ${message}`);
-    this.name = 'ConfigError';
-  }
-}
+import { ConfigError } from './config-error';
+import { parseLdap } from './ldap.config';
+
+export { ConfigError };
 
 export interface AdminApiConfig {
   httpPort: number;
@@ -220,6 +214,12 @@ function parseMfa(env: Record<string, string | undefined>): MfaOptions {
   return { enabled: flag === 'true', ...(encryptionKey ? { encryptionKey } : {}) };
 }
 
+/** LDAP log-in (SPEC 2.1a, 7), when LDAP_URL is set. */
+function ldapOf(env: Record<string, string | undefined>): Pick<IdentityOptions, 'ldap'> {
+  const ldap = parseLdap(env);
+  return ldap ? { ldap } : {};
+}
+
 /** Reads and validates the admin-api configuration (SPEC 7). Nothing else reads process.env. */
 export function loadAdminApiConfig(env: Record<string, string | undefined> = process.env): AdminApiConfig {
   const dataDir = env.DATA_DIR === 'memory://' ? 'memory://' : resolve(env.DATA_DIR || './data');
@@ -267,6 +267,7 @@ export function loadAdminApiConfig(env: Record<string, string | undefined> = pro
       rateLimitStore,
       tokenIssuer: 'gatehouse',
       mfa: parseMfa(env),
+      ...ldapOf(env),
     },
   };
 }

@@ -16,10 +16,18 @@ export const ESCALATION_EXTENSION = 'x-gatehouse-escalation';
  * - `denies-of-role`: deleting the role `:id` lifts its denies (SPEC 1.4.6) from every member: the
  *   caller must hold what they block (ADR 0019);
  * - `permissions-of-version`: the permissions of the version (body `version`) of the role `:id`'s
- *   history that a rollback restores, checked exactly as a PATCH sending them (ADR 0021).
+ *   history that a rollback restores, checked exactly as a PATCH sending them (ADR 0021);
+ * - `external-groups`: the body's `externalGroups` that the role `:id` lacks hand the role to the
+ *   members of those directory groups, as assigning it would: the caller must hold every permission
+ *   of the role (ADR 0024).
  */
 export type HandedOut =
-  'permissions' | 'roles' | 'credentials-of-target-user' | 'denies-of-role' | 'permissions-of-version';
+  | 'permissions'
+  | 'roles'
+  | 'credentials-of-target-user'
+  | 'denies-of-role'
+  | 'permissions-of-version'
+  | 'external-groups';
 
 /**
  * Who receives it, and where the request names them:
@@ -35,7 +43,7 @@ interface HandedOutTo {
   'new-user': 'permissions' | 'roles';
   user: HandedOut;
   'new-role': 'permissions';
-  role: 'permissions' | 'denies-of-role' | 'permissions-of-version';
+  role: 'permissions' | 'denies-of-role' | 'permissions-of-version' | 'external-groups';
   'registration-request': 'permissions' | 'roles';
 }
 

@@ -72,6 +72,7 @@ function readRequest(req: Request, namesVersion: boolean): EscalationRequest {
   if (fields.permissions !== undefined) out.permissions = readPermissions(fields.permissions);
   if (fields.roles !== undefined) out.roles = readRoles(fields.roles);
   if (namesVersion) out.version = readVersion(fields.version);
+  if (fields.externalGroups !== undefined) out.externalGroups = readGroups(fields.externalGroups);
   return out;
 }
 
@@ -107,6 +108,12 @@ function readRoles(value: unknown): string[] {
   if (!Array.isArray(value) || !value.every((id): id is string => typeof id === 'string' && isUUID(id))) {
     throw invalid('roles must be an array of role ids (UUIDs)');
   }
+  return value;
+}
+
+function readGroups(value: unknown): string[] {
+  if (!Array.isArray(value) || !value.every((g): g is string => typeof g === 'string'))
+    throw invalid('externalGroups must be an array of strings');
   return value;
 }
 

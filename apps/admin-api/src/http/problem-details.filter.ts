@@ -36,6 +36,9 @@ const IDENTITY_STATUS: Record<IdentityErrorCode, HttpStatus> = {
   'IDENTITY.GRANT_REQUIRED': HttpStatus.FORBIDDEN,
   'IDENTITY.ROLE_VERSION_NOT_FOUND': HttpStatus.NOT_FOUND,
   'IDENTITY.ROLLBACK_NO_CHANGE': HttpStatus.CONFLICT,
+  'IDENTITY.DIRECTORY_UNAVAILABLE': HttpStatus.SERVICE_UNAVAILABLE,
+  'IDENTITY.FEDERATED_NAME_CLASH': HttpStatus.CONFLICT,
+  'IDENTITY.FEDERATED_USER': HttpStatus.CONFLICT,
   'AUTH.MFA_REQUIRED': HttpStatus.UNAUTHORIZED,
   'AUTH.MFA_INVALID_CODE': HttpStatus.UNAUTHORIZED,
   'AUTH.MFA_CODE_REJECTED': HttpStatus.FORBIDDEN,
@@ -140,14 +143,18 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const res = host.switchToHttp().getResponse<Response>();
     const r = render(err);
     // A Problem is a decided answer (e.g. 503 from /health/ready, which logs its own reason).
-    if (r.status >= 500 && !(err instanceof Problem))
+    // a directory outage is a decided answer too (SPEC 2.1a): the directory client logged its cause
+    const decided =
+      err instanceof Problem ||
+      (err instanceof IdentityError && err.code === 'IDENTITY.DIRECTORY_UNAVAILABLE');
+    if (r.status >= 500 && !decided)
       this.logger.error(`unhandled error: ${(err as Error)?.stack ?? String(err)}`);
     if (r.retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(r.retryAfterSeconds));
     if (res.headersSent) return;
     // An @Audited route's refusal is recorded before the answer leaves (ADR 0016); the recorder never throws.
     const req = host.switchToHttp().getRequest<AuditedRequest>();
     if (req.audit) {
-      void this.audit.refused(req, r.status).then(() => send(res, r));
+      void this.audit.refused(req, r.status, r.code).then(() => send(res, r));
       return;
     }
     send(res, r);

@@ -23,4 +23,9 @@ export class UserEntity {
   @Column({ type: 'timestamptz', nullable: true }) lastLoginAt!: Date | null;
   /** A generated initial password that must be changed before anything but `/api/me*` (ADR 0010). */
   @Column({ type: 'boolean', default: false }) passwordChangeRequired!: boolean;
+  /** A federated user's provider instance (LDAP_DIRECTORY_ID) and subject (its DN): ADR 0024. */
+  @Column({ type: 'varchar', length: 255, nullable: true }) externalIssuer!: string | null;
+  @Column({ type: 'varchar', length: 2048, nullable: true }) externalSubject!: string | null;
+  /** The groups the directory reported at the last login (lower case cn and DN); null for a local user. */
+  @Column({ type: 'text', array: true, nullable: true }) externalGroups!: string[] | null;
 }

@@ -132,6 +132,13 @@ export class PermissionRepository {
          SELECT p.id, p.context, p.resource, p.operation, p.effect, p.max_qos, p.retain, p.role_id, r.name AS role_name, p.user_id, p.position
            FROM user_roles ur JOIN roles r ON r.id = ur.role_id JOIN permissions p ON p.role_id = ur.role_id
           WHERE ur.user_id = $1
+         UNION ALL
+         -- roles conferred by the directory groups of a federated user (SPEC 2.1a), unless also assigned
+         SELECT p.id, p.context, p.resource, p.operation, p.effect, p.max_qos, p.retain, p.role_id, r.name AS role_name, p.user_id, p.position
+           FROM users u JOIN roles r ON lower(r.external_groups::text)::text[] && u.external_groups
+           JOIN permissions p ON p.role_id = r.id
+          WHERE u.id = $1 AND u.external_groups IS NOT NULL
+            AND NOT EXISTS (SELECT 1 FROM user_roles ur2 WHERE ur2.user_id = $1 AND ur2.role_id = r.id)
        ) e ORDER BY e.role_id NULLS FIRST, e.role_name, e.position`,
       [userId],
     );

@@ -83,4 +83,29 @@ describe('RoleRepository', () => {
     await expect(t.roles.findById(b)).resolves.toBeNull();
     await expect(t.roles.userIdsWithRole(b)).resolves.toEqual([]);
   });
+
+  it('stores externalGroups; its holders include federated users whose groups meet them, regardless of case (SPEC 2.1a)', async () => {
+    const id = await t.roles.insert({ name: 'ops', description: null, externalGroups: ['Operators'] });
+    await expect(t.roles.findById(id)).resolves.toMatchObject({ externalGroups: ['Operators'] });
+    const assigned = await insertTestUser(t.ds, 'assigned');
+    await t.roles.replaceAssignments(assigned, [id]);
+    const [{ id: member }] = await t.ds.query<{ id: string }[]>(
+      `INSERT INTO users (username, grant_types, identity_provider, external_issuer, external_subject, external_groups)
+       VALUES ('member', '[]', 'ldap', 'ldap', 'uid=member,dc=plant,dc=test', '{operators}') RETURNING id`,
+    );
+    await t.ds.query(
+      `INSERT INTO users (username, grant_types, identity_provider, external_issuer, external_subject, external_groups)
+       VALUES ('outsider', '[]', 'ldap', 'ldap', 'uid=outsider,dc=plant,dc=test', '{engineers}')`,
+    );
+    expect((await t.roles.userIdsWithRole(id)).sort()).toEqual([assigned, member].sort());
+    await expect(t.roles.updateIfCurrent(id, 1, { externalGroups: ['engineers'] })).resolves.toBe(true);
+    await expect(t.roles.findById(id)).resolves.toMatchObject({ externalGroups: ['engineers'], version: 2 });
+    const holders = await t.roles.userIdsWithRole(id);
+    expect(holders).toContain(assigned);
+    expect(holders).not.toContain(member);
+    expect(holders).toHaveLength(2);
+    // an update without externalGroups keeps them
+    await expect(t.roles.updateIfCurrent(id, 2, { description: 'x' })).resolves.toBe(true);
+    await expect(t.roles.findById(id)).resolves.toMatchObject({ externalGroups: ['engineers'] });
+  });
 });

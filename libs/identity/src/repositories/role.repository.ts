@@ -8,6 +8,8 @@ import { RoleEntity } from '../entities';
 export interface RoleChanges {
   name?: string;
   description?: string | null;
+  /** Replaces the role's directory groups when given. */
+  externalGroups?: readonly string[];
 }
 
 /** The `roles` table and the role assignments (`user_roles`). */
@@ -42,9 +44,14 @@ export class RoleRepository {
   }
 
   /** Inserts a role that is not built in; rejects with a unique violation when the name is taken. */
-  async insert(role: { name: string; description: string | null }, tx?: Transaction): Promise<string> {
+  async insert(
+    role: { name: string; description: string | null; externalGroups?: string[] },
+    tx?: Transaction,
+  ): Promise<string> {
     const repo = managerOf(this.dataSource, tx).getRepository(RoleEntity);
-    return (await repo.save(repo.create({ ...role, builtIn: false }))).id;
+    return (
+      await repo.save(repo.create({ ...role, externalGroups: role.externalGroups ?? [], builtIn: false }))
+    ).id;
   }
 
   /**
@@ -59,7 +66,7 @@ export class RoleRepository {
   ): Promise<boolean> {
     const res: [unknown[], number] = await managerOf(this.dataSource, tx).query(
       `UPDATE roles SET name = COALESCE($3, name), description = CASE WHEN $4::boolean THEN $5 ELSE description END,
-              version = version + 1, updated_at = now()
+              external_groups = COALESCE($6::text[], external_groups), version = version + 1, updated_at = now()
         WHERE id = $1 AND version = $2`,
       [
         id,
@@ -67,6 +74,7 @@ export class RoleRepository {
         changes.name ?? null,
         changes.description !== undefined,
         changes.description ?? null,
+        changes.externalGroups ?? null,
       ],
     );
     return res[1] > 0;
@@ -99,10 +107,13 @@ export class RoleRepository {
     }
   }
 
-  /** The users holding the role. */
+  /** The users holding the role: assigned, or through their directory groups (SPEC 2.1a). */
   async userIdsWithRole(roleId: string, tx?: Transaction): Promise<string[]> {
     const rows: { user_id: string }[] = await managerOf(this.dataSource, tx).query(
-      `SELECT user_id FROM user_roles WHERE role_id = $1`,
+      `SELECT user_id FROM user_roles WHERE role_id = $1
+       UNION
+       SELECT u.id FROM users u JOIN roles r ON r.id = $1
+        WHERE u.external_groups IS NOT NULL AND lower(r.external_groups::text)::text[] && u.external_groups`,
       [roleId],
     );
     return rows.map((r) => r.user_id);

@@ -192,4 +192,88 @@ describe('UserRepository', () => {
     await t.transactions.join(undefined, (tx) => t.users.insert(user('own'), tx));
     await expect(t.users.findViewByUsername('own')).resolves.not.toBeNull();
   });
+
+  describe('federated users (SPEC 2.1a, ADR 0024)', () => {
+    const dn = 'uid=alice,ou=people,dc=plant,dc=test';
+    const federated = (username: string, subject = dn) => ({
+      username,
+      identityProvider: 'ldap' as const,
+      externalIssuer: 'ldap',
+      externalSubject: subject,
+      externalGroups: ['operators'],
+    });
+
+    it('finds a federated user by (provider, directory, DN regardless of case), never by name', async () => {
+      const id = await t.users.insertFederated(federated('alice'));
+      await expect(t.users.findByExternalSubject('ldap', 'ldap', dn.toUpperCase())).resolves.toMatchObject({
+        id,
+        username: 'alice',
+        identityProvider: 'ldap',
+        passwordHash: null,
+      });
+      await expect(t.users.findByExternalSubject('ldap', 'other-directory', dn)).resolves.toBeNull();
+      await expect(t.users.findByExternalSubject('oidc', 'ldap', dn)).resolves.toBeNull();
+      // a local user of another name with the same "DN" text is no binding: local users have none
+      await t.users.insert(user('bob'));
+      await expect(
+        t.users.findByExternalSubject('ldap', 'ldap', 'uid=bob,ou=people,dc=plant,dc=test'),
+      ).resolves.toBeNull();
+    });
+
+    it('one binding per DN: a second user for the same DN is a unique violation, and a local user cannot carry one', async () => {
+      await t.users.insertFederated(federated('alice'));
+      const again = await t.users
+        .insertFederated(federated('alice2', dn.toLowerCase()))
+        .catch((e: unknown) => e);
+      expect(isPgError(again, PgErrorCodes.UNIQUE_VIOLATION)).toBe(true);
+      const local = await t.ds
+        .query(
+          `UPDATE users SET external_subject = 'uid=x' , external_issuer = 'ldap' WHERE username = 'alice'
+                  AND identity_provider = 'ldap' RETURNING id`,
+        )
+        .then(() => t.ds.query(`UPDATE users SET identity_provider = 'local' WHERE username = 'alice'`))
+        .catch((e: unknown) => e);
+      expect(isPgError(local, '23514') /* check_violation */).toBe(true);
+    });
+
+    it('stores the groups and bumps permissions_version only when they change; finds users by group', async () => {
+      const id = await t.users.insertFederated(federated('alice'));
+      const version = async () =>
+        (
+          await t.ds.query<{ permissions_version: number }[]>(
+            `SELECT permissions_version FROM users WHERE id = $1`,
+            [id],
+          )
+        )[0].permissions_version;
+      const v0 = await version();
+      await expect(t.users.setExternalGroups(id, ['operators'])).resolves.toBe(false);
+      await expect(version()).resolves.toBe(v0);
+      await expect(t.users.setExternalGroups(id, ['engineers', 'operators'])).resolves.toBe(true);
+      await expect(version()).resolves.toBe(v0 + 1);
+      await expect(t.users.findView(id)).resolves.toMatchObject({
+        externalGroups: ['engineers', 'operators'],
+        groupRoles: [],
+      });
+      await expect(t.users.userIdsInGroups(['ENGINEERS'])).resolves.toEqual([id]);
+      await expect(t.users.userIdsInGroups(['nobody'])).resolves.toEqual([]);
+    });
+
+    it('the view lists the roles the groups confer (cn or DN, regardless of case), apart from assigned roles', async () => {
+      const id = await t.users.insertFederated(federated('alice'));
+      const role = await insertTestRole(t.ds, 'ops');
+      const other = await insertTestRole(t.ds, 'other');
+      await t.ds.query(`UPDATE roles SET external_groups = '{Operators}' WHERE id = $1`, [role]);
+      await t.ds.query(
+        `UPDATE roles SET external_groups = '{"cn=other,ou=groups,dc=plant,dc=test"}' WHERE id = $1`,
+        [other],
+      );
+      await expect(t.users.findView(id)).resolves.toMatchObject({ roles: [], groupRoles: [role] });
+      await t.users.setExternalGroups(id, ['operators', 'cn=other,ou=groups,dc=plant,dc=test', 'other']);
+      const view = await t.users.findView(id);
+      expect([...(view?.groupRoles ?? [])].sort()).toEqual([role, other].sort());
+      // a local user never gets group roles
+      const local = await t.users.insert(user('carol'));
+      await expect(t.users.findView(local)).resolves.toMatchObject({ groupRoles: [], externalGroups: null });
+    });
+  });
 });

@@ -18,6 +18,15 @@ export interface NewUser {
   passwordChangeRequired: boolean;
 }
 
+/** A federated user seen for the first time (SPEC 2.1a, ADR 0024): no password is stored. */
+export interface NewFederatedUser {
+  username: string;
+  identityProvider: 'ldap' | 'oidc';
+  externalIssuer: string;
+  externalSubject: string;
+  externalGroups: string[];
+}
+
 /** What may change on a user besides its version (an update of the user's own row). */
 export type UserFields = Partial<
   Pick<
@@ -157,6 +166,63 @@ export class UserRepository {
     return (res.affected ?? 0) > 0;
   }
 
+  /** The federated user bound to (provider, issuer, subject), the subject compared regardless of case. */
+  findByExternalSubject(
+    provider: string,
+    issuer: string,
+    subject: string,
+    tx?: Transaction,
+  ): Promise<UserWithPasswordHash | null> {
+    return managerOf(this.dataSource, tx)
+      .getRepository(UserEntity)
+      .createQueryBuilder('u')
+      .addSelect('u.passwordHash')
+      .where('u.identity_provider = :provider AND u.external_issuer = :issuer', { provider, issuer })
+      .andWhere('lower(u.external_subject) = lower(:subject)', { subject })
+      .getOne();
+  }
+
+  /** Inserts a federated user (the password grant, no password hash); unique violation on a name or binding taken. */
+  async insertFederated(user: NewFederatedUser, tx?: Transaction): Promise<string> {
+    const repo = managerOf(this.dataSource, tx).getRepository(UserEntity);
+    return (
+      await repo.save(
+        repo.create({
+          ...user,
+          passwordHash: null,
+          grantTypes: [{ method: 'password', isRequired: false }],
+          enabled: true,
+          mqttPublishPrefix: null,
+          enforceMfaEnrollment: false,
+          passwordChangeRequired: false,
+        }),
+      )
+    ).id;
+  }
+
+  /**
+   * Replaces a federated user's groups; when they differ, bumps `permissions_version` (the group-derived
+   * roles may have changed). True when they changed.
+   */
+  async setExternalGroups(id: string, groups: readonly string[], tx?: Transaction): Promise<boolean> {
+    const res: [unknown[], number] = await managerOf(this.dataSource, tx).query(
+      `UPDATE users SET external_groups = $2::text[], permissions_version = permissions_version + 1
+        WHERE id = $1 AND external_groups IS DISTINCT FROM $2::text[]`,
+      [id, groups],
+    );
+    return res[1] > 0;
+  }
+
+  /** The users whose directory groups meet `groups` (lower case). */
+  async userIdsInGroups(groups: readonly string[], tx?: Transaction): Promise<string[]> {
+    if (groups.length === 0) return [];
+    const rows: { id: string }[] = await managerOf(this.dataSource, tx).query(
+      `SELECT id FROM users WHERE external_groups && $1::text[]`,
+      [groups.map((g) => g.toLowerCase())],
+    );
+    return rows.map((r) => r.id);
+  }
+
   /** The user named exactly `username`, with its password hash, for a password check. */
   findWithPasswordHashByUsername(username: string): Promise<UserWithPasswordHash | null> {
     return this.dataSource
@@ -236,6 +302,9 @@ export class UserRepository {
     const sql = `SELECT u.id, u.username, u.identity_provider, u.grant_types, u.enabled, u.mqtt_publish_prefix,
             u.enforce_mfa_enrollment, u.created_at, u.updated_at, u.last_login_at, u.password_change_required, u.version,
             COALESCE((SELECT json_agg(r.role_id ORDER BY r.role_id) FROM user_roles r WHERE r.user_id = u.id), '[]') AS roles,
+            COALESCE((SELECT json_agg(g.id ORDER BY g.id) FROM roles g
+                       WHERE u.external_groups IS NOT NULL AND lower(g.external_groups::text)::text[] && u.external_groups), '[]') AS group_roles,
+            u.external_groups,
             COALESCE((SELECT json_agg(json_build_object('id', p.id, 'context', p.context, 'resource', p.resource, 'operation', p.operation,
                                                         'effect', p.effect, 'maxQos', p.max_qos, 'retain', p.retain)
                                       ORDER BY p.position)
@@ -269,6 +338,8 @@ interface UserViewRow {
   password_change_required: boolean;
   version: number;
   roles: string[];
+  group_roles: string[];
+  external_groups: string[] | null;
   permissions: UserView['permissions'];
   certificates: {
     fingerprint: string;
@@ -286,6 +357,8 @@ function toUserView(r: UserViewRow): UserView {
     identityProvider: r.identity_provider,
     grantTypes: r.grant_types,
     roles: r.roles,
+    groupRoles: r.group_roles,
+    externalGroups: r.external_groups,
     permissions: r.permissions.map(permissionView),
     enabled: r.enabled,
     mqttPublishPrefix: r.mqtt_publish_prefix,

@@ -13,6 +13,7 @@ import type { PermissionInput } from '../identity.types';
 import { TokenRepository, type UsableTokenRow } from '../repositories/token.repository';
 import { UserRepository, type UserWithPasswordHash } from '../repositories/user.repository';
 import { CertificateService } from './certificate.service';
+import { LdapLoginService, type LdapVerification } from './ldap-login.service';
 import { LoginThrottle } from './login-throttle.service';
 import { MfaService } from './mfa.service';
 import { PasswordHasher } from './password-hasher.service';
@@ -74,6 +75,7 @@ export class AuthService {
     private readonly certificates: CertificateService,
     private readonly usage: TokenUsageRecorder,
     private readonly mfa: MfaService,
+    private readonly ldap: LdapLoginService,
     @Optional() @Inject(REGISTRATION_ATTEMPT_SINK) private readonly registrations?: RegistrationAttemptSink,
   ) {}
 
@@ -216,7 +218,20 @@ export class AuthService {
         expiries.push(new Date(token.row.expires_at).getTime());
         changeRequired = token.row.password_change_required;
       } else {
-        const { user, exists } = await this.verifyPasswordOf(req.username, password);
+        let verified: Awaited<ReturnType<AuthService['verifyPasswordOf']>>;
+        try {
+          verified = await this.verifyPasswordOf(req.username, password);
+        } catch (err) {
+          // SPEC 2.1a: a directory outage is CONNACK 3 (the gateway's cache answers first when it can)
+          if (err instanceof IdentityError && err.code === 'IDENTITY.DIRECTORY_UNAVAILABLE')
+            return { outcome: 'unavailable', reason: err.message };
+          if (err instanceof IdentityError && err.code === 'IDENTITY.FEDERATED_NAME_CLASH') {
+            await this.throttle.recordFailure(req.username, req.remoteAddress, true);
+            return { outcome: 'not-authorized', reason: err.message };
+          }
+          throw err;
+        }
+        const { user, exists } = verified;
         if (!user || (userId && user.id !== userId)) {
           if (!userId && !exists && (await this.recordRegistrationAttempt(req, password)))
             return { outcome: 'pending-registration' };
@@ -300,15 +315,50 @@ export class AuthService {
     return { user: user && admitGrants(user.grantTypes, ['password']).ok ? user : null, exists };
   }
 
-  /** The user if the password is right (grant types not checked), and whether the username exists at all (after the same argon2 work). */
+  /**
+   * The user if the password is right (grant types not checked), and whether the username exists at all
+   * (after the same argon2 work). With LDAP (SPEC 2.1a, ADR 0024): a federated user, or a name unknown
+   * here, is checked against the directory (no password is stored); a local user by its hash, and only
+   * when that fails is the directory asked whether a directory user of that name has this password (a
+   * clash: never the local user). Throws `IDENTITY.DIRECTORY_UNAVAILABLE` when the directory cannot
+   * decide, `IDENTITY.FEDERATED_NAME_CLASH` when LDAP_USERNAME_CLASH refuses the directory user.
+   */
   private async verifyPasswordOf(
     username: string,
     password: string,
   ): Promise<{ user: UserWithPasswordHash | null; exists: boolean }> {
     const user = await this.users.findWithPasswordHashByUsername(username);
+    if (this.ldap.enabled && (!user || user.identityProvider !== 'local')) {
+      return this.fromDirectory(await this.ldap.verify(username, password, user));
+    }
     const ok = await this.hasher.verify(user?.passwordHash, password);
-    if (!user || !ok) return { user: null, exists: !!user };
-    return { user, exists: true };
+    if (user && ok) return { user, exists: true };
+    if (user && this.ldap.enabled) {
+      // the local user's password failed: perhaps a directory user of the same name (never this user)
+      try {
+        return this.fromDirectory(await this.ldap.verify(username, password, user));
+      } catch (err) {
+        // a local user's login does not depend on the directory: an outage is a wrong password here
+        if (err instanceof IdentityError && err.code === 'IDENTITY.DIRECTORY_UNAVAILABLE')
+          return { user: null, exists: true };
+        throw err;
+      }
+    }
+    return { user: null, exists: !!user };
+  }
+
+  private fromDirectory(v: LdapVerification): { user: UserWithPasswordHash | null; exists: boolean } {
+    switch (v.kind) {
+      case 'ok':
+        return { user: v.user, exists: true };
+      case 'refused':
+        return { user: null, exists: v.exists };
+      case 'name-clash':
+        throw new IdentityError(
+          'IDENTITY.FEDERATED_NAME_CLASH',
+          `the directory user "${v.username}" cannot log in: a Gatehouse user holds that name (LDAP_USERNAME_CLASH=refuse); an administrator must resolve it`,
+        );
+    }
   }
 }
 

@@ -57,7 +57,14 @@ export class RoleService {
   async create(input: CreateRoleInput, actor: RoleActor | null = null): Promise<RoleView> {
     try {
       return await this.transactions.run(async (tx) => {
-        const id = await this.roles.insert({ name: input.name, description: input.description ?? null }, tx);
+        const id = await this.roles.insert(
+          {
+            name: input.name,
+            description: input.description ?? null,
+            externalGroups: normalizeGroups(input.externalGroups ?? []),
+          },
+          tx,
+        );
         await this.permissions.replace({ roleId: id }, dedupe(input.permissions ?? []), tx);
         const view = await this.get(id, tx);
         const content = roleContent(view);
@@ -154,13 +161,21 @@ export class RoleService {
             `built-in role "${current.name}" cannot be renamed or have its permissions changed`,
           );
         }
-        const changes = { name: patch.name, description: patch.description };
+        const groups = patch.externalGroups && normalizeGroups(patch.externalGroups);
+        const groupsChange =
+          groups !== undefined && groups.join('\n') !== normalizeGroups(current.externalGroups).join('\n');
+        // the members through the old groups lose the role: they are told too (SPEC 2.1a)
+        const before = groupsChange ? await this.principals.usersWithRole(tx, id) : [];
+        const changes = { name: patch.name, description: patch.description, externalGroups: groups };
         const lock = expected ?? { version: current.version, via: 'body' as const };
         if (!(await this.roles.updateIfCurrent(id, lock.version, changes, tx)))
           throw versionConflict(lock, current.version);
-        if (patch.permissions !== undefined && !samePermissions(current.permissions, patch.permissions)) {
-          await this.permissions.replace({ roleId: id }, dedupe(patch.permissions), tx);
-          affectedUsers = await this.principals.usersWithRole(tx, id);
+        const permissionsChange =
+          patch.permissions !== undefined && !samePermissions(current.permissions, patch.permissions);
+        if (permissionsChange)
+          await this.permissions.replace({ roleId: id }, dedupe(patch.permissions ?? []), tx);
+        if (permissionsChange || groupsChange) {
+          affectedUsers = [...new Set([...before, ...(await this.principals.usersWithRole(tx, id))])];
           await this.principals.bumpVersions(tx, affectedUsers);
         }
         const updated = await this.get(id, tx);
@@ -236,12 +251,25 @@ export class RoleService {
       name: r.name,
       description: r.description,
       permissions: perms.get(r.id) ?? [],
+      externalGroups: r.externalGroups ?? [],
       builtIn: r.builtIn,
       version: r.version,
       createdAt: r.createdAt,
       updatedAt: r.updatedAt,
     }));
   }
+}
+
+/** Trimmed, without duplicates regardless of case, in the order given (first spelling kept). */
+export function normalizeGroups(groups: readonly string[]): string[] {
+  const seen = new Set<string>();
+  const out: string[] = [];
+  for (const g of groups.map((x) => x.trim())) {
+    if (g === '' || seen.has(g.toLowerCase())) continue;
+    seen.add(g.toLowerCase());
+    out.push(g);
+  }
+  return out;
 }
 
 export function versionConflict(expected: ExpectedVersion, actual: number): IdentityError {

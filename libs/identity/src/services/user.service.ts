@@ -139,8 +139,16 @@ export class UserService {
 
   /** Conditional update on `expected.version`; reports the change to the gateways after commit. */
   async update(id: string, patch: UpdateUserInput, expected: ExpectedVersion): Promise<UserView> {
-    if (patch.password !== undefined)
-      this.policy.check(patch.password, { username: (await this.get(id)).username });
+    if (patch.password !== undefined) {
+      const target = await this.get(id);
+      // a federated user's password is the directory's (SPEC 2.1a, ADR 0024): none is stored here
+      if (target.identityProvider !== 'local')
+        throw new IdentityError(
+          'IDENTITY.FEDERATED_USER',
+          `the password of a ${target.identityProvider} user is kept by its directory, not by Gatehouse`,
+        );
+      this.policy.check(patch.password, { username: target.username });
+    }
     const passwordHash = patch.password !== undefined ? await this.hasher.hash(patch.password) : undefined;
     const changes = { permissions: false, disabled: false, credentials: false, grants: false };
     let initialPasswordReplaced = false;

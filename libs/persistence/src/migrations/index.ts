@@ -6,6 +6,7 @@ import { Mfa1764700000000 } from './1764700000000-mfa';
 import { Audit1764800000000 } from './1764800000000-audit';
 import { PermissionEffect1765000000000 } from './1765000000000-permission-effect';
 import { RoleVersions1765100000000 } from './1765100000000-role-versions';
+import { LdapIdentity1765200000000 } from './1765200000000-ldap-identity';
 
 /** Every migration, in order. Schema changes are made only here (synchronize is off everywhere). */
 export const migrations = [
@@ -17,4 +18,5 @@ export const migrations = [
   Audit1764800000000,
   PermissionEffect1765000000000,
   RoleVersions1765100000000,
+  LdapIdentity1765200000000,
 ];

@@ -29,6 +29,18 @@ const SECRET_BODY_FIELDS: Readonly<Record<string, string>> = {
   newPassword: 'password',
 };
 
+/** The `sub` of a token this instance has just issued (read, not verified: it is our own answer). */
+function subjectOf(token: string | null): string | null {
+  const payload = token?.split('.')[1];
+  if (!payload) return null;
+  try {
+    const sub = (JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { sub?: unknown }).sub;
+    return typeof sub === 'string' ? sub : null;
+  } catch {
+    return null;
+  }
+}
+
 const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
 
 function field(o: unknown, name: string): unknown {
@@ -69,7 +81,11 @@ export class AuditRecorder {
     await this.safely(async () => {
       const body = req.body as unknown;
       if (d.action === 'auth.login') {
-        const user = await this.users.findByUsername(str(field(body, 'username')) ?? '');
+        // the token's subject: a directory user may log in under a name a local user holds (ADR 0024)
+        const sub = subjectOf(str(field(answer, 'token')));
+        const user = sub
+          ? await this.users.get(sub).catch(() => null)
+          : await this.users.findByUsername(str(field(body, 'username')) ?? '');
         const actor: AuditActor | null = user ? { id: user.id, username: user.username } : null;
         const action = d.labelledAction && field(body, 'label') !== undefined ? d.labelledAction : d.action;
         return this.event(req, action, 'success', actor, {
@@ -108,7 +124,7 @@ export class AuditRecorder {
    * Not recorded: 429 answers (the flood control itself: the failures that tripped it were recorded),
    * and requests without an authenticated caller on a protected route (nothing was attempted by anyone).
    */
-  async refused(req: AuditedRequest, status: number): Promise<void> {
+  async refused(req: AuditedRequest, status: number, code?: string): Promise<void> {
     const stamp = req.audit;
     if (!stamp || stamp.recorded) return;
     if (status === 429) return;
@@ -121,7 +137,13 @@ export class AuditRecorder {
     const action = d.labelledAction && field(body, 'label') !== undefined ? d.labelledAction : d.action;
     await this.safely(() =>
       this.event(req, action, result, this.actor(req), {
-        type: d.action === 'auth.login' ? 'user' : d.target,
+        // a directory user refused because a Gatehouse user holds its name (ADR 0024) is told apart
+        type:
+          d.action === 'auth.login'
+            ? code === 'IDENTITY.FEDERATED_NAME_CLASH'
+              ? 'ldap-user'
+              : 'user'
+            : d.target,
         id: d.action === 'auth.login' ? null : this.targetId(req, d, undefined),
         name: this.nameOf(req, null, null, undefined),
       }),

@@ -7,11 +7,15 @@ import {
   IsOptional,
   IsString,
   Length,
+  Matches,
   MaxLength,
   ValidateNested,
 } from 'class-validator';
 import { PageQueryDto } from '../shared/paging.dto';
 import { PermissionDto, PermissionResponseDto } from '../shared/permission.dto';
+
+// eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
+const NO_CONTROL = /^[^\u0000-\u001f\u007f]*$/;
 
 export class CreateRoleDto {
   @ApiProperty({ minLength: 1, maxLength: 64, example: 'user-reader' })
@@ -32,6 +36,21 @@ export class CreateRoleDto {
   @ValidateNested({ each: true })
   @Type(() => PermissionDto)
   permissions?: PermissionDto[];
+
+  @ApiPropertyOptional({
+    type: [String],
+    maxItems: 100,
+    description:
+      'directory groups (cn, e.g. `operators`, or full DN), compared regardless of case, whose members hold this role (SPEC 2.1a)',
+    example: ['operators'],
+  })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(100)
+  @IsString({ each: true })
+  @Length(1, 1024, { each: true })
+  @Matches(NO_CONTROL, { each: true, message: 'externalGroups must not contain control characters' })
+  externalGroups?: string[];
 }
 
 export class UpdateRoleDto extends PartialType(CreateRoleDto) {
@@ -52,6 +71,7 @@ export class RoleResponseDto {
   @ApiProperty() name!: string;
   @ApiPropertyOptional({ nullable: true, type: String }) description!: string | null;
   @ApiProperty({ type: [PermissionResponseDto] }) permissions!: PermissionResponseDto[];
+  @ApiProperty({ type: [String] }) externalGroups!: string[];
   @ApiProperty() builtIn!: boolean;
   @ApiProperty() version!: number;
   @ApiProperty() createdAt!: Date;

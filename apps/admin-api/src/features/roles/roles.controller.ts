@@ -30,6 +30,7 @@ export const toRoleResponse = (r: RoleView): RoleResponseDto => ({
   name: r.name,
   description: r.description,
   permissions: r.permissions.map(toPermissionResponse),
+  externalGroups: [...r.externalGroups],
   builtIn: r.builtIn,
   version: r.version,
   createdAt: r.createdAt,
@@ -82,7 +83,7 @@ export class RolesController {
   @Patch(':id')
   @HttpPermission()
   @Audited({ action: 'role.update', target: 'role', idParam: 'id', diff: true })
-  @HandsOut({ to: 'role', handsOut: ['permissions'] })
+  @HandsOut({ to: 'role', handsOut: ['permissions', 'external-groups'] })
   @ApiHeader({
     name: 'If-Match',
     required: false,

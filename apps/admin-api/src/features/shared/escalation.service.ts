@@ -29,6 +29,8 @@ export interface EscalationRequest {
   readonly roles?: readonly string[];
   /** The body's `version` (a valid version number), on the routes that hand out a role version's permissions. */
   readonly version?: number;
+  /** The body's `externalGroups` (a role's directory groups), when present. */
+  readonly externalGroups?: readonly string[];
 }
 
 /** One check, resolved against the current state: who receives, and what is new for them. */
@@ -161,9 +163,14 @@ export class EscalationService {
           ? (await this.history.get(role.id, requireVersion(r))).permissions
           : r.permissions;
         const next = proposed ?? role.permissions;
+        // ADR 0024: a group the role lacks hands the whole role (as it will be) to that group's members
+        const had = new Set(role.externalGroups.map((g) => g.trim().toLowerCase()));
+        const addsGroups =
+          what.has('external-groups') &&
+          (r.externalGroups ?? []).some((g) => g.trim() !== '' && !had.has(g.trim().toLowerCase()));
         return {
           grantee: ANY_USER,
-          permissions: addedPermissions(role.permissions, restores ? next : permissions),
+          permissions: addsGroups ? next : addedPermissions(role.permissions, restores ? next : permissions),
           roleIds: [],
           removedDenies: proposed ? addedPermissions(next, role.permissions.filter(isDeny)) : [],
           after: { rules: next, complete: false },

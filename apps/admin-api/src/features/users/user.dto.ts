@@ -125,9 +125,23 @@ export class CertificateResponseDto {
 export class UserResponseDto {
   @ApiProperty({ format: 'uuid' }) id!: string;
   @ApiProperty() username!: string;
-  @ApiProperty({ enum: ['local'] }) identityProvider!: string;
+  @ApiProperty({ enum: ['local', 'ldap'] }) identityProvider!: string;
   @ApiProperty({ type: [GrantTypeDto] }) grantTypes!: GrantTypeDto[];
   @ApiProperty({ type: [String], format: 'uuid' }) roles!: string[];
+  @ApiProperty({
+    type: [String],
+    format: 'uuid',
+    description:
+      "roles conferred by a federated user's directory groups at its last login (SPEC 2.1a); not assignable",
+  })
+  groupRoles!: string[];
+  @ApiPropertyOptional({
+    type: [String],
+    nullable: true,
+    description:
+      "a federated user's directory groups at its last login (lower case cn and DN); null for a local user",
+  })
+  externalGroups!: string[] | null;
   @ApiProperty({ type: [PermissionResponseDto] }) permissions!: PermissionResponseDto[];
   @ApiProperty() enabled!: boolean;
   @ApiPropertyOptional({ nullable: true, type: String }) mqttPublishPrefix!: string | null;

@@ -18,6 +18,8 @@ export const toUserResponse = (u: UserView): UserResponseDto => ({
   identityProvider: u.identityProvider,
   grantTypes: u.grantTypes.map((g) => ({ method: g.method, isRequired: g.isRequired })),
   roles: [...u.roles],
+  groupRoles: [...u.groupRoles],
+  externalGroups: u.externalGroups ? [...u.externalGroups] : null,
   permissions: u.permissions.map(toPermissionResponse),
   enabled: u.enabled,
   mqttPublishPrefix: u.mqttPublishPrefix,

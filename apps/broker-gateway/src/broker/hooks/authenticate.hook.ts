@@ -228,6 +228,12 @@ export class AuthenticateHook {
         throw new ConnackError(ConnackCode.NOT_AUTHORIZED, 'rate limited by the identity service');
       case 'pending-registration':
         throw new ConnackError(ConnackCode.NOT_AUTHORIZED, 'registration pending approval');
+      case 'unavailable':
+        // not a failure of the client's: the directory behind admin-api is down (SPEC 2.1a)
+        throw new ConnackError(
+          ConnackCode.SERVER_UNAVAILABLE,
+          `identity service unavailable${result.reason ? `: ${result.reason}` : ''}`,
+        );
       default: {
         const never: never = result.outcome;
         throw new ConnackError(ConnackCode.NOT_AUTHORIZED, `unknown outcome ${JSON.stringify(never)}`);
