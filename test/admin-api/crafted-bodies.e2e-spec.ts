@@ -201,4 +201,21 @@ describe('crafted bodies and blind updates (defects 7 and 8)', () => {
       expect(res.body.name).toBe('pair-ok-\u{1F600}-\u{1F600}');
     });
   });
+
+  describe('a NUL byte in a query string is refused (http-fuzz found a 500 on GET /api/audit-events)', () => {
+    it.each([
+      '/api/audit-events?actor=a%00b',
+      '/api/audit-events?action=user.create%00',
+      '/api/audit-events?targetId=%00',
+      '/api/users?cursor=%00',
+      '/api/roles?cursor=x%00y',
+      '/api/client-registry/requests?cursor=%00',
+    ])('GET %s → 400 problem+json naming the parameter', async (path) => {
+      const res = await t.http.get(path).set(bearer(admin));
+      expectProblem(res, 400);
+      expect(res.body.code).toBe('VALIDATION');
+      expect(res.body.detail).toMatch(/U\+0000/);
+      expect(res.body.detail).toMatch(/^(actor|action|targetId|cursor)\b/);
+    });
+  });
 });
