@@ -42,9 +42,10 @@ describe('RoleVersionRepository', () => {
 
   /** Undoes the newest migrations down to and including role_versions (later ones come after it). */
   const undoThroughRoleVersions = async (): Promise<void> => {
-    const exists = async (): Promise<boolean> =>
-      ((await t.ds.query(`SELECT to_regclass('role_versions') AS t`)) as { t: string | null }[])[0].t !==
-      null;
+    const exists = async (): Promise<boolean> => {
+      const rows = await t.ds.query<{ t: string | null }[]>(`SELECT to_regclass('role_versions') AS t`);
+      return rows[0].t !== null;
+    };
     for (let i = 0; i < 10 && (await exists()); i++) await t.ds.undoLastMigration();
   };
 
