@@ -16,6 +16,9 @@
  *                                                 a before/after figure in the same run (b/b0)
  *   … -- --candidate=DIR                          runs (b) from the checkout DIR instead of this one
  *   … -- --no-mosquitto                           leaves (c) and (c0) out (shorter before/after runs)
+ *   … -- --reps=N                                 N repetitions per cell instead of 5 (before/after runs want more)
+ *   … -- --label=NAME                             a before/after run's own results file and README section
+ *                                                 (mqtt-throughput-before-after-NAME), so several can stand side by side
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -60,10 +63,16 @@ const PAYLOAD_BYTES = 64;
 const TOPIC = 'bench/throughput/data';
 const USERNAME = 'bench-device';
 const PASSWORD = 'Bench-device-password-1';
-const REPS = QUICK ? 1 : 5;
+const REPS_FLAG = process.argv.find((a) => a.startsWith('--reps='))?.slice('--reps='.length);
+if (REPS_FLAG !== undefined && !/^[1-9][0-9]?$/.test(REPS_FLAG))
+  throw new Error(`--reps=${REPS_FLAG}: a whole number from 1 to 99`);
+const REPS = REPS_FLAG ? Number(REPS_FLAG) : QUICK ? 1 : 5;
 const SUB_WORKERS_FANOUT = 2;
 const BASELINE = process.argv.find((a) => a.startsWith('--baseline='))?.slice('--baseline='.length);
 const NO_MOSQUITTO = process.argv.includes('--no-mosquitto');
+const LABEL = process.argv.find((a) => a.startsWith('--label='))?.slice('--label='.length);
+if (LABEL !== undefined && !/^[a-z0-9-]{1,40}$/.test(LABEL))
+  throw new Error(`--label=${LABEL}: use 1 to 40 of a-z, 0-9 and -`);
 
 /** The last commit of a checkout given with `flag` (what (b0) or (b) is), checked before anything starts. */
 function checkoutRevision(flag: string, dir: string): string {
@@ -419,11 +428,13 @@ async function main(): Promise<void> {
     BASELINE && `--baseline=${BASELINE}`,
     CANDIDATE && `--candidate=${CANDIDATE}`,
     NO_MOSQUITTO && '--no-mosquitto',
+    LABEL && `--label=${LABEL}`,
+    REPS_FLAG && `--reps=${REPS_FLAG}`,
   ].filter(Boolean);
   const command = `npm run bench:${NAME}${flags.length ? ` -- ${flags.join(' ')}` : ''}`;
   const table = markdown(summary, m, startedAt, durationS, command, skipped, profiles);
   // A before/after run keeps its own results file and README section (the main table stays the reference run).
-  const resultName = BASELINE ? `${NAME}-before-after` : NAME;
+  const resultName = BASELINE ? `${NAME}-before-after${LABEL ? `-${LABEL}` : ''}` : NAME;
   const file = writeResults(resultName, {
     benchmark: NAME,
     scenario: 'issue 5, scenario 2: MQTT throughput, bare aedes vs Gatehouse gateway vs Mosquitto dynsec',
@@ -456,7 +467,7 @@ async function main(): Promise<void> {
   await updateReadme(
     resultName,
     BASELINE
-      ? 'MQTT throughput before/after (gateway vs a baseline checkout)'
+      ? `MQTT throughput before/after${LABEL ? ` (${LABEL})` : ''}: gateway vs a baseline checkout`
       : 'MQTT throughput (issue 5, scenario 2)',
     table,
   );
