@@ -2,7 +2,11 @@ import { Logger } from '@nestjs/common';
 import type { MqttRefusalBatchDto } from '@gatehouse/contracts';
 import { loadGatewayConfig } from '../config/gateway.config';
 import type { IdentityClient } from '../transport/identity-client.service';
-import { MAX_REFUSAL_KEYS, RefusalAggregator } from './refusal-aggregator.service';
+import {
+  MAX_PENDING_REFUSAL_MINUTES,
+  MAX_REFUSAL_KEYS,
+  RefusalAggregator,
+} from './refusal-aggregator.service';
 
 describe('RefusalAggregator (SPEC 6: refusals aggregated per client, topic and minute)', () => {
   let sent: MqttRefusalBatchDto[];
@@ -75,14 +79,38 @@ describe('RefusalAggregator (SPEC 6: refusals aggregated per client, topic and m
     expect(sent).toHaveLength(1);
   });
 
-  it('a batch admin-api does not take is dropped, and the next flush carries only new refusals', async () => {
+  it('a batch admin-api does not take is kept and sent with the next flush, counts merged (no refusal lost)', async () => {
     fail = true;
     agg.record('mqtt.publish.denied', r('c1'), T0);
+    agg.record('mqtt.publish.denied', r('c1'), T0 + 1000);
+    await agg.flush();
+    expect(sent).toHaveLength(0);
+    agg.record('mqtt.publish.denied', r('c1'), T0 + 2000); // the same key while admin-api is down
     await agg.flush();
     fail = false;
-    agg.record('mqtt.publish.denied', r('c2'), T0);
+    agg.record('mqtt.publish.denied', r('c2'), T0 + 3000);
     await agg.flush();
     expect(sent).toHaveLength(1);
-    expect(sent[0].refusals.map((x) => x.clientId)).toEqual(['c2']);
+    const byClient = Object.fromEntries(sent[0].refusals.map((x) => [x.clientId, x.count]));
+    expect(byClient).toEqual({ c1: 3, c2: 1 });
+    await agg.flush();
+    expect(sent).toHaveLength(1); // and nothing twice
+  });
+
+  it('while admin-api stays down, what is kept is bounded: the oldest minutes go first, with a warning', async () => {
+    const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    fail = true;
+    // one refusal per minute for longer than the bound keeps
+    for (let m = 0; m < MAX_PENDING_REFUSAL_MINUTES + 10; m++) {
+      agg.record('mqtt.connect.refused', r('c1'), T0 + m * 60_000);
+      await agg.flush();
+    }
+    fail = false;
+    await agg.flush();
+    const minutes = sent.flatMap((b) => b.refusals.map((x) => x.minute)).sort();
+    expect(minutes).toHaveLength(MAX_PENDING_REFUSAL_MINUTES);
+    expect(minutes[0]).toBe(new Date(T0 + 10 * 60_000).toISOString()); // the 10 oldest were dropped
+    expect(warn.mock.calls.map((c) => String(c[0])).join('\n')).toMatch(/dropped.*oldest/);
+    warn.mockRestore();
   });
 });

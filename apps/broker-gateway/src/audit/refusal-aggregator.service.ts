@@ -22,6 +22,11 @@ export interface Refusal {
 export const REFUSAL_FLUSH_INTERVAL_MS = 5000;
 /** Distinct (action, minute, client, user, topic, address) keys kept between two flushes; the rest is counted in one overflow entry per action and minute. */
 export const MAX_REFUSAL_KEYS = 500;
+/**
+ * While admin-api does not take the batches, the counts are kept and sent again with the next flush;
+ * at most this many distinct minutes are kept (a day), the oldest dropped first with a warning.
+ */
+export const MAX_PENDING_REFUSAL_MINUTES = 1440;
 /** Client ids and topics are clipped to this in the counts (bounds the memory: at most ~MAX_REFUSAL_KEYS × 4 KiB). */
 const MAX_KEY_TEXT = 1024;
 
@@ -33,7 +38,10 @@ const clip = (s: string | null): string | null =>
  * topic and minute, and sent to admin-api in batches every few seconds and at shutdown (SPEC 6,
  * ADR 0016): a device that repeats a refused packet costs one audit event per minute, not one per
  * packet. `record` is synchronous and does no I/O (the hooks' hot path). A batch admin-api does not
- * take is dropped with a warning that says how many refusals it held (the counts stay bounded).
+ * take is merged back into the counts and sent with the next flush (at least once: a batch whose
+ * answer was lost may be counted twice); during a long outage the memory stays bounded by the key
+ * cap and by {@link MAX_PENDING_REFUSAL_MINUTES}, beyond which the oldest minutes are dropped with
+ * a warning that says how many refusals they held.
  */
 @Injectable()
 export class RefusalAggregator implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -57,34 +65,68 @@ export class RefusalAggregator implements OnApplicationBootstrap, BeforeApplicat
       known.count += 1;
       return;
     }
-    if (this.counts.size < MAX_REFUSAL_KEYS) {
-      this.counts.set(key, {
-        action,
-        minute,
-        clientId,
-        username: r.username,
-        userId: r.userId,
-        topic,
-        sourceAddress: r.sourceAddress,
-        count: 1,
-      });
+    this.add(key, {
+      action,
+      minute,
+      clientId,
+      username: r.username,
+      userId: r.userId,
+      topic,
+      sourceAddress: r.sourceAddress,
+      count: 1,
+    });
+  }
+
+  /** Adds a new entry (or a kept one again), past the key cap into the overflow entry of its action and minute. */
+  private add(key: string, entry: MqttRefusalDto): void {
+    const known = this.counts.get(key);
+    if (known) {
+      known.count += entry.count;
+      return;
+    }
+    if (entry.clientId !== null && this.counts.size < MAX_REFUSAL_KEYS) {
+      this.counts.set(key, entry);
       return;
     }
     // past the cap: every further key of this action and minute is counted in one entry (clientId null)
-    const overflowKey = JSON.stringify([action, minute, null]);
+    const overflowKey = JSON.stringify([entry.action, entry.minute, null]);
     const overflow = this.counts.get(overflowKey);
-    if (overflow) overflow.count += 1;
+    if (overflow) overflow.count += entry.count;
     else
       this.counts.set(overflowKey, {
-        action,
-        minute,
+        action: entry.action,
+        minute: entry.minute,
         clientId: null,
         username: null,
         userId: null,
         topic: null,
         sourceAddress: null,
-        count: 1,
+        count: entry.count,
       });
+  }
+
+  /** Puts entries admin-api did not take back into the counts, keeping at most MAX_PENDING_REFUSAL_MINUTES minutes. */
+  private keep(entries: readonly MqttRefusalDto[]): void {
+    for (const e of entries)
+      this.add(
+        e.clientId === null
+          ? JSON.stringify([e.action, e.minute, null])
+          : JSON.stringify([e.action, e.minute, e.clientId, e.username, e.userId, e.topic, e.sourceAddress]),
+        e,
+      );
+    const minutes = [...new Set([...this.counts.values()].map((e) => e.minute))].sort();
+    if (minutes.length <= MAX_PENDING_REFUSAL_MINUTES) return;
+    const oldest = new Set(minutes.slice(0, minutes.length - MAX_PENDING_REFUSAL_MINUTES));
+    let dropped = 0;
+    for (const [key, e] of this.counts)
+      if (oldest.has(e.minute)) {
+        dropped += e.count;
+        this.counts.delete(key);
+      }
+    this.logger.warn(
+      `${dropped} MQTT refusals dropped from the audit trail: admin-api has not taken them for more than ` +
+        `${MAX_PENDING_REFUSAL_MINUTES} minutes (the oldest minutes go first)`,
+    );
   }
 
   /** Sends what was counted since the last flush (one flush at a time). */
@@ -112,8 +154,14 @@ export class RefusalAggregator implements OnApplicationBootstrap, BeforeApplicat
       try {
         await this.identity.recordRefusals({ gatewayId: this.config.gatewayId, refusals: chunk });
       } catch (err) {
-        const lost = chunk.reduce((n, r) => n + r.count, 0);
-        this.logger.warn(`${lost} MQTT refusals not recorded in the audit trail: ${(err as Error).message}`);
+        // this chunk and the rest wait for the next flush (admin-api is down or restarting)
+        const rest = refusals.slice(i);
+        const waiting = rest.reduce((n, r) => n + r.count, 0);
+        this.logger.warn(
+          `${waiting} MQTT refusals not yet recorded in the audit trail, kept for the next flush: ${(err as Error).message}`,
+        );
+        this.keep(rest);
+        return;
       }
     }
   }
