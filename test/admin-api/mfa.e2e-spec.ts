@@ -310,6 +310,17 @@ describe('TOTP MFA (SPEC 2.1)', () => {
     expect(fresh.filter((c) => u.backupCodes.includes(c))).toEqual([]);
     expect((await login(u.username, { backupCode: u.backupCodes[0] })).status).toBe(401);
     expect((await login(u.username, { backupCode: fresh[0] })).status).toBe(200);
+    // audited (SPEC 6: an update of the user's secrets) as a mark, never the codes themselves
+    const events = await t.http
+      .get(`/api/audit-events?action=user.update&targetId=${u.id}`)
+      .set(bearer(admin));
+    expect(events.status).toBe(200);
+    const items = events.body.items as { result: string; actor: { id: string }; changes: unknown }[];
+    expect(items).toHaveLength(1);
+    expect(items[0]).toMatchObject({ result: 'success', actor: { id: u.id } });
+    expect(JSON.stringify(items[0].changes)).toMatch(/backupCodes/);
+    const text = JSON.stringify(events.body);
+    for (const code of [...fresh, ...u.backupCodes]) expect(text).not.toContain(code);
   });
 
   it('DELETE /api/users/{id}/mfa: an administrator resets it and the user’s tokens end; not one’s own, not without the target’s permissions', async () => {

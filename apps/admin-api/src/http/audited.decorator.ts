@@ -22,6 +22,8 @@ export interface AuditDeclaration {
   readonly ownerParam?: string;
   /** Record a before/after of the target's whitelisted fields (users and roles, see `AUDITED_FIELDS`). */
   readonly diff?: boolean;
+  /** Secrets the route replaces without a body field naming them (backup codes): recorded as changed, as a mark only. */
+  readonly secrets?: readonly string[];
 }
 
 /**

@@ -100,9 +100,12 @@ export class AuditRecorder {
       // a changed secret is recorded as a mark; on a create that a password was set goes without saying
       const secrets = creates
         ? []
-        : Object.entries(SECRET_BODY_FIELDS)
-            .filter(([f]) => field(body, f) !== undefined)
-            .map(([, recordedAs]) => recordedAs);
+        : [
+            ...Object.entries(SECRET_BODY_FIELDS)
+              .filter(([f]) => field(body, f) !== undefined)
+              .map(([, recordedAs]) => recordedAs),
+            ...(d.secrets ?? []),
+          ];
       const changes = d.diff ? auditChanges(d.target, creates ? null : before, after, secrets) : null;
       return this.event(
         req,

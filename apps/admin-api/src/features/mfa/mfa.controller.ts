@@ -103,6 +103,13 @@ export class MfaController {
 
   @Post('me/mfa/backup-codes')
   @SelfService()
+  @Audited({
+    action: 'user.update',
+    target: 'user',
+    targetIsCaller: true,
+    diff: true,
+    secrets: ['backupCodes'],
+  })
   @ReachableBeforeMfaEnrollment()
   @HandsOutNothing(OWN_MFA)
   @HttpCode(200)
