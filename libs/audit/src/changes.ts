@@ -22,7 +22,7 @@ export const AUDITED_FIELDS: Readonly<Record<string, readonly string[]>> = {
 };
 
 /** Fields that are secrets: a change is recorded as `{before: '[secret]', after: '[secret]'}`, never a value. */
-export const SECRET_FIELDS: readonly string[] = ['password', 'backupCodes'];
+export const SECRET_FIELDS: readonly string[] = ['password', 'mfaBackupCodes'];
 
 export const SECRET_MARK = '[secret]';
 

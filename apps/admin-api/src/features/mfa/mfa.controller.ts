@@ -108,7 +108,7 @@ export class MfaController {
     target: 'user',
     targetIsCaller: true,
     diff: true,
-    secrets: ['backupCodes'],
+    secrets: ['mfaBackupCodes'],
   })
   @ReachableBeforeMfaEnrollment()
   @HandsOutNothing(OWN_MFA)
