@@ -10,6 +10,7 @@ import {
   Query,
   Res,
 } from '@nestjs/common';
+import { permissionExtras } from '@gatehouse/contracts';
 import { ApiHeader, ApiOkResponse, ApiParam, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import type { AuthSession, PermissionInput, RoleVersionChanges, RoleVersionView } from '@gatehouse/identity';
@@ -34,9 +35,7 @@ const toVersionPermission = (p: PermissionInput): VersionPermissionDto => ({
   context: p.context,
   resource: p.resource,
   operation: p.operation,
-  effect: p.effect ?? 'allow',
-  ...(p.maxQos !== undefined ? { maxQos: p.maxQos } : {}),
-  ...(p.retain !== undefined ? { retain: p.retain } : {}),
+  ...permissionExtras(p),
 });
 
 const toChanges = (c: RoleVersionChanges): RoleVersionChangesDto => ({
