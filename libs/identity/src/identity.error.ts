@@ -26,6 +26,8 @@ export type IdentityErrorCode =
   | 'IDENTITY.DIRECTORY_UNAVAILABLE'
   | 'IDENTITY.FEDERATED_NAME_CLASH'
   | 'IDENTITY.FEDERATED_USER'
+  // no credential presented (the bearer strategy, ADR 0026)
+  | 'AUTH.UNAUTHENTICATED'
   // MFA (SPEC 2.1, ADR 0020)
   | 'AUTH.MFA_REQUIRED'
   | 'AUTH.MFA_INVALID_CODE'

@@ -13,8 +13,10 @@ import { UserRepository } from './repositories/user.repository';
 import { AdminBootstrapService } from './services/admin-bootstrap.service';
 import { AuthService } from './services/auth.service';
 import { CertificateService } from './services/certificate.service';
+import { CredentialChecks } from './services/credential-checks.service';
 import { InitialPasswordFile } from './services/initial-password-file.service';
 import { LdapLoginService } from './services/ldap-login.service';
+import { LoginService } from './services/login.service';
 import { LoginThrottle } from './services/login-throttle.service';
 import { MfaBan } from './services/mfa-ban.service';
 import { MfaService } from './services/mfa.service';
@@ -46,8 +48,10 @@ const services = [
   AdminBootstrapService,
   AuthService,
   CertificateService,
+  CredentialChecks,
   InitialPasswordFile,
   LdapLoginService,
+  LoginService,
   LoginThrottle,
   MfaBan,
   MfaRepository,

@@ -8,7 +8,14 @@ export {
   ADMIN_ROLE_ID,
   MINIMUM_ACCESS_ROLE_ID,
 } from './services/admin-bootstrap.service';
-export { AuthService, type AuthSession, type LoginInput } from './services/auth.service';
+export { AuthService, type AuthSession } from './services/auth.service';
+export { LoginService, type LoginInput, type VerifiedLogin } from './services/login.service';
+export {
+  CredentialChecks,
+  type LocalPasswordCheck,
+  type PasswordCheck,
+} from './services/credential-checks.service';
+export * from './passport';
 export {
   PasswordPolicyService,
   type PasswordContext,
