@@ -105,7 +105,7 @@ export function parseOidc(env: Env): OidcOptions | null {
     adminAcr: list(env, 'OIDC_ADMIN_ACR', AUTH_VALUE, 'acr value'),
     adminAmr: list(env, 'OIDC_ADMIN_AMR', AUTH_VALUE, 'amr value'),
     timeoutMs: integer(env, 'OIDC_TIMEOUT_MS', 5000, 100, 60_000),
-    loginTtlSeconds: integer(env, 'OIDC_LOGIN_TTL_SECONDS', 600, 30, 3600),
+    loginTtlSeconds: integer(env, 'OIDC_LOGIN_TTL_SECONDS', 600, 1, 3600),
     allowInsecureHttp: issuer.protocol === 'http:',
   };
 }
