@@ -29,6 +29,9 @@ import { ChangePreviewAppService } from './features/sessions/change-preview.app-
 import { SessionsAppService } from './features/sessions/sessions.app-service';
 import { SessionsController } from './features/sessions/sessions.controller';
 import { EscalationService } from './features/shared/escalation.service';
+import { SsoAppService } from './features/sso/sso.app-service';
+import { SsoController } from './features/sso/sso.controller';
+import { OidcStepUpPolicy } from './features/sso/step-up.policy';
 import { UsersAppService } from './features/users/users.app-service';
 import { UsersController } from './features/users/users.controller';
 import { AccessGuard } from './http/access.guard';
@@ -64,6 +67,7 @@ export class AdminApiModule {
       ],
       controllers: [
         AuthController,
+        SsoController,
         UsersController,
         RolesController,
         RoleHistoryController,
@@ -89,6 +93,8 @@ export class AdminApiModule {
         CertificatesAppService,
         SessionsAppService,
         ChangePreviewAppService,
+        SsoAppService,
+        OidcStepUpPolicy,
         AuditRecorder,
         AdminMetrics,
         // The Passport strategies (ADR 0026): the bearer token for every non-public route, local then

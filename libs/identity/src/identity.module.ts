@@ -4,6 +4,8 @@ import { identityEntities } from './entities';
 import { IDENTITY_OPTIONS, type IdentityOptions } from './identity.options';
 import { CertificateRepository } from './repositories/certificate.repository';
 import { LdapDirectoryRepository } from './repositories/ldap-directory.repository';
+import { OidcProviderRepository } from './repositories/oidc-provider.repository';
+import { OidcSessionRepository } from './repositories/oidc-session.repository';
 import { PermissionRepository } from './repositories/permission.repository';
 import { RoleRepository } from './repositories/role.repository';
 import { RoleVersionRepository } from './repositories/role-version.repository';
@@ -18,6 +20,8 @@ import { InitialPasswordFile } from './services/initial-password-file.service';
 import { LdapLoginService } from './services/ldap-login.service';
 import { LoginService } from './services/login.service';
 import { LoginThrottle } from './services/login-throttle.service';
+import { OidcLoginService } from './services/oidc-login.service';
+import { SessionRefreshService } from './services/session-refresh.service';
 import { MfaBan } from './services/mfa-ban.service';
 import { MfaService } from './services/mfa.service';
 import { MfaRepository } from './repositories/mfa.repository';
@@ -36,6 +40,8 @@ import { UserService } from './services/user.service';
 const repositories = [
   CertificateRepository,
   LdapDirectoryRepository,
+  OidcProviderRepository,
+  OidcSessionRepository,
   PermissionRepository,
   RoleRepository,
   RoleVersionRepository,
@@ -56,12 +62,14 @@ const services = [
   MfaBan,
   MfaRepository,
   MfaService,
+  OidcLoginService,
   PasswordHasher,
   PasswordPolicyService,
   PermissionService,
   PrincipalService,
   RoleHistoryService,
   RoleService,
+  SessionRefreshService,
   SigningKeyService,
   TokenService,
   TokenUsageRecorder,

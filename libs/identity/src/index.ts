@@ -51,3 +51,11 @@ export {
 export { MFA_BAN_SECONDS, MFA_MAX_WRONG_CODES } from './services/mfa-ban.service';
 export { MfaCipher, MfaSealError } from './services/mfa-cipher';
 export { MFA_KEY_FILE, parseMfaKey, resolveMfaKey } from './services/mfa-key';
+export {
+  OidcLoginService,
+  type OidcLoginResult,
+  type OidcLoginStart,
+  claimValue,
+  groupsOf,
+} from './services/oidc-login.service';
+export { SessionRefreshService, type RefreshedSession } from './services/session-refresh.service';

@@ -40,6 +40,16 @@ const IDENTITY_STATUS: Record<IdentityErrorCode, HttpStatus> = {
   'IDENTITY.FEDERATED_NAME_CLASH': HttpStatus.CONFLICT,
   'IDENTITY.FEDERATED_USER': HttpStatus.CONFLICT,
   'AUTH.UNAUTHENTICATED': HttpStatus.UNAUTHORIZED,
+  'IDENTITY.OIDC_DISABLED': HttpStatus.NOT_FOUND,
+  'IDENTITY.OIDC_STATE_INVALID': HttpStatus.BAD_REQUEST,
+  'IDENTITY.OIDC_LOGIN_EXPIRED': HttpStatus.BAD_REQUEST,
+  'IDENTITY.OIDC_ID_TOKEN_INVALID': HttpStatus.UNAUTHORIZED,
+  'IDENTITY.OIDC_CLAIM_INVALID': HttpStatus.UNAUTHORIZED,
+  'IDENTITY.PROVIDER_REFUSED': HttpStatus.UNAUTHORIZED,
+  'IDENTITY.PROVIDER_UNAVAILABLE': HttpStatus.SERVICE_UNAVAILABLE,
+  'IDENTITY.USER_DISABLED': HttpStatus.UNAUTHORIZED,
+  'IDENTITY.REFRESH_NOT_SUPPORTED': HttpStatus.CONFLICT,
+  'AUTH.OIDC_STEP_UP_REQUIRED': HttpStatus.UNAUTHORIZED,
   'AUTH.MFA_REQUIRED': HttpStatus.UNAUTHORIZED,
   'AUTH.MFA_INVALID_CODE': HttpStatus.UNAUTHORIZED,
   'AUTH.MFA_CODE_REJECTED': HttpStatus.FORBIDDEN,
@@ -147,7 +157,8 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     // a directory outage is a decided answer too (SPEC 2.1a): the directory client logged its cause
     const decided =
       err instanceof Problem ||
-      (err instanceof IdentityError && err.code === 'IDENTITY.DIRECTORY_UNAVAILABLE');
+      (err instanceof IdentityError &&
+        (err.code === 'IDENTITY.DIRECTORY_UNAVAILABLE' || err.code === 'IDENTITY.PROVIDER_UNAVAILABLE'));
     if (r.status >= 500 && !decided)
       this.logger.error(`unhandled error: ${(err as Error)?.stack ?? String(err)}`);
     if (r.retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(r.retryAfterSeconds));
@@ -155,7 +166,8 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     // An @Audited route's refusal is recorded before the answer leaves (ADR 0016); the recorder never throws.
     const req = host.switchToHttp().getRequest<AuditedRequest>();
     if (req.audit) {
-      void this.audit.refused(req, r.status, r.code).then(() => send(res, r));
+      const about = err instanceof IdentityError ? err.subject : undefined;
+      void this.audit.refused(req, r.status, r.code, about).then(() => send(res, r));
       return;
     }
     send(res, r);

@@ -166,7 +166,10 @@ export class UserRepository {
     return (res.affected ?? 0) > 0;
   }
 
-  /** The federated user bound to (provider, issuer, subject), the subject compared regardless of case. */
+  /**
+   * The federated user bound to (provider, issuer, subject): an LDAP DN compared regardless of case, an
+   * OIDC `sub` exactly (ADR 0023).
+   */
   findByExternalSubject(
     provider: string,
     issuer: string,
@@ -178,7 +181,10 @@ export class UserRepository {
       .createQueryBuilder('u')
       .addSelect('u.passwordHash')
       .where('u.identity_provider = :provider AND u.external_issuer = :issuer', { provider, issuer })
-      .andWhere('lower(u.external_subject) = lower(:subject)', { subject })
+      .andWhere(
+        provider === 'ldap' ? 'lower(u.external_subject) = lower(:subject)' : 'u.external_subject = :subject',
+        { subject },
+      )
       .getOne();
   }
 
@@ -221,6 +227,11 @@ export class UserRepository {
       [groups.map((g) => g.toLowerCase())],
     );
     return rows.map((r) => r.id);
+  }
+
+  /** The user's row (without its hash), e.g. for the refresh of a federated session; null when absent. */
+  findRow(id: string): Promise<UserWithPasswordHash | null> {
+    return this.dataSource.getRepository(UserEntity).findOne({ where: { id } });
   }
 
   /** The user named exactly `username`, with its password hash, for a password check. */

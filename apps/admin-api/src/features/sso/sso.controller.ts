@@ -1,0 +1,131 @@
+import { Controller, Get, HttpCode, Post, Req, Res } from '@nestjs/common';
+import {
+  ApiConflictResponse,
+  ApiFoundResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiQuery,
+  ApiServiceUnavailableResponse,
+  ApiTags,
+  ApiUnauthorizedResponse,
+  ApiBadRequestResponse,
+} from '@nestjs/swagger';
+import type { Request, Response } from 'express';
+import type { AuthSession } from '@gatehouse/identity';
+import { Audited } from '../../http/audited.decorator';
+import { ProblemDetailsDto } from '../../http/problem-details.dto';
+import { CurrentSession, Public, SelfService } from '../../http/route-access.decorator';
+import { LoginResponseDto } from '../auth/auth.dto';
+import { OIDC_BROWSER_COOKIE, SsoAppService } from './sso.app-service';
+
+const OFF = 'IDENTITY.OIDC_DISABLED: OpenID Connect is not configured (OIDC_ISSUER unset)';
+const UNAVAILABLE = 'IDENTITY.PROVIDER_UNAVAILABLE: the provider cannot be reached or answered wrongly';
+
+/** The login cookie's value from the Cookie header (no cookie parser is installed). */
+function browserCookie(req: Request): string | undefined {
+  const header = req.headers.cookie;
+  if (typeof header !== 'string') return undefined;
+  for (const part of header.split(';')) {
+    const i = part.indexOf('=');
+    if (i > 0 && part.slice(0, i).trim() === OIDC_BROWSER_COOKIE) return part.slice(i + 1).trim();
+  }
+  return undefined;
+}
+
+/** The query string of the request, as the browser sent it. */
+const queryOf = (req: Request): URLSearchParams =>
+  new URL(req.originalUrl, 'http://callback.invalid').searchParams;
+
+@ApiTags('auth')
+@Controller('auth')
+export class SsoController {
+  constructor(private readonly sso: SsoAppService) {}
+
+  @Get('oidc/login')
+  @Public()
+  @ApiOperation({
+    summary: 'Start an OpenID Connect login: 302 to the provider (code flow, PKCE S256, state, nonce)',
+    description:
+      'Sets the HttpOnly cookie that ties the callback to this browser. The attempt expires after OIDC_LOGIN_TTL_SECONDS (10 minutes).',
+  })
+  @ApiFoundResponse({ description: 'Location: the provider’s authorization endpoint' })
+  @ApiNotFoundResponse({ description: OFF, type: ProblemDetailsDto })
+  @ApiServiceUnavailableResponse({ description: UNAVAILABLE, type: ProblemDetailsDto })
+  async login(@Req() req: Request, @Res() res: Response): Promise<void> {
+    const start = await this.sso.start(browserCookie(req));
+    res
+      .status(302)
+      .setHeader('Set-Cookie', this.sso.cookie(start))
+      .setHeader('Cache-Control', 'no-store')
+      .setHeader('Location', start.url.href)
+      .end();
+  }
+
+  @Get('oidc/callback')
+  @Public()
+  @Audited({ action: 'auth.login', target: 'user' })
+  @ApiOperation({
+    summary: 'Finish an OpenID Connect login: the provider redirects here; answers a Gatehouse token',
+    description:
+      'Verifies state (once, this browser’s, not expired), the code with PKCE, and the ID token (signature from the provider’s JWKS, iss, aud, exp, nonce). The user is found by (issuer, sub), created on first sight; its groups (OIDC_ROLE_CLAIM) decide its group roles. No Gatehouse TOTP: the provider authenticates.',
+  })
+  @ApiQuery({ name: 'code', required: false })
+  @ApiQuery({ name: 'state', required: true })
+  @ApiQuery({ name: 'iss', required: false })
+  @ApiQuery({ name: 'error', required: false, description: 'the provider refused, e.g. access_denied' })
+  @ApiOkResponse({ type: LoginResponseDto, description: 'the same answer as POST /api/login' })
+  @ApiBadRequestResponse({
+    description:
+      'IDENTITY.OIDC_STATE_INVALID: no, unknown, already used or another browser’s state; IDENTITY.OIDC_LOGIN_EXPIRED',
+    type: ProblemDetailsDto,
+  })
+  @ApiUnauthorizedResponse({
+    description:
+      'IDENTITY.PROVIDER_REFUSED (e.g. access_denied), IDENTITY.OIDC_ID_TOKEN_INVALID, IDENTITY.OIDC_CLAIM_INVALID, IDENTITY.USER_DISABLED, AUTH.OIDC_STEP_UP_REQUIRED (an admin-level user without OIDC_ADMIN_ACR / OIDC_ADMIN_AMR)',
+    type: ProblemDetailsDto,
+  })
+  @ApiConflictResponse({
+    description:
+      'IDENTITY.FEDERATED_NAME_CLASH: a Gatehouse user holds the name (OIDC_USERNAME_CLASH=refuse)',
+    type: ProblemDetailsDto,
+  })
+  @ApiNotFoundResponse({ description: OFF, type: ProblemDetailsDto })
+  @ApiServiceUnavailableResponse({ description: UNAVAILABLE, type: ProblemDetailsDto })
+  async callback(@Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<LoginResponseDto> {
+    res.setHeader('Cache-Control', 'no-store');
+    return this.sso.callback(queryOf(req), browserCookie(req));
+  }
+
+  @Post('refresh')
+  @SelfService()
+  @Audited({ action: 'auth.login', target: 'user', targetIsCaller: true })
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Refresh a federated session: the provider confirms the user again; answers a new token',
+    description:
+      'OIDC: the refresh grant at the provider, groups read again from the new ID token (or userinfo). LDAP: the entry read again at its DN. Roles follow the groups at once (also on the gateways). The calling token is revoked; a provider that refuses also ends it.',
+  })
+  @ApiOkResponse({ type: LoginResponseDto, description: 'a new login token; the calling one is revoked' })
+  @ApiUnauthorizedResponse({
+    description:
+      'IDENTITY.PROVIDER_REFUSED: the provider or directory no longer accepts the user (the calling token is revoked); AUTH.OIDC_STEP_UP_REQUIRED',
+    type: ProblemDetailsDto,
+  })
+  @ApiConflictResponse({
+    description:
+      'IDENTITY.REFRESH_NOT_SUPPORTED: a local user, a labelled token, or no refresh token from the provider',
+    type: ProblemDetailsDto,
+  })
+  @ApiServiceUnavailableResponse({
+    description: `${UNAVAILABLE}; IDENTITY.DIRECTORY_UNAVAILABLE`,
+    type: ProblemDetailsDto,
+  })
+  async refresh(
+    @CurrentSession() s: AuthSession,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<LoginResponseDto> {
+    res.setHeader('Cache-Control', 'no-store');
+    return this.sso.refresh(s);
+  }
+}
