@@ -4,7 +4,13 @@ import { randomUUID } from 'node:crypto';
 import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
 import { AuditModule } from '@gatehouse/audit';
 import { ClientRegistryModule } from '@gatehouse/client-registry';
-import { BearerStrategy, IdentityModule, LdapStrategy, LocalStrategy } from '@gatehouse/identity';
+import {
+  BearerStrategy,
+  IdentityModule,
+  LdapStrategy,
+  LocalStrategy,
+  OidcStrategy,
+} from '@gatehouse/identity';
 import { PersistenceModule } from '@gatehouse/persistence';
 import { ADMIN_API_CONFIG, type AdminApiConfig } from './config/admin-api.config';
 import { AuditMessagesController } from './features/audit/audit-messages.controller';
@@ -98,10 +104,12 @@ export class AdminApiModule {
         AuditRecorder,
         AdminMetrics,
         // The Passport strategies (ADR 0026): the bearer token for every non-public route, local then
-        // LDAP for POST /api/login. No PassportModule and no sessions: the guards pass their options.
+        // LDAP for POST /api/login, OIDC for its callback. No PassportModule and no sessions: the guards
+        // pass their options.
         BearerStrategy,
         LocalStrategy,
         LdapStrategy,
+        OidcStrategy,
         // In this order: mark an audited request (ADR 0016), authenticate and authorize the route, then
         // what it hands out (ADR 0014).
         { provide: APP_GUARD, useClass: AuditStampGuard },

@@ -4,3 +4,10 @@ export { LdapStrategy, LDAP_STRATEGY } from './ldap.strategy';
 export { bearerTokenOf, type StrategyRequest } from './bearer-token';
 export { loginInputOf } from './login-input';
 export { ScopedStrategyName } from './strategy-registration';
+export {
+  OidcStrategy,
+  OIDC_STRATEGY,
+  OIDC_BROWSER_COOKIE,
+  oidcBrowserCookie,
+  oidcCallbackParams,
+} from './oidc.strategy';

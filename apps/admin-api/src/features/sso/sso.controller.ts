@@ -1,4 +1,4 @@
-import { Controller, Get, HttpCode, Post, Req, Res } from '@nestjs/common';
+import { Controller, Get, HttpCode, Post, Req, Res, UseGuards } from '@nestjs/common';
 import {
   ApiConflictResponse,
   ApiFoundResponse,
@@ -12,31 +12,18 @@ import {
   ApiBadRequestResponse,
 } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import type { AuthSession } from '@gatehouse/identity';
+import { type AuthSession, oidcBrowserCookie, type OidcLoginResult } from '@gatehouse/identity';
 import { Audited } from '../../http/audited.decorator';
 import { ProblemDetailsDto } from '../../http/problem-details.dto';
 import { CurrentSession, Public, SelfService } from '../../http/route-access.decorator';
 import { LoginResponseDto } from '../auth/auth.dto';
-import { OIDC_BROWSER_COOKIE, SsoAppService } from './sso.app-service';
+import { OidcCallbackGuard } from './oidc-callback.guard';
+import { SsoAppService } from './sso.app-service';
 
 const OFF = 'IDENTITY.OIDC_DISABLED: OpenID Connect is not configured (OIDC_ISSUER unset)';
 const UNAVAILABLE = 'IDENTITY.PROVIDER_UNAVAILABLE: the provider cannot be reached or answered wrongly';
 
 /** The login cookie's value from the Cookie header (no cookie parser is installed). */
-function browserCookie(req: Request): string | undefined {
-  const header = req.headers.cookie;
-  if (typeof header !== 'string') return undefined;
-  for (const part of header.split(';')) {
-    const i = part.indexOf('=');
-    if (i > 0 && part.slice(0, i).trim() === OIDC_BROWSER_COOKIE) return part.slice(i + 1).trim();
-  }
-  return undefined;
-}
-
-/** The query string of the request, as the browser sent it. */
-const queryOf = (req: Request): URLSearchParams =>
-  new URL(req.originalUrl, 'http://callback.invalid').searchParams;
-
 @ApiTags('auth')
 @Controller('auth')
 export class SsoController {
@@ -53,7 +40,7 @@ export class SsoController {
   @ApiNotFoundResponse({ description: OFF, type: ProblemDetailsDto })
   @ApiServiceUnavailableResponse({ description: UNAVAILABLE, type: ProblemDetailsDto })
   async login(@Req() req: Request, @Res() res: Response): Promise<void> {
-    const start = await this.sso.start(browserCookie(req));
+    const start = await this.sso.start(oidcBrowserCookie(req));
     res
       .status(302)
       .setHeader('Set-Cookie', this.sso.cookie(start))
@@ -64,6 +51,7 @@ export class SsoController {
 
   @Get('oidc/callback')
   @Public()
+  @UseGuards(OidcCallbackGuard)
   @Audited({ action: 'auth.login', target: 'user' })
   @ApiOperation({
     summary: 'Finish an OpenID Connect login: the provider redirects here; answers a Gatehouse token',
@@ -94,7 +82,7 @@ export class SsoController {
   @ApiServiceUnavailableResponse({ description: UNAVAILABLE, type: ProblemDetailsDto })
   async callback(@Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<LoginResponseDto> {
     res.setHeader('Cache-Control', 'no-store');
-    return this.sso.callback(queryOf(req), browserCookie(req));
+    return this.sso.finish((req as Request & { user: OidcLoginResult }).user);
   }
 
   @Post('refresh')
