@@ -188,7 +188,11 @@ export class UserRepository {
       .getOne();
   }
 
-  /** Inserts a federated user (the password grant, no password hash); unique violation on a name or binding taken. */
+  /**
+   * Inserts a federated user (no password hash; the password grant, for a directory password, and the
+   * token grant: SPEC 2.1a, its Gatehouse tokens always work on MQTT); unique violation on a name or
+   * binding taken.
+   */
   async insertFederated(user: NewFederatedUser, tx?: Transaction): Promise<string> {
     const repo = managerOf(this.dataSource, tx).getRepository(UserEntity);
     return (
@@ -196,7 +200,10 @@ export class UserRepository {
         repo.create({
           ...user,
           passwordHash: null,
-          grantTypes: [{ method: 'password', isRequired: false }],
+          grantTypes: [
+            { method: 'password', isRequired: false },
+            { method: 'token', isRequired: false },
+          ],
           enabled: true,
           mqttPublishPrefix: null,
           enforceMfaEnrollment: false,
