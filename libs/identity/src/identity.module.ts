@@ -15,6 +15,7 @@ import { UserRepository } from './repositories/user.repository';
 import { AdminBootstrapService } from './services/admin-bootstrap.service';
 import { AuthService } from './services/auth.service';
 import { CertificateService } from './services/certificate.service';
+import { FederatedPrincipalService } from './services/federated-principal.service';
 import { InitialPasswordFile } from './services/initial-password-file.service';
 import { LdapLoginService } from './services/ldap-login.service';
 import { LoginThrottle } from './services/login-throttle.service';
@@ -52,6 +53,7 @@ const services = [
   AdminBootstrapService,
   AuthService,
   CertificateService,
+  FederatedPrincipalService,
   InitialPasswordFile,
   LdapLoginService,
   LoginThrottle,
