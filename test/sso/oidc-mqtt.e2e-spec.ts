@@ -87,6 +87,20 @@ describe('provider-issued JWT access tokens as the MQTT password (issue 12, SPEC
       ],
     });
 
+  const ready = new Map<string, Promise<Json>>();
+  /** The user logged in once over HTTP and holding the `token` grant (once per test run). */
+  const tokenUser = (username: string): Promise<Json> => {
+    let p = ready.get(username);
+    if (!p) {
+      p = ssoLogin(username).then(async (u) => {
+        await allowTokens(u.id as string);
+        return u;
+      });
+      ready.set(username, p);
+    }
+    return p;
+  };
+
   const deviceLogin = (username: string, resources = [MQTT_AUD, OTHER_AUD]) =>
     DeviceTokens.login(idp, REDIRECT, { username, password: `${username}-idp-pw-1` }, resources);
 
@@ -163,8 +177,7 @@ describe('provider-issued JWT access tokens as the MQTT password (issue 12, SPEC
   });
 
   it("the MQTT username must be the bound user's: another name gets CONNACK 4", async () => {
-    const bob = await ssoLogin('bob');
-    await allowTokens(bob.id as string);
+    await tokenUser('bob');
     const token = await (await deviceLogin('bob')).accessToken(MQTT_AUD);
     expect(await connackCode(e, { username: 'alice', password: token })).toBe(4);
     expect(await connackCode(e, { username: 'Bob', password: token })).toBe(4);
@@ -172,6 +185,7 @@ describe('provider-issued JWT access tokens as the MQTT password (issue 12, SPEC
   });
 
   it('a token for another audience at the same provider: CONNACK 4', async () => {
+    await tokenUser('bob');
     const device = await deviceLogin('bob');
     const other = await device.accessToken(OTHER_AUD);
     expect(decodeJwt(other).aud).toBe(OTHER_AUD);
@@ -180,6 +194,7 @@ describe('provider-issued JWT access tokens as the MQTT password (issue 12, SPEC
   });
 
   it("forged tokens: a foreign key (unknown kid, or the provider's kid), alg none, HS256 with the public key: CONNACK 4", async () => {
+    await tokenUser('bob');
     const genuine = await (await deviceLogin('bob')).accessToken(MQTT_AUD);
     const payload = decodeJwt(genuine);
     const header = decodeProtectedHeader(genuine);
@@ -200,6 +215,11 @@ describe('provider-issued JWT access tokens as the MQTT password (issue 12, SPEC
       genuine: await connackCode(e, { username: 'bob', password: genuine }),
     };
     expect(codes).toEqual({ unknownKid: 4, providerKid: 4, none: 4, hs256: 4, genuine: 0 });
+    // made-up kids do not make the gateway fetch the JWKS per CONNECT: once per cooldown (1 s here) at most
+    const before = jwksFetches();
+    for (let i = 0; i < 4; i++)
+      expect(await connackCode(e, { username: 'bob', password: await foreign(`made-up-${i}`) })).toBe(4);
+    expect(jwksFetches() - before).toBeLessThanOrEqual(1);
   });
 
   it('no Gatehouse user bound to the subject yet (never logged in over HTTP): CONNACK 4; after the first login: 0', async () => {
@@ -257,8 +277,7 @@ describe('provider-issued JWT access tokens as the MQTT password (issue 12, SPEC
   });
 
   it("key rotation at the provider: a token signed with the new key works (one JWKS fetch for a burst), the withdrawn key's token gets 4", async () => {
-    const gina = await ssoLogin('gina');
-    await allowTokens(gina.id as string);
+    await tokenUser('gina');
     const device = await deviceLogin('gina');
     const old = await device.accessToken(MQTT_AUD);
     expect(await connackCode(e, { username: 'gina', password: old })).toBe(0);
@@ -277,6 +296,7 @@ describe('provider-issued JWT access tokens as the MQTT password (issue 12, SPEC
   });
 
   it('JWKS outage: the keys held keep working; a gateway that never fetched them answers CONNACK 3; back up: 0', async () => {
+    await tokenUser('gina');
     const token = await (await deviceLogin('gina')).accessToken(MQTT_AUD);
     expect(await connackCode(e, { username: 'gina', password: token })).toBe(0); // its key is held now
     await idp.stop();
@@ -301,6 +321,7 @@ describe('provider-issued JWT access tokens as the MQTT password (issue 12, SPEC
   });
 
   it('OIDC_MQTT_ACCESS_TOKENS unset: the same valid token is an ordinary (wrong) password: CONNACK 4', async () => {
+    await tokenUser('gina');
     const token = await (await deviceLogin('gina')).accessToken(MQTT_AUD);
     const off = await createBrokerGateway(gatewayEnvFor(stack.admin, `${stack.dataDir}-off`));
     extraGateways.push(off);
