@@ -331,6 +331,23 @@ describe('provider-issued JWT access tokens as the MQTT password (issue 12, SPEC
     expect(await connackCode(e, { username: 'gina', password: token })).toBe(0);
   });
 
+  it('with the feature on, a Gatehouse token (another iss) and a password keep their way in (admin-api verifies them)', async () => {
+    await stack.rest.createUser({
+      username: 'local-device',
+      password: 'Device-password-1',
+      permissions: [{ context: 'mqtt', resource: 'plant/local/#', operation: 'readWrite' }],
+      grantTypes: [
+        { method: 'password', isRequired: false },
+        { method: 'token', isRequired: false },
+      ],
+    });
+    const gatehouseToken = await stack.rest.loginAs('local-device', 'Device-password-1', 'mqtt');
+    expect(decodeJwt(gatehouseToken).iss).not.toBe(idp.issuer);
+    expect(await connackCode(e, { username: 'local-device', password: gatehouseToken })).toBe(0);
+    expect(await connackCode(e, { username: 'local-device', password: 'Device-password-1' })).toBe(0);
+    expect(await connackCode(e, { username: 'local-device', password: 'wrong-password-1' })).toBe(4);
+  });
+
   async function expiredCount(): Promise<number> {
     const metric = await stack.gateway.app
       .get(GatewayMetrics)
