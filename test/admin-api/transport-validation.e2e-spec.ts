@@ -95,6 +95,21 @@ describe('admin-api transport: every message is validated (SPEC 5)', () => {
     await refused(IdentityPatterns.RESOLVE_PRINCIPAL, { userId: 'x\u0000' }, /userId/);
   });
 
+  it.each([
+    [
+      'a subject holding a NUL byte',
+      { provider: 'oidc', issuer: 'https://sso.test', subject: 'a\u0000' },
+      /subject/,
+    ],
+    ['another provider kind', { provider: 'ldap', issuer: 'ldap', subject: 'uid=a' }, /provider/],
+    ['no issuer', { provider: 'oidc', subject: 'abc' }, /issuer/],
+  ])(
+    'RESOLVE_FEDERATED_PRINCIPAL with %s answers CONTRACTS.INVALID_MESSAGE',
+    async (_what, payload, problem) => {
+      await refused(IdentityPatterns.RESOLVE_FEDERATED_PRINCIPAL, payload, problem);
+    },
+  );
+
   it('REGISTER with a host holding a NUL byte answers CONTRACTS.INVALID_MESSAGE', async () => {
     await refused(
       GatewayPatterns.REGISTER,

@@ -86,6 +86,7 @@ describe('metrics: /metrics on admin-api and the gateway (SPEC 6)', () => {
       gatehouse_authz_decisions_total: 'counter',
       gatehouse_revocations_applied_total: 'counter',
       gatehouse_mqtt_publishes_ignored_total: 'counter',
+      gatehouse_mqtt_sessions_expired_total: 'counter',
     });
     expect(Object.fromEntries([...api.types].filter(([n]) => n.startsWith('gatehouse_')))).toEqual({
       gatehouse_http_request_duration_seconds: 'histogram',

@@ -10,6 +10,8 @@ declare module 'oidc-provider' {
 
   export interface Grant {
     addOIDCScope(scope: string): void;
+    /** Resource indicators (RFC 8707): the scope granted for `resource`. */
+    addResourceScope(resource: string, scope: string): void;
     save(): Promise<string>;
   }
 
@@ -37,7 +39,7 @@ declare module 'oidc-provider' {
     conformIdTokenClaims: boolean;
     features: Record<string, unknown>;
     pkce: { required: () => boolean };
-    ttl: Record<string, number>;
+    ttl: Record<string, number | ((ctx: KoaContextWithOIDC, token: never) => number)>;
     interactions: { url: (ctx: KoaContextWithOIDC, interaction: { uid: string }) => string };
     issueRefreshToken: (ctx: KoaContextWithOIDC, client: OidcClient, code: unknown) => Promise<boolean>;
     loadExistingGrant: (ctx: KoaContextWithOIDC) => Promise<Grant | undefined>;
@@ -48,6 +50,9 @@ declare module 'oidc-provider' {
     uid: string;
     prompt: { name: string };
   }
+
+  /** The provider's OAuth errors (thrown from configuration helpers). */
+  export const errors: { InvalidTarget: new (description?: string) => Error };
 
   export default class Provider {
     constructor(issuer: string, configuration: Configuration);

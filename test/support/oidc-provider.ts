@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { exportJWK, generateKeyPair, type JWK } from 'jose';
-import Provider, { type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import Provider, { type Configuration, errors, type KoaContextWithOIDC } from 'oidc-provider';
 
 /**
  * A real OpenID provider for the SSO tests (issue 12): `oidc-provider` 9 in-process on 127.0.0.1 port 0,
@@ -29,12 +29,21 @@ export interface TestOidcProviderOptions {
   ttl?: { accessToken?: number; idToken?: number; refreshToken?: number; authorizationCode?: number };
   /** false: the claims come only through userinfo, as a conforming provider with `code` flow does. */
   claimsInIdToken?: boolean;
+  /**
+   * Resource servers (RFC 8707 resource indicators) that get JWT access tokens (RFC 9068, `aud` = the
+   * resource), e.g. `{ 'urn:gatehouse:mqtt': { accessTokenTTL: 5 } }` (issue 12, ADR 0027). Read at each
+   * token request, so a test may change a TTL. Unset: access tokens stay opaque, as before.
+   */
+  resourceServers?: Record<string, { accessTokenTTL: number; scope?: string }>;
 }
 
 export const TEST_CLIENT_ID = 'gatehouse';
 export const TEST_CLIENT_SECRET = 'gatehouse-client-secret-0123456789';
 /** Another registered client with the same redirect URI (a code issued to it must not work for ours). */
 export const OTHER_CLIENT_ID = 'other-app';
+/** A device's client (with {@link TestOidcProviderOptions.resourceServers}): asks for JWT access tokens. */
+export const DEVICE_CLIENT_ID = 'mqtt-device';
+export const DEVICE_CLIENT_SECRET = 'mqtt-device-secret-0123456789';
 
 export class TestOidcProvider {
   readonly accounts = new Map<string, TestAccount & { sub: string }>();
@@ -42,6 +51,8 @@ export class TestOidcProvider {
   private provider!: Provider;
   private port = 0;
   private keys: JWK[] = [];
+  /** Requests served, by path (`/jwks`: how often a relying party fetched the keys). */
+  readonly hits = new Map<string, number>();
 
   private constructor(private readonly options: TestOidcProviderOptions) {}
 
@@ -73,6 +84,13 @@ export class TestOidcProvider {
     const account = { ...a, sub: a.sub ?? randomUUID() };
     this.accounts.set(a.username, account);
     return account;
+  }
+
+  /** The lifetime of the next JWT access tokens for `resource` (one of {@link TestOidcProviderOptions.resourceServers}). */
+  setAccessTokenTtl(resource: string, seconds: number): void {
+    const rs = this.options.resourceServers?.[resource];
+    if (!rs) throw new Error(`no resource server ${resource}`);
+    rs.accessTokenTTL = seconds;
   }
 
   /** A new signing key; the old one is withdrawn from the JWKS at once (a hard rotation). */
@@ -113,6 +131,7 @@ export class TestOidcProvider {
   private build(): Provider {
     const accounts = this.accounts;
     const ttl = this.options.ttl ?? {};
+    const resourceServers = this.options.resourceServers;
     const configuration: Configuration = {
       clients: [
         {
@@ -130,6 +149,17 @@ export class TestOidcProvider {
           grant_types: ['authorization_code', 'refresh_token'],
           response_types: ['code'],
         },
+        ...(resourceServers
+          ? [
+              {
+                client_id: DEVICE_CLIENT_ID,
+                client_secret: DEVICE_CLIENT_SECRET,
+                redirect_uris: [this.options.redirectUri],
+                grant_types: ['authorization_code', 'refresh_token'],
+                response_types: ['code'],
+              },
+            ]
+          : []),
       ],
       jwks: { keys: this.keys },
       cookies: { keys: ['test-provider-cookie-key-0123456789'] },
@@ -143,10 +173,35 @@ export class TestOidcProvider {
       scopes: ['openid', 'offline_access', 'profile', 'groups'],
       acrValues: ['gold', 'silver'],
       conformIdTokenClaims: this.options.claimsInIdToken === false,
-      features: { devInteractions: { enabled: false } },
+      features: {
+        devInteractions: { enabled: false },
+        ...(resourceServers
+          ? {
+              resourceIndicators: {
+                enabled: true,
+                defaultResource: () => undefined,
+                useGrantedResource: () => false,
+                getResourceServerInfo: (_ctx: KoaContextWithOIDC, resource: string) => {
+                  const rs = resourceServers[resource];
+                  if (!rs) throw new errors.InvalidTarget();
+                  return {
+                    scope: rs.scope ?? 'mqtt',
+                    audience: resource,
+                    accessTokenFormat: 'jwt' as const,
+                    accessTokenTTL: rs.accessTokenTTL,
+                  };
+                },
+              },
+            }
+          : {}),
+      },
       pkce: { required: () => true },
       ttl: {
-        AccessToken: ttl.accessToken ?? 300,
+        // a resource server's own TTL for its JWT access tokens (read at each token request)
+        AccessToken: resourceServers
+          ? (_ctx: KoaContextWithOIDC, token: { resourceServer?: { accessTokenTTL?: number } }) =>
+              token.resourceServer?.accessTokenTTL ?? ttl.accessToken ?? 300
+          : (ttl.accessToken ?? 300),
         IdToken: ttl.idToken ?? 300,
         RefreshToken: ttl.refreshToken ?? 3600,
         AuthorizationCode: ttl.authorizationCode ?? 60,
@@ -171,6 +226,8 @@ export class TestOidcProvider {
           accountId: ctx.oidc.session?.accountId,
         });
         grant.addOIDCScope('openid profile groups offline_access');
+        for (const [resource, rs] of Object.entries(resourceServers ?? {}))
+          grant.addResourceScope(resource, rs.scope ?? 'mqtt');
         await grant.save();
         return grant;
       },
@@ -192,6 +249,7 @@ export class TestOidcProvider {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     try {
       const url = new URL(req.url ?? '/', this.issuer);
+      this.hits.set(url.pathname, (this.hits.get(url.pathname) ?? 0) + 1);
       const m = /^\/interaction\/([^/]+)(\/login|\/abort)?$/.exec(url.pathname);
       if (!m) return this.provider.callback()(req, res);
       const details = await this.provider.interactionDetails(req, res);

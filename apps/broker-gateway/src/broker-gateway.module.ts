@@ -2,10 +2,12 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { RefusalAggregator } from './audit/refusal-aggregator.service';
 import { aedesBrokerProvider } from './broker/aedes.provider';
 import { ClientCaService } from './broker/client-ca.service';
+import { AccessTokenAuthenticator } from './broker/connect/access-token-authenticator.service';
 import { AuthAdmission } from './broker/connect/auth-admission.service';
 import { ClientIdOwnership } from './broker/connect/client-id-ownership.service';
 import { ConnectThrottle } from './broker/connect/connect-throttle.service';
 import { CredentialVerifier } from './broker/connect/credential-verifier.service';
+import { ProviderKeys } from './broker/connect/provider-keys.service';
 import { VerificationCache } from './broker/connect/verification-cache.service';
 import { AuthenticateHook } from './broker/hooks/authenticate.hook';
 import { PacketAuthorizationHook } from './broker/hooks/packet-authorization.hook';
@@ -34,6 +36,8 @@ export class BrokerGatewayModule {
         { provide: GATEWAY_CONFIG, useValue: config },
         aedesBrokerProvider,
         AuthenticateHook,
+        AccessTokenAuthenticator,
+        ProviderKeys,
         PacketAuthorizationHook,
         MqttListeners,
         ClientCaService,

@@ -115,3 +115,21 @@ export class ResolvePrincipalRequestDto {
   @Matches(UUID, { message: 'userId must be a UUID' })
   userId!: string;
 }
+
+/** Who a provider's access token names (ADR 0027): its verified `iss` and `sub`. */
+export class ResolveFederatedPrincipalRequestDto {
+  /** The identity provider kind; only OpenID Connect access tokens are verified by the gateways. */
+  @IsIn(['oidc'])
+  provider!: 'oidc';
+
+  @IsString()
+  @Length(1, 255)
+  @Matches(NO_NUL, { message: 'issuer must not contain U+0000' })
+  issuer!: string;
+
+  /** The token's `sub` (case-sensitive, OIDC Core 2). */
+  @IsString()
+  @Length(1, 255)
+  @Matches(NO_NUL, { message: 'subject must not contain U+0000' })
+  subject!: string;
+}

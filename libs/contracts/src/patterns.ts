@@ -7,6 +7,12 @@ export const IdentityPatterns = {
   AUTHENTICATE: 'identity.authenticate',
   /** Resolve the principal of a user id. Payload {@link ResolvePrincipalRequestDto}, answer {@link PrincipalDto} or null. */
   RESOLVE_PRINCIPAL: 'identity.resolve-principal',
+  /**
+   * The Gatehouse user bound to a provider's (issuer, subject), for a CONNECT whose password is an access
+   * token the gateway verified itself (OIDC_MQTT_ACCESS_TOKENS, ADR 0027). Payload
+   * {@link ResolveFederatedPrincipalRequestDto}, answer {@link AuthenticateResultDto}.
+   */
+  RESOLVE_FEDERATED_PRINCIPAL: 'identity.resolve-federated-principal',
 } as const;
 
 export const GatewayPatterns = {

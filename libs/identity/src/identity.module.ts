@@ -16,6 +16,7 @@ import { AdminBootstrapService } from './services/admin-bootstrap.service';
 import { AuthService } from './services/auth.service';
 import { CertificateService } from './services/certificate.service';
 import { CredentialChecks } from './services/credential-checks.service';
+import { FederatedPrincipalService } from './services/federated-principal.service';
 import { InitialPasswordFile } from './services/initial-password-file.service';
 import { LdapLoginService } from './services/ldap-login.service';
 import { LoginService } from './services/login.service';
@@ -55,6 +56,7 @@ const services = [
   AuthService,
   CertificateService,
   CredentialChecks,
+  FederatedPrincipalService,
   InitialPasswordFile,
   LdapLoginService,
   LoginService,

@@ -51,6 +51,7 @@ export {
 export { MFA_BAN_SECONDS, MFA_MAX_WRONG_CODES } from './services/mfa-ban.service';
 export { MfaCipher, MfaSealError } from './services/mfa-cipher';
 export { MFA_KEY_FILE, parseMfaKey, resolveMfaKey } from './services/mfa-key';
+export { FederatedPrincipalService } from './services/federated-principal.service';
 export {
   OidcLoginService,
   type OidcLoginResult,

@@ -7,9 +7,10 @@ import {
   GatewayRegistrationDto,
   IdentityPatterns,
   type PrincipalDto,
+  ResolveFederatedPrincipalRequestDto,
   ResolvePrincipalRequestDto,
 } from '@gatehouse/contracts';
-import { AuthService, PrincipalService } from '@gatehouse/identity';
+import { AuthService, FederatedPrincipalService, PrincipalService } from '@gatehouse/identity';
 import { GatewayEventBroadcaster } from './gateway-event-broadcaster.service';
 import { rpcGuard, validatedMessage } from './validated-message';
 
@@ -24,6 +25,7 @@ export class IdentityMessagesController {
   constructor(
     private readonly auth: AuthService,
     private readonly principals: PrincipalService,
+    private readonly federated: FederatedPrincipalService,
     private readonly gateways: GatewayEventBroadcaster,
   ) {}
 
@@ -37,6 +39,17 @@ export class IdentityMessagesController {
   async resolvePrincipal(@Payload() payload: unknown): Promise<PrincipalDto | null> {
     const req = this.validated(IdentityPatterns.RESOLVE_PRINCIPAL, ResolvePrincipalRequestDto, payload);
     return this.principals.principal(req.userId);
+  }
+
+  /** A provider's access token the gateway verified (ADR 0027): who (issuer, sub) is here, and may it come in. */
+  @MessagePattern(IdentityPatterns.RESOLVE_FEDERATED_PRINCIPAL)
+  async resolveFederatedPrincipal(@Payload() payload: unknown): Promise<AuthenticateResultDto> {
+    const req = this.validated(
+      IdentityPatterns.RESOLVE_FEDERATED_PRINCIPAL,
+      ResolveFederatedPrincipalRequestDto,
+      payload,
+    );
+    return this.federated.forAccessToken(req);
   }
 
   @MessagePattern(GatewayPatterns.REGISTER)

@@ -10,6 +10,7 @@ import {
   defaultLoginLimits,
   type LoginLimitOptions,
 } from '@gatehouse/contracts';
+import { type OidcMqttConfig, OidcMqttConfigError, parseOidcMqtt } from './oidc-mqtt.config';
 
 /** A configuration value that is wrong: the start stops with a message naming the variable (SPEC 7). */
 export class GatewayConfigError extends Error {
@@ -88,6 +89,8 @@ export interface GatewayConfig {
   connectLimits: LoginLimitOptions;
   /** `RATE_LIMIT_REDIS_PREFIX`: the prefix of admin-api's counters in Redis (with `REDIS_URL`). */
   rateLimitRedisPrefix: string;
+  /** Provider-issued JWT access tokens as the MQTT password (`OIDC_MQTT_ACCESS_TOKENS`, ADR 0027); null: off. */
+  oidcAccessTokens: OidcMqttConfig | null;
   logLevel: string;
 }
 
@@ -144,6 +147,15 @@ function redisUrl(env: Env, name: string): string | null {
       `must be a redis://host:port[/db] or rediss:// URL, got "${url.protocol}"`,
     );
   return raw;
+}
+
+function oidcAccessTokens(env: Env): OidcMqttConfig | null {
+  try {
+    return parseOidcMqtt(env);
+  } catch (err) {
+    if (err instanceof OidcMqttConfigError) throw new GatewayConfigError(err.variable, err.detail);
+    throw err;
+  }
 }
 
 function denyAction(env: Env): MqttDenyAction {
@@ -255,6 +267,7 @@ export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
     matcherIdleMax: integer(env, 'MQTT_MATCHER_IDLE_MAX', 1000, 0, 1_000_000),
     connectLimits: loginLimits(env),
     rateLimitRedisPrefix: rateLimitPrefix(env),
+    oidcAccessTokens: oidcAccessTokens(env),
     logLevel,
   };
 }

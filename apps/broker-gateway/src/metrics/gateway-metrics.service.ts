@@ -53,6 +53,12 @@ export class GatewayMetrics {
     registers: [this.registry],
   });
 
+  private readonly expirations = new Counter({
+    name: 'gatehouse_mqtt_sessions_expired_total',
+    help: 'Live sessions closed because the credential they logged in with expired (token exp, certificate notAfter)',
+    registers: [this.registry],
+  });
+
   constructor(@Inject(GATEWAY_CONFIG) config: GatewayConfig) {
     const counts = this.decisions;
     new Counter({
@@ -122,5 +128,9 @@ export class GatewayMetrics {
 
   revocationApplied(): void {
     this.revocations.inc();
+  }
+
+  sessionExpired(): void {
+    this.expirations.inc();
   }
 }

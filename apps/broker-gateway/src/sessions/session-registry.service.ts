@@ -1,5 +1,7 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger, Optional } from '@nestjs/common';
 import type { AedesClient } from '../broker/aedes.types';
+import { clientFields } from '../broker/connection-id';
+import { GatewayMetrics } from '../metrics/gateway-metrics.service';
 import type { GatewaySession } from './gateway-session';
 
 const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -14,6 +16,8 @@ export class SessionRegistry {
   private readonly logger = new Logger('MqttSession');
   private readonly byClient = new Map<AedesClient, GatewaySession>();
   private readonly byUser = new Map<string, Set<GatewaySession>>();
+
+  constructor(@Optional() private readonly metrics?: GatewayMetrics) {}
 
   /** Adds a live session; one that logged in with an expiring credential is closed when it expires (ASVS 7.3.2). */
   add(session: GatewaySession): void {
@@ -59,8 +63,12 @@ export class SessionRegistry {
   private expire(session: GatewaySession): void {
     if (this.byClient.get(session.client) !== session || session.revoked) return;
     session.revoked = true;
+    this.metrics?.sessionExpired();
+    // MQTT 3.1.1 has no server DISCONNECT: closing the connection is how the session ends (v5 clients are
+    // refused at CONNECT, ADR 0105, so no DISCONNECT 0xA0 "maximum connect time" is owed to anyone)
     this.logger.log(
       `disconnecting client ${JSON.stringify(session.clientId)} of user ${JSON.stringify(session.username)}: its ${session.credential.method} expired`,
+      clientFields(session.client),
     );
     this.remove(session.client);
     session.client.close();

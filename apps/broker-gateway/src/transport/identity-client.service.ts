@@ -11,6 +11,7 @@ import {
   IdentityPatterns,
   type MqttRefusalBatchDto,
   PrincipalDto,
+  type ResolveFederatedPrincipalRequestDto,
   transportClientOptions,
   validateMessage,
 } from '@gatehouse/contracts';
@@ -50,6 +51,12 @@ export class IdentityClient implements OnApplicationShutdown {
     const answer = await this.request(IdentityPatterns.RESOLVE_PRINCIPAL, { userId });
     if (answer === null || answer === undefined || answer === '') return null;
     return this.validate(PrincipalDto, answer);
+  }
+
+  /** Who a provider's (issuer, subject) is here and whether it may come in (ADR 0027). */
+  async federatedPrincipal(req: ResolveFederatedPrincipalRequestDto): Promise<AuthenticateResultDto> {
+    const answer = await this.request(IdentityPatterns.RESOLVE_FEDERATED_PRINCIPAL, req);
+    return this.validate(AuthenticateResultDto, answer);
   }
 
   /** The CA certificates (PEM) admin-api issues client certificates from: the Gatehouse CA. */

@@ -8,6 +8,8 @@ import { MatcherPool } from '../../sessions/matcher-pool.service';
 import { SessionRegistry } from '../../sessions/session-registry.service';
 import type { IdentityClient } from '../../transport/identity-client.service';
 import type { AedesClient } from '../aedes.types';
+import { AccessTokenAuthenticator } from '../connect/access-token-authenticator.service';
+import { ProviderKeys } from '../connect/provider-keys.service';
 import { AuthAdmission } from '../connect/auth-admission.service';
 import { ClientIdOwnership } from '../connect/client-id-ownership.service';
 import { ConnectThrottle } from '../connect/connect-throttle.service';
@@ -58,6 +60,13 @@ describe('AuthenticateHook: admission queue and single-flight (ADR 0100)', () =>
       new MatcherPool(config),
       new ClientIdOwnership(config),
       new RefusalAggregator(config, identity),
+      new AccessTokenAuthenticator(
+        config,
+        new ProviderKeys(config),
+        identity,
+        new VerificationCache(config),
+        clock,
+      ),
     );
   });
 

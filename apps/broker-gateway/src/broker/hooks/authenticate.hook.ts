@@ -7,13 +7,19 @@ import {
 } from '@gatehouse/contracts';
 import { RefusalAggregator } from '../../audit/refusal-aggregator.service';
 import { ChangeClock } from '../../sessions/change-clock';
-import { GatewaySession, credentialOf, methodsOf } from '../../sessions/gateway-session';
+import {
+  GatewaySession,
+  type SessionCredential,
+  credentialOf,
+  methodsOf,
+} from '../../sessions/gateway-session';
 import { MatcherPool } from '../../sessions/matcher-pool.service';
 import { SessionRegistry } from '../../sessions/session-registry.service';
 import { IdentityClient } from '../../transport/identity-client.service';
 import { IdentityUnavailableError } from '../../transport/identity-unavailable.error';
 import type { AedesClient } from '../aedes.types';
 import { clientFields } from '../connection-id';
+import { AccessTokenAuthenticator } from '../connect/access-token-authenticator.service';
 import { AuthAbandonedError, AuthQueueFullError } from '../connect/auth-admission.service';
 import { ClientIdOwnership } from '../connect/client-id-ownership.service';
 import { ConnectThrottle } from '../connect/connect-throttle.service';
@@ -48,6 +54,7 @@ export class AuthenticateHook {
     private readonly matchers: MatcherPool,
     private readonly ownership: ClientIdOwnership,
     private readonly refusals: RefusalAggregator,
+    private readonly accessTokens: AccessTokenAuthenticator,
   ) {}
 
   readonly handle = (
@@ -104,6 +111,11 @@ export class AuthenticateHook {
       throw new ConnackError(ConnackCode.BAD_USERNAME_OR_PASSWORD, 'username is not the certificate CN');
     const passwordText = password ? password.toString('utf8') : undefined;
     if (!passwordText && !cert) throw new ConnackError(ConnackCode.BAD_USERNAME_OR_PASSWORD, 'no password');
+    // ADR 0027: a provider's access token, verified here; admin-api only says who its subject is
+    if (!cert && this.accessTokens.applies(passwordText)) {
+      const admitted = await this.accessTokens.authenticate(username, passwordText as string);
+      return this.admit(client, admitted.principal, admitted.credential);
+    }
     const ip = remoteAddressOf(client);
 
     const cacheKey = this.cache.cacheKey(username, passwordText ?? '', cert?.fingerprint);
@@ -157,6 +169,15 @@ export class AuthenticateHook {
     } else if (!fromCache) {
       this.cache.set(cacheKey, result);
     }
+    await this.admit(client, current, credential);
+  }
+
+  /** The session of an authenticated CONNECT: client id claimed, permissions compiled, will checked. */
+  private async admit(
+    client: AedesClient,
+    current: PrincipalDto,
+    credential: SessionCredential,
+  ): Promise<void> {
     if (client.closed) return;
     // SPEC 3: before aedes takes over a live client or a stored session with this id
     const abandonClaim = await this.ownership.claim(client, current.userId);
