@@ -233,6 +233,9 @@ describe('provider-issued JWT access tokens as the MQTT password (issue 12, SPEC
   it('grant types apply (ADR 0011): without the token grant CONNACK 5; removing it ends a live JWT session', async () => {
     const erin = await ssoLogin('erin');
     const token = await (await deviceLogin('erin')).accessToken(MQTT_AUD);
+    // federated users are created with the token grant (ADR 0023): an operator takes it away
+    expect(await connackCode(e, { username: 'erin', password: token })).toBe(0);
+    await patchUser(erin.id as string, { grantTypes: [{ method: 'password', isRequired: false }] });
     expect(await connackCode(e, { username: 'erin', password: token })).toBe(5);
     await allowTokens(erin.id as string);
     const c = track(await connectClient(e, { username: 'erin', password: token }));
