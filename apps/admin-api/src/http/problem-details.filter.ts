@@ -8,65 +8,12 @@ import {
 } from '@nestjs/common';
 import type { Response } from 'express';
 import { AuditError } from '@gatehouse/audit';
-import { ClientRegistryError, type ClientRegistryErrorCode } from '@gatehouse/client-registry';
-import { IdentityError, type IdentityErrorCode } from '@gatehouse/identity';
+import { ClientRegistryError } from '@gatehouse/client-registry';
+import { IdentityError } from '@gatehouse/identity';
 import { RbacError } from '@gatehouse/rbac';
 import { AuditRecorder, type AuditedRequest } from '../features/audit/audit-recorder.service';
 import { Problem } from './problem';
-
-const IDENTITY_STATUS: Record<IdentityErrorCode, HttpStatus> = {
-  'IDENTITY.USER_EXISTS': HttpStatus.CONFLICT,
-  'IDENTITY.ROLE_EXISTS': HttpStatus.CONFLICT,
-  'IDENTITY.USER_NOT_FOUND': HttpStatus.NOT_FOUND,
-  'IDENTITY.ROLE_NOT_FOUND': HttpStatus.NOT_FOUND,
-  'IDENTITY.TOKEN_NOT_FOUND': HttpStatus.NOT_FOUND,
-  'IDENTITY.VERSION_CONFLICT': HttpStatus.CONFLICT,
-  'IDENTITY.PRECONDITION_FAILED': HttpStatus.PRECONDITION_FAILED,
-  'IDENTITY.BUILT_IN_ROLE': HttpStatus.CONFLICT,
-  'IDENTITY.INVALID_CREDENTIALS': HttpStatus.UNAUTHORIZED,
-  'IDENTITY.INVALID_CURRENT_PASSWORD': HttpStatus.BAD_REQUEST,
-  'IDENTITY.RATE_LIMITED': HttpStatus.TOO_MANY_REQUESTS,
-  'IDENTITY.INVALID_TOKEN': HttpStatus.UNAUTHORIZED,
-  'IDENTITY.WEAK_PASSWORD': HttpStatus.BAD_REQUEST,
-  'IDENTITY.TOKEN_LIFETIME_TOO_LONG': HttpStatus.BAD_REQUEST,
-  'IDENTITY.UNKNOWN_ROLE': HttpStatus.BAD_REQUEST,
-  'IDENTITY.INVALID_CURSOR': HttpStatus.BAD_REQUEST,
-  'IDENTITY.LAST_ADMIN': HttpStatus.CONFLICT,
-  'IDENTITY.CERTIFICATE_NOT_FOUND': HttpStatus.NOT_FOUND,
-  'IDENTITY.GRANT_REQUIRED': HttpStatus.FORBIDDEN,
-  'IDENTITY.ROLE_VERSION_NOT_FOUND': HttpStatus.NOT_FOUND,
-  'IDENTITY.ROLLBACK_NO_CHANGE': HttpStatus.CONFLICT,
-  'IDENTITY.DIRECTORY_UNAVAILABLE': HttpStatus.SERVICE_UNAVAILABLE,
-  'IDENTITY.FEDERATED_NAME_CLASH': HttpStatus.CONFLICT,
-  'IDENTITY.FEDERATED_USER': HttpStatus.CONFLICT,
-  'AUTH.MFA_REQUIRED': HttpStatus.UNAUTHORIZED,
-  'AUTH.MFA_INVALID_CODE': HttpStatus.UNAUTHORIZED,
-  'AUTH.MFA_CODE_REJECTED': HttpStatus.FORBIDDEN,
-  'AUTH.MFA_CODE_MISSING': HttpStatus.BAD_REQUEST,
-  'AUTH.MFA_BANNED': HttpStatus.TOO_MANY_REQUESTS,
-  'AUTH.MFA_ENROLLMENT_REQUIRED': HttpStatus.FORBIDDEN,
-  'AUTH.MFA_DISABLED': HttpStatus.NOT_FOUND,
-  'AUTH.MFA_ALREADY_ENABLED': HttpStatus.CONFLICT,
-  'AUTH.MFA_NOT_PENDING': HttpStatus.CONFLICT,
-  'AUTH.MFA_NOT_ENABLED': HttpStatus.CONFLICT,
-  'AUTH.MFA_KEY_MISMATCH': HttpStatus.SERVICE_UNAVAILABLE,
-  'AUTH.MFA_SELF_RESET': HttpStatus.FORBIDDEN,
-};
-
-const REGISTRY_STATUS: Record<ClientRegistryErrorCode, HttpStatus> = {
-  'REGISTRY.LOCKED': HttpStatus.LOCKED,
-  'REGISTRY.CONFLICT': HttpStatus.CONFLICT,
-  'REGISTRY.REJECTED': HttpStatus.FORBIDDEN,
-  'REGISTRY.INVALID_REQUEST': HttpStatus.BAD_REQUEST,
-  'REGISTRY.INVALID_CSR': HttpStatus.BAD_REQUEST,
-  'REGISTRY.RATE_LIMITED': HttpStatus.TOO_MANY_REQUESTS,
-  'REGISTRY.TOO_MANY_PENDING': HttpStatus.TOO_MANY_REQUESTS,
-  'REGISTRY.REQUEST_NOT_FOUND': HttpStatus.NOT_FOUND,
-  'REGISTRY.REQUEST_NOT_PENDING': HttpStatus.CONFLICT,
-  'REGISTRY.REQUEST_EXPIRED': HttpStatus.CONFLICT,
-  'REGISTRY.INVALID_CURSOR': HttpStatus.BAD_REQUEST,
-  'REGISTRY.CA_UNAVAILABLE': HttpStatus.SERVICE_UNAVAILABLE,
-};
+import { IDENTITY_STATUS, REGISTRY_STATUS } from './problem-statuses';
 
 interface Rendered {
   status: number;

@@ -65,6 +65,7 @@ export class CreateUserDto {
   enabled?: boolean;
 
   @ApiPropertyOptional({
+    type: String,
     nullable: true,
     description: 'prepended to every topic the user publishes (SPEC 1.3)',
     example: 'site1/',
