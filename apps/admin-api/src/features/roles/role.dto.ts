@@ -23,7 +23,7 @@ export class CreateRoleDto {
   @Length(1, 64)
   name!: string;
 
-  @ApiPropertyOptional({ nullable: true, maxLength: 1024 })
+  @ApiPropertyOptional({ type: String, nullable: true, maxLength: 1024 })
   @IsOptional()
   @IsString()
   @MaxLength(1024)
