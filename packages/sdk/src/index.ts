@@ -37,22 +37,24 @@ export class GatehouseApiError extends Error {
   readonly problem: ProblemDetails;
   /** Seconds from the `Retry-After` header of a 429 (or 503), when the server sent one. */
   readonly retryAfterSeconds: number | undefined;
+  /** The HTTP answer (its body already read), when there was one. */
+  readonly response: Response | undefined;
 
-  constructor(problem: ProblemDetails, retryAfterSeconds?: number) {
+  constructor(problem: ProblemDetails, response?: Response) {
     super(`${problem.status} ${problem.code}: ${problem.detail}`);
     this.status = problem.status;
     this.code = problem.code;
     this.detail = problem.detail;
     this.problem = problem;
-    this.retryAfterSeconds = retryAfterSeconds;
+    this.response = response;
+    const retryAfter = Number(response?.headers.get('retry-after') ?? NaN);
+    this.retryAfterSeconds = Number.isFinite(retryAfter) ? retryAfter : undefined;
   }
 
   /** The error for an answer that is not 2xx, from its parsed body (JSON when it parsed, else text). */
   static fromResponse(response: Response, body: unknown): GatehouseApiError {
-    const retryAfter = Number(response.headers.get('retry-after') ?? NaN);
-    const seconds = Number.isFinite(retryAfter) ? retryAfter : undefined;
     if (PROBLEM_JSON.test(response.headers.get('content-type') ?? '') && isProblem(body))
-      return new GatehouseApiError(body, seconds);
+      return new GatehouseApiError(body, response);
     const text = typeof body === 'string' ? body : JSON.stringify(body);
     return new GatehouseApiError(
       {
@@ -62,7 +64,7 @@ export class GatehouseApiError extends Error {
         detail: (text ?? '').slice(0, 200),
         code: `HTTP.${response.status}`,
       },
-      seconds,
+      response,
     );
   }
 }
