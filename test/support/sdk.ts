@@ -41,3 +41,13 @@ export async function answer<T>(call: Promise<{ data: T; response: Response }>):
     };
   }
 }
+
+/** `answer(call)`, asserting its status (as supertest's `.expect(status)` does). */
+export async function expectAnswer<T>(
+  call: Promise<{ data: T; response: Response }>,
+  status: number,
+): Promise<Answer<T>> {
+  const res = await answer(call);
+  expect({ status: res.status, body: res.body }).toEqual({ status, body: res.body });
+  return res;
+}
