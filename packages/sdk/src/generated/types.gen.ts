@@ -58,7 +58,7 @@ export type CertificateResponseDto = {
   serial: string;
   notBefore: string;
   notAfter: string;
-  revokedAt?: string | null;
+  revokedAt: string | null;
 };
 
 export type EffectivePermissionDto = {
@@ -83,15 +83,15 @@ export type MeResponseDto = {
   /**
    * a federated user's directory groups at its last login (lower case cn and DN); null for a local user
    */
-  externalGroups?: Array<string> | null;
+  externalGroups: Array<string> | null;
   permissions: Array<PermissionResponseDto>;
   enabled: boolean;
-  mqttPublishPrefix?: string | null;
+  mqttPublishPrefix: string | null;
   enforceMFAEnrollment: boolean;
   certificates: Array<CertificateResponseDto>;
   createdAt: string;
   updatedAt: string;
-  lastLoginAt?: string | null;
+  lastLoginAt: string | null;
   /**
    * a generated initial password not changed yet: only /api/me routes until it is (ADR 0010)
    */
@@ -127,15 +127,15 @@ export type UserResponseDto = {
   /**
    * a federated user's directory groups at its last login (lower case cn and DN); null for a local user
    */
-  externalGroups?: Array<string> | null;
+  externalGroups: Array<string> | null;
   permissions: Array<PermissionResponseDto>;
   enabled: boolean;
-  mqttPublishPrefix?: string | null;
+  mqttPublishPrefix: string | null;
   enforceMFAEnrollment: boolean;
   certificates: Array<CertificateResponseDto>;
   createdAt: string;
   updatedAt: string;
-  lastLoginAt?: string | null;
+  lastLoginAt: string | null;
   /**
    * a generated initial password not changed yet: only /api/me routes until it is (ADR 0010)
    */
@@ -145,7 +145,7 @@ export type UserResponseDto = {
 
 export type UserPageDto = {
   items: Array<UserResponseDto>;
-  nextCursor?: string | null;
+  nextCursor: string | null;
 };
 
 export type PermissionDto = {
@@ -260,11 +260,11 @@ export type EffectivePermissionsDto = {
 
 export type TokenResponseDto = {
   id: string;
-  label?: string | null;
+  label: string | null;
   createdAt: string;
   expiresAt: string;
-  revokedAt?: string | null;
-  lastUsedAt?: string | null;
+  revokedAt: string | null;
+  lastUsedAt: string | null;
 };
 
 export type TokenListDto = {
@@ -274,7 +274,7 @@ export type TokenListDto = {
 export type RoleResponseDto = {
   id: string;
   name: string;
-  description?: string | null;
+  description: string | null;
   permissions: Array<PermissionResponseDto>;
   externalGroups: Array<string>;
   builtIn: boolean;
@@ -285,7 +285,7 @@ export type RoleResponseDto = {
 
 export type RolePageDto = {
   items: Array<RoleResponseDto>;
-  nextCursor?: string | null;
+  nextCursor: string | null;
 };
 
 export type CreateRoleDto = {
@@ -374,7 +374,7 @@ export type RoleVersionResponseDto = {
 
 export type RoleVersionPageDto = {
   items: Array<RoleVersionResponseDto>;
-  nextCursor?: string | null;
+  nextCursor: string | null;
 };
 
 export type RollbackRoleDto = {
@@ -406,7 +406,7 @@ export type PermissionViewItemDto = {
 
 export type PermissionViewPageDto = {
   items: Array<PermissionViewItemDto>;
-  nextCursor?: string | null;
+  nextCursor: string | null;
 };
 
 export type AuthorizationCheckDto = {
@@ -495,7 +495,7 @@ export type RegistryStateDto = {
   /**
    * when the registry locks again
    */
-  unlockedUntil?: string | null;
+  unlockedUntil: string | null;
 };
 
 export type UnlockRegistryDto = {
@@ -530,14 +530,14 @@ export type RegistrationRequestDto = {
   pairingId: string;
   hasPassword: boolean;
   hasCsr: boolean;
-  context?: string | null;
+  context: string | null;
   requestedRoles: Array<string>;
   requestedPermissions: Array<PermissionDto>;
   /**
    * MQTT client id (MQTT flow)
    */
-  clientId?: string | null;
-  remoteAddress?: string | null;
+  clientId: string | null;
+  remoteAddress: string | null;
   /**
    * how often the device asked
    */
@@ -545,15 +545,15 @@ export type RegistrationRequestDto = {
   createdAt: string;
   lastSeenAt: string;
   expiresAt: string;
-  decidedAt?: string | null;
-  decidedBy?: string | null;
-  userId?: string | null;
-  certificateFingerprint?: string | null;
+  decidedAt: string | null;
+  decidedBy: string | null;
+  userId: string | null;
+  certificateFingerprint: string | null;
 };
 
 export type RegistrationRequestPageDto = {
   items: Array<RegistrationRequestDto>;
-  nextCursor?: string | null;
+  nextCursor: string | null;
 };
 
 export type GrantRequestDto = {
@@ -737,7 +737,7 @@ export type LiveSessionResponseDto = {
    * changes on every start of the gateway process
    */
   gatewayInstance: string;
-  remoteAddress?: string | null;
+  remoteAddress: string | null;
   listener: 'mqtt' | 'mqtts' | 'ws' | 'unknown';
   subscriptions: Array<LiveSubscriptionResponseDto>;
   connectedAt: string;
@@ -745,7 +745,7 @@ export type LiveSessionResponseDto = {
 
 export type LiveSessionPageDto = {
   items: Array<LiveSessionResponseDto>;
-  nextCursor?: string | null;
+  nextCursor: string | null;
   gateways: GatewayCoverageDto;
 };
 

@@ -27,7 +27,7 @@ export class LiveSessionResponseDto {
   @ApiProperty() username!: string;
   @ApiProperty() gatewayId!: string;
   @ApiProperty({ description: 'changes on every start of the gateway process' }) gatewayInstance!: string;
-  @ApiPropertyOptional({ nullable: true, type: String }) remoteAddress!: string | null;
+  @ApiProperty({ nullable: true, type: String }) remoteAddress!: string | null;
   @ApiProperty({ enum: ['mqtt', 'mqtts', 'ws', 'unknown'] }) listener!: string;
   @ApiProperty({ type: [LiveSubscriptionResponseDto] }) subscriptions!: LiveSubscriptionResponseDto[];
   @ApiProperty({ format: 'date-time' }) connectedAt!: string;
@@ -47,7 +47,7 @@ export class GatewayCoverageDto {
 
 export class LiveSessionPageDto {
   @ApiProperty({ type: [LiveSessionResponseDto] }) items!: LiveSessionResponseDto[];
-  @ApiPropertyOptional({ nullable: true, type: String }) nextCursor!: string | null;
+  @ApiProperty({ nullable: true, type: String }) nextCursor!: string | null;
   @ApiProperty({ type: GatewayCoverageDto }) gateways!: GatewayCoverageDto;
 }
 
