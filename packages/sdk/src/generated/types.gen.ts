@@ -2654,7 +2654,7 @@ export type SessionsListData = {
 
 export type SessionsListErrors = {
   /**
-   * invalid request: the problem names the broken rule (`errors` lists each one). Codes: `VALIDATION`
+   * invalid request: the problem names the broken rule (`errors` lists each one). Codes: `VALIDATION`, `IDENTITY.INVALID_CURSOR`
    */
   400: ProblemDetails;
   /**

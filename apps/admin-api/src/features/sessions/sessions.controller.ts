@@ -17,7 +17,7 @@ export class SessionsController {
   @HttpPermission()
   @ApiOperation({ summary: 'List the live MQTT sessions on every gateway' })
   @ApiOkResponse({ type: LiveSessionPageDto })
-  @ApiProblems('VALIDATION')
+  @ApiProblems('VALIDATION', 'IDENTITY.INVALID_CURSOR')
   list(@Query() q: ListSessionsQueryDto): Promise<LiveSessionPageDto> {
     return this.sessions.list(q);
   }
