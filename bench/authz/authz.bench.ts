@@ -356,17 +356,19 @@ function quantile(sorted: readonly number[], q: number): number {
   return sorted[rank];
 }
 
-function measure(
-  name: ImplName,
-  impl: Impl,
-  check: CheckKind,
-  kind: CaseKind,
-  permissions: number,
-  requests: readonly string[],
-): Cell {
+interface Prepared {
+  name: ImplName;
+  impl: Impl;
+  pool: unknown[];
+  batchSize: number;
+  offset: number;
+  raw: number[];
+  totalNs: number;
+}
+
+/** Warms `impl` up (JIT) and, for the baseline, calibrates its batch size to ≈ NAIVE_TARGET_BATCH_NS. */
+function prepare(name: ImplName, impl: Impl, check: CheckKind, requests: readonly string[]): Prepared {
   const pool = requests.map((r) => impl.prepare(check, r));
-  const expectedPerBatch = (n: number): number => (kind === 'hit' ? n : 0);
-  // warm up (JIT) and, for the baseline, calibrate the batch size to ≈ NAIVE_TARGET_BATCH_NS
   const warmEnd = process.hrtime.bigint() + BigInt(WARMUP_MS) * 1_000_000n;
   let probe = 1;
   let probeNs = 0;
@@ -382,36 +384,59 @@ function measure(
     name === 'naive-casl'
       ? Math.max(1, Math.min(COMPILED_BATCH, Math.round(NAIVE_TARGET_BATCH_NS / Math.max(probeNs, 1))))
       : COMPILED_BATCH;
+  return { name, impl, pool, batchSize, offset, raw: [], totalNs: 0 };
+}
 
-  const raw: number[] = [];
-  let totalNs = 0;
-  const budgetEnd = process.hrtime.bigint() + BigInt(CELL_BUDGET_MS) * 1_000_000n;
-  while (raw.length < MAX_SAMPLES && (raw.length < MIN_SAMPLES || process.hrtime.bigint() < budgetEnd)) {
-    const t0 = process.hrtime.bigint();
-    const granted = runBatch(impl, check, pool, offset, batchSize);
-    const elapsed = Number(process.hrtime.bigint() - t0);
-    if (granted !== expectedPerBatch(batchSize)) throw new Error(`${name} ${check} ${kind}: wrong decisions`);
-    sink += granted;
-    offset = (offset + batchSize) & (POOL_SIZE - 1);
-    totalNs += elapsed;
-    raw.push(Math.round((elapsed / batchSize) * 10) / 10);
+/**
+ * Samples the prepared implementations round-robin, one batch each in turn (a, b, b, a, a, b, …), so that a
+ * change of machine speed during the cell (frequency, a neighbour's load) falls on all of them alike:
+ * their ratio is what the comparison reads.
+ */
+function measure(
+  check: CheckKind,
+  kind: CaseKind,
+  permissions: number,
+  prepared: readonly Prepared[],
+): Cell[] {
+  const expectedPerBatch = (n: number): number => (kind === 'hit' ? n : 0);
+  const budgetEnd = process.hrtime.bigint() + BigInt(CELL_BUDGET_MS * prepared.length) * 1_000_000n;
+  const first = prepared[0];
+  while (
+    first.raw.length < MAX_SAMPLES &&
+    (first.raw.length < MIN_SAMPLES || process.hrtime.bigint() < budgetEnd)
+  ) {
+    // alternate the order too (a, b, then b, a), so that neither always runs right after the other
+    const round = first.raw.length & 1 ? [...prepared].reverse() : prepared;
+    for (const p of round) {
+      const t0 = process.hrtime.bigint();
+      const granted = runBatch(p.impl, check, p.pool, p.offset, p.batchSize);
+      const elapsed = Number(process.hrtime.bigint() - t0);
+      if (granted !== expectedPerBatch(p.batchSize))
+        throw new Error(`${p.name} ${check} ${kind}: wrong decisions`);
+      sink += granted;
+      p.offset = (p.offset + p.batchSize) & (POOL_SIZE - 1);
+      p.totalNs += elapsed;
+      p.raw.push(Math.round((elapsed / p.batchSize) * 10) / 10);
+    }
   }
-  const sorted = [...raw].sort((a, b) => a - b);
-  return {
-    impl: name,
-    check,
-    case: kind,
-    permissions,
-    batchSize,
-    samples: raw.length,
-    p50Ns: quantile(sorted, 0.5),
-    p99Ns: quantile(sorted, 0.99),
-    meanNs: Math.round((totalNs / (raw.length * batchSize)) * 10) / 10,
-    minNs: sorted[0],
-    maxNs: sorted[sorted.length - 1],
-    decisionsPerSecond: Math.round((raw.length * batchSize) / (totalNs / 1e9)),
-    rawPerCheckNs: raw,
-  };
+  return prepared.map((p) => {
+    const sorted = [...p.raw].sort((a, b) => a - b);
+    return {
+      impl: p.name,
+      check,
+      case: kind,
+      permissions,
+      batchSize: p.batchSize,
+      samples: p.raw.length,
+      p50Ns: quantile(sorted, 0.5),
+      p99Ns: quantile(sorted, 0.99),
+      meanNs: Math.round((p.totalNs / (p.raw.length * p.batchSize)) * 10) / 10,
+      minNs: sorted[0],
+      maxNs: sorted[sorted.length - 1],
+      decisionsPerSecond: Math.round((p.raw.length * p.batchSize) / (p.totalNs / 1e9)),
+      rawPerCheckNs: p.raw,
+    };
+  });
 }
 
 /**
@@ -624,9 +649,18 @@ async function main(): Promise<void> {
         const pool = buildPool(check, kind, rules, impls, random);
         if (CPU_PROF && kind === 'hit' && PROFILE_SIZES.includes(n))
           profiles[`compiled-${check}-hit-${n}`] = await profileCompiled(impls.compiled, check, n, pool);
-        for (const name of IMPLS) {
-          const cell = measure(name, impls[name], check, kind, n, pool);
+        // the compiled matcher with and without denies interleaved (their ratio is the deny overhead);
+        // the naive baseline on its own (its batches are 10-10,000× longer)
+        const measured = [
+          ...measure(check, kind, n, [
+            prepare('compiled', impls.compiled, check, pool),
+            prepare('compiled-100-deny', impls['compiled-100-deny'], check, pool),
+          ]),
+          ...measure(check, kind, n, [prepare('naive-casl', impls['naive-casl'], check, pool)]),
+        ];
+        for (const cell of measured) {
           cells.push(cell);
+          const name = cell.impl;
           console.log(
             `${String(n).padStart(6)} ${check.padEnd(9)} ${kind.padEnd(4)} ${name.padEnd(13)} ` +
               `p50 ${fmtNs(cell.p50Ns).padStart(9)}  p99 ${fmtNs(cell.p99Ns).padStart(9)}  ` +

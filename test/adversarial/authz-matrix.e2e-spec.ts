@@ -130,6 +130,11 @@ const valid: Partial<Record<string, (ctx: Ctx) => Promise<Prepared>>> = {
     body: { currentPassword: ctx.caller?.password ?? 'none', newPassword: strongPassword() },
   }),
   Auth_passwordPolicy: async () => ({ ok: [200] }),
+  // OIDC is off in this app (no OIDC_ISSUER): its routes are public and answer a clear 404
+  Sso_login: async () => ({ ok: [404], code: 'IDENTITY.OIDC_DISABLED' }),
+  Sso_callback: async () => ({ ok: [404], code: 'IDENTITY.OIDC_DISABLED' }),
+  // every caller here is a local user: nothing to refresh, and nothing is revoked
+  Sso_refresh: async () => ({ ok: [409], code: 'IDENTITY.REFRESH_NOT_SUPPORTED' }),
   Users_list: async () => ({ ok: [200] }),
   Users_create: async () => ({
     body: { username: unique('new'), password: strongPassword(), roles: [], permissions: [] },

@@ -439,4 +439,32 @@ describeLdap('LDAP_USERNAME_CLASH=suffix (ADR 0024)', () => {
     expect(actors.filter((a) => a === 'admin.ldap')).toHaveLength(3);
     expect(renamed).toBeDefined();
   });
+
+  it('POST /api/auth/refresh (ADR 0023): the entry is read again at its DN; new token, old revoked; gone from the directory → 401 and the token ends', async () => {
+    const root = await dir.admin();
+    try {
+      await root.add(people('ivy'), {
+        objectClass: 'inetOrgPerson',
+        uid: 'ivy',
+        cn: 'ivy',
+        sn: 'ivy',
+        userPassword: 'ivy-pw-1',
+      });
+      const first = await api.http.post('/api/login').send({ username: 'ivy', password: 'ivy-pw-1' });
+      expect(first.status).toBe(200);
+      const t1 = (first.body as { token: string }).token;
+      const refreshed = await api.http.post('/api/auth/refresh').set('authorization', `Bearer ${t1}`);
+      expect(refreshed.status).toBe(200);
+      const t2 = (refreshed.body as { token: string }).token;
+      expect((await api.http.get('/api/me').set('authorization', `Bearer ${t1}`)).status).toBe(401);
+      expect((await api.http.get('/api/me').set('authorization', `Bearer ${t2}`)).status).toBe(200);
+      await root.del(people('ivy'));
+      const gone = await api.http.post('/api/auth/refresh').set('authorization', `Bearer ${t2}`);
+      expect(gone.status).toBe(401);
+      expect((gone.body as { code: string }).code).toBe('IDENTITY.PROVIDER_REFUSED');
+      expect((await api.http.get('/api/me').set('authorization', `Bearer ${t2}`)).status).toBe(401);
+    } finally {
+      await root.unbind().catch(() => undefined);
+    }
+  });
 });

@@ -4,7 +4,13 @@ import { randomUUID } from 'node:crypto';
 import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
 import { AuditModule } from '@gatehouse/audit';
 import { ClientRegistryModule } from '@gatehouse/client-registry';
-import { IdentityModule } from '@gatehouse/identity';
+import {
+  BearerStrategy,
+  IdentityModule,
+  LdapStrategy,
+  LocalStrategy,
+  OidcStrategy,
+} from '@gatehouse/identity';
 import { PersistenceModule } from '@gatehouse/persistence';
 import { ADMIN_API_CONFIG, type AdminApiConfig } from './config/admin-api.config';
 import { AuditMessagesController } from './features/audit/audit-messages.controller';
@@ -29,6 +35,9 @@ import { ChangePreviewAppService } from './features/sessions/change-preview.app-
 import { SessionsAppService } from './features/sessions/sessions.app-service';
 import { SessionsController } from './features/sessions/sessions.controller';
 import { EscalationService } from './features/shared/escalation.service';
+import { SsoAppService } from './features/sso/sso.app-service';
+import { SsoController } from './features/sso/sso.controller';
+import { OidcStepUpPolicy } from './features/sso/step-up.policy';
 import { UsersAppService } from './features/users/users.app-service';
 import { UsersController } from './features/users/users.controller';
 import { AccessGuard } from './http/access.guard';
@@ -64,6 +73,7 @@ export class AdminApiModule {
       ],
       controllers: [
         AuthController,
+        SsoController,
         UsersController,
         RolesController,
         RoleHistoryController,
@@ -89,8 +99,17 @@ export class AdminApiModule {
         CertificatesAppService,
         SessionsAppService,
         ChangePreviewAppService,
+        SsoAppService,
+        OidcStepUpPolicy,
         AuditRecorder,
         AdminMetrics,
+        // The Passport strategies (ADR 0026): the bearer token for every non-public route, local then
+        // LDAP for POST /api/login, OIDC for its callback. No PassportModule and no sessions: the guards
+        // pass their options.
+        BearerStrategy,
+        LocalStrategy,
+        LdapStrategy,
+        OidcStrategy,
         // In this order: mark an audited request (ADR 0016), authenticate and authorize the route, then
         // what it hands out (ADR 0014).
         { provide: APP_GUARD, useClass: AuditStampGuard },

@@ -26,6 +26,19 @@ export type IdentityErrorCode =
   | 'IDENTITY.DIRECTORY_UNAVAILABLE'
   | 'IDENTITY.FEDERATED_NAME_CLASH'
   | 'IDENTITY.FEDERATED_USER'
+  // no credential presented (the bearer strategy, ADR 0026)
+  | 'AUTH.UNAUTHENTICATED'
+  // OpenID Connect and the refresh of federated sessions (SPEC 2.1a, ADR 0023)
+  | 'IDENTITY.OIDC_DISABLED'
+  | 'IDENTITY.OIDC_STATE_INVALID'
+  | 'IDENTITY.OIDC_LOGIN_EXPIRED'
+  | 'IDENTITY.OIDC_ID_TOKEN_INVALID'
+  | 'IDENTITY.OIDC_CLAIM_INVALID'
+  | 'IDENTITY.PROVIDER_REFUSED'
+  | 'IDENTITY.PROVIDER_UNAVAILABLE'
+  | 'IDENTITY.USER_DISABLED'
+  | 'IDENTITY.REFRESH_NOT_SUPPORTED'
+  | 'AUTH.OIDC_STEP_UP_REQUIRED'
   // MFA (SPEC 2.1, ADR 0020)
   | 'AUTH.MFA_REQUIRED'
   | 'AUTH.MFA_INVALID_CODE'
@@ -40,6 +53,13 @@ export type IdentityErrorCode =
   | 'AUTH.MFA_KEY_MISMATCH'
   | 'AUTH.MFA_SELF_RESET';
 
+/** Whom a refused login is about, for the audit trail (a federated user, by the provider's name for it). */
+export interface RefusedSubject {
+  /** `oidc-user`, `ldap-user`. */
+  type: string;
+  name: string | null;
+}
+
 /** An error raised by the identity lib, with a stable code. Never carries a secret. */
 export class IdentityError extends Error {
   constructor(
@@ -47,6 +67,8 @@ export class IdentityError extends Error {
     message: string,
     /** Seconds until a rate-limited caller may retry. */
     readonly retryAfterSeconds?: number,
+    /** Whom a refused federated login is about (recorded as the audit event's target). */
+    readonly subject?: RefusedSubject,
   ) {
     super(message);
     this.name = 'IdentityError';

@@ -4,6 +4,8 @@ import { identityEntities } from './entities';
 import { IDENTITY_OPTIONS, type IdentityOptions } from './identity.options';
 import { CertificateRepository } from './repositories/certificate.repository';
 import { LdapDirectoryRepository } from './repositories/ldap-directory.repository';
+import { OidcProviderRepository } from './repositories/oidc-provider.repository';
+import { OidcSessionRepository } from './repositories/oidc-session.repository';
 import { PermissionRepository } from './repositories/permission.repository';
 import { RoleRepository } from './repositories/role.repository';
 import { RoleVersionRepository } from './repositories/role-version.repository';
@@ -13,9 +15,13 @@ import { UserRepository } from './repositories/user.repository';
 import { AdminBootstrapService } from './services/admin-bootstrap.service';
 import { AuthService } from './services/auth.service';
 import { CertificateService } from './services/certificate.service';
+import { CredentialChecks } from './services/credential-checks.service';
 import { InitialPasswordFile } from './services/initial-password-file.service';
 import { LdapLoginService } from './services/ldap-login.service';
+import { LoginService } from './services/login.service';
 import { LoginThrottle } from './services/login-throttle.service';
+import { OidcLoginService } from './services/oidc-login.service';
+import { SessionRefreshService } from './services/session-refresh.service';
 import { MfaBan } from './services/mfa-ban.service';
 import { MfaService } from './services/mfa.service';
 import { MfaRepository } from './repositories/mfa.repository';
@@ -34,6 +40,8 @@ import { UserService } from './services/user.service';
 const repositories = [
   CertificateRepository,
   LdapDirectoryRepository,
+  OidcProviderRepository,
+  OidcSessionRepository,
   PermissionRepository,
   RoleRepository,
   RoleVersionRepository,
@@ -46,18 +54,22 @@ const services = [
   AdminBootstrapService,
   AuthService,
   CertificateService,
+  CredentialChecks,
   InitialPasswordFile,
   LdapLoginService,
+  LoginService,
   LoginThrottle,
   MfaBan,
   MfaRepository,
   MfaService,
+  OidcLoginService,
   PasswordHasher,
   PasswordPolicyService,
   PermissionService,
   PrincipalService,
   RoleHistoryService,
   RoleService,
+  SessionRefreshService,
   SigningKeyService,
   TokenService,
   TokenUsageRecorder,

@@ -39,6 +39,39 @@ export interface IdentityOptions {
   mfa: MfaOptions;
   /** Log-in against an LDAP directory (SPEC 2.1a, 7, ADR 0024); absent: off. */
   ldap?: LdapOptions;
+  /** Single sign-on with an OpenID Connect provider (SPEC 2.1a, 7, ADR 0023); absent: off. */
+  oidc?: OidcOptions;
+}
+
+/** OIDC_* (SPEC 7, ADR 0023): the provider, Gatehouse's client there and how its claims are read. */
+export interface OidcOptions {
+  /** OIDC_ISSUER: the issuer identifier (discovery at `<issuer>/.well-known/openid-configuration`). */
+  issuer: string;
+  clientId: string;
+  clientSecret: string;
+  /** OIDC_REDIRECT_URI: registered at the provider; it must reach `GET /api/auth/oidc/callback`. */
+  redirectUri: string;
+  /** OIDC_SCOPES (default `openid profile`); always holds `openid`. */
+  scopes: string[];
+  /** OIDC_ROLE_CLAIM (default `groups`): the claim whose values meet the roles' `externalGroups`. */
+  roleClaim: string;
+  /** OIDC_USERNAME_CLAIM (default `preferred_username`): the Gatehouse username on first sight. */
+  usernameClaim: string;
+  /** OIDC_USERNAME_CLASH: what a provider user whose name a Gatehouse user holds gets (as LDAP's). */
+  usernameClash: LdapUsernameClash;
+  /**
+   * OIDC_ADMIN_ACR: for a user who holds admin-level permissions (ADR 0023), the ID token's `acr` must
+   * be one of these (ASVS 6.8.4); empty: not required.
+   */
+  adminAcr: string[];
+  /** OIDC_ADMIN_AMR: for such a user, the ID token's `amr` must contain every one of these; empty: not required. */
+  adminAmr: string[];
+  /** OIDC_TIMEOUT_MS: each request to the provider (discovery, JWKS, token, userinfo). */
+  timeoutMs: number;
+  /** OIDC_LOGIN_TTL_SECONDS (default 600): how long a started login may take at the provider. */
+  loginTtlSeconds: number;
+  /** Plain http to the provider: only for an issuer on a loopback address (tests, a local provider). */
+  allowInsecureHttp: boolean;
 }
 
 /** What a directory user whose name a Gatehouse user already holds gets (ADR 0024). */

@@ -8,7 +8,14 @@ export {
   ADMIN_ROLE_ID,
   MINIMUM_ACCESS_ROLE_ID,
 } from './services/admin-bootstrap.service';
-export { AuthService, type AuthSession, type LoginInput } from './services/auth.service';
+export { AuthService, type AuthSession } from './services/auth.service';
+export { LoginService, type LoginInput, type VerifiedLogin } from './services/login.service';
+export {
+  CredentialChecks,
+  type LocalPasswordCheck,
+  type PasswordCheck,
+} from './services/credential-checks.service';
+export * from './passport';
 export {
   PasswordPolicyService,
   type PasswordContext,
@@ -44,3 +51,11 @@ export {
 export { MFA_BAN_SECONDS, MFA_MAX_WRONG_CODES } from './services/mfa-ban.service';
 export { MfaCipher, MfaSealError } from './services/mfa-cipher';
 export { MFA_KEY_FILE, parseMfaKey, resolveMfaKey } from './services/mfa-key';
+export {
+  OidcLoginService,
+  type OidcLoginResult,
+  type OidcLoginStart,
+  claimValue,
+  groupsOf,
+} from './services/oidc-login.service';
+export { SessionRefreshService, type RefreshedSession } from './services/session-refresh.service';

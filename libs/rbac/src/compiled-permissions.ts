@@ -15,9 +15,10 @@ export type PublishRefusal = 'invalid' | 'denied' | 'no-allow' | 'limits';
  * none of them throws, whatever the input (anything malformed is denied).
  *
  * Four tries of allows over levels (mqtt-read, mqtt-write, http-read, http-write); a check walks one of
- * them, so its cost does not grow with the number of rules. Denies (SPEC 1.4.6) go into the same tries
- * under a bit of their own; a trie holding denies answers with one walk that looks for an allow and
- * for a deny at once ({@link PermissionTrie.decideTopic}), one without pays a boolean test.
+ * them, so its cost does not grow with the number of rules. Denies (SPEC 1.4.6) go into a small deny
+ * trie beside each allow trie; a trie holding denies walks the allows as before and asks the denies
+ * only when the allow it found may be refused ({@link PermissionTrie.decideTopic}, ADR 0019); one
+ * without pays a boolean test.
  * A PUBLISH is matched against the write allows that admit its (QoS, retain) pair (SPEC 1.4.7), kept as
  * a bit mask per filter, so limits cost nothing either.
  *

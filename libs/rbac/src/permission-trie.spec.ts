@@ -109,4 +109,27 @@ describe('PermissionTrie: denies (SPEC 1.4.6), by brute force over a complete to
     trie.insert('a/#');
     expect(() => trie.insertDeny('a/b')).toThrow('insert denies before allows');
   });
+
+  it('skips the deny walk only when no deny key is in the topic (keys are the literals the allows use least)', () => {
+    const trie = new PermissionTrie();
+    trie.insertDeny('plant/+/line/+/machine/dz01/#'); // key: dz01 at depth 5 (no allow uses it)
+    trie.insertDeny('plant/p1/line/l1/alarm'); // key: alarm at depth 4 (p1 and l1 are used by the allows)
+    trie.insert('plant/#');
+    for (let i = 0; i < 20; i++) trie.insert(`plant/p1/line/l${i}/machine/m${i}/#`);
+    expect(trie.decideTopic('plant/p2/line/l3/machine/dz01')).toBe(false); // '#' matches the parent level
+    expect(trie.decideTopic('plant/p2/line/l3/machine/dz01/t/u')).toBe(false);
+    expect(trie.decideTopic('plant/p2/line/l3/machine/dz02')).toBe(true);
+    expect(trie.decideTopic('plant/p1/line/l1/alarm')).toBe(false);
+    expect(trie.decideTopic('plant/p1/line/l2/alarm')).toBe(true);
+    expect(trie.decideFilter('plant/p9/line/l9/machine/dz01/#')).toBe(false);
+    expect(trie.decideFilter('plant/p9/line/l9/machine/+/#')).toBe(true); // the deny only intersects it
+    expect(trie.decideFilter('plant/p1/line/l1/alarm')).toBe(false);
+    // a deny of wildcards only has no key: every check walks the denies
+    const all = new PermissionTrie();
+    all.insertDeny('+/+/#');
+    all.insert('#');
+    expect(all.decideTopic('a/b')).toBe(false);
+    expect(all.decideTopic('a')).toBe(true);
+    expect(all.decideFilter('a/+')).toBe(false);
+  });
 });

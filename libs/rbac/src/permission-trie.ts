@@ -25,9 +25,43 @@ interface TrieNode {
   hash: number;
   /** the union of the masks of the filters ending exactly at this node (0: none) */
   end: number;
-  /** some deny filter ends at this node or below it ({@link PermissionTrie.insertDeny}) */
+  /** a node of the deny trie: some deny filter ends at this node or below it ({@link PermissionTrie.insertDeny}) */
   denyBelow: boolean;
 }
+
+/** The deny keys of a {@link PermissionTrie}: per key depth (ascending), the hashes of the key literals. */
+interface DenyKeys {
+  /** some deny has no literal level before its `#`: every check walks the denies */
+  always: boolean;
+  depths: number[];
+  /** per key depth, the key literals' {@link levelHash}es in a {@link hashTable} */
+  tables: Int32Array[];
+}
+
+/** Level hashes (< 2^30) in an open-addressing table at most half full, stored + 1 (0: empty slot). */
+function hashTable(hashes: ReadonlySet<number>): Int32Array {
+  let size = 8;
+  while (size < hashes.size * 2) size *= 2;
+  const table = new Int32Array(size);
+  for (const h of hashes) {
+    let slot = slotOf(h, Math.clz32(size - 1));
+    while (table[slot] !== 0) slot = (slot + 1) & (size - 1);
+    table[slot] = h + 1;
+  }
+  return table;
+}
+
+function tableHas(table: Int32Array, h: number): boolean {
+  const mask = table.length - 1;
+  for (let slot = slotOf(h, Math.clz32(mask)); ; slot = (slot + 1) & mask) {
+    const v = table[slot];
+    if (v === 0) return false;
+    if (v === h + 1) return true;
+  }
+}
+
+/** {@link PermissionTrie}'s deny keys are built at the first check after an insert */
+const UNBUILT = -2;
 
 /** Up to this many literal children are compared one by one; beyond, they are looked up by hash. */
 const SMALL_FANOUT = 8;
@@ -166,10 +200,13 @@ const CLEAN_SHIFT = 8;
  * only filters whose mask shares a bit with `want` count. The compiled matcher uses the bits for the
  * (QoS, retain) combinations a write permission admits (SPEC 1.4.7).
  *
- * Deny filters (SPEC 1.4.6) live in the same trie under a bit of their own, and each node knows whether
- * a deny lies below it: {@link decideTopic} then answers "some allow matches and no deny does" in one
- * walk, leaving the walk as soon as an allow is found where no deny lies further down. A trie without
- * denies answers {@link matchTopic} exactly as before.
+ * Deny filters (SPEC 1.4.6) live in a second trie of their own, so that they add no node, no `+` child
+ * and no fan-out to the allows' trie. Each allow carries a "clean" copy of its bits when no deny shares a
+ * topic with it (decided at insertion). {@link decideTopic} walks the allows as {@link matchTopic} does,
+ * ending at the first allow that matches: a clean one allows whatever the denies; a topic no allow matches
+ * is refused without looking at the denies; only a topic whose first matching allow is not clean asks
+ * the denies, first with a key test ({@link PermissionTrie.denyMayApply}) and then, on a key hit, by a
+ * walk of the (small) deny trie. A trie without denies answers {@link matchTopic} exactly as before.
  *
  * A check follows the topic level by level; it branches only where a node has both a matching literal
  * child and a `+` child, and visits each trie node at most once, so its cost is bounded by the topic's
@@ -181,6 +218,8 @@ const CLEAN_SHIFT = 8;
  */
 export class PermissionTrie {
   private readonly root: TrieNode = newNode('');
+  /** the deny filters, a trie of their own (every node has `denyBelow`) */
+  private readonly denyRoot: TrieNode = newNode('');
   private size = 0;
 
   /** Number of distinct filters inserted. */
@@ -197,6 +236,8 @@ export class PermissionTrie {
     // Insert denies first: an allow no deny intersects is marked clean for decideTopic.
     const clean = this.denies === 0 || !this.denyIntersects(filter) ? allow << CLEAN_SHIFT : 0;
     this.add(filter, allow | clean, false);
+    this.denyKeys = null; // the keys are chosen by how often the allows use a level
+    this.keyDepth = UNBUILT;
   }
 
   /**
@@ -204,7 +245,7 @@ export class PermissionTrie {
    * Exact, with the `$` rule [MQTT-4.7.2-1]: `#` and `$SYS/#` share none.
    */
   denyIntersects(filter: string): boolean {
-    return intersectsFrom(this.root, filter.split('/'), 0);
+    return intersectsFrom(this.denyRoot, filter.split('/'), 0);
   }
 
   /** Adds a valid deny filter (placeholders already substituted). */
@@ -213,6 +254,9 @@ export class PermissionTrie {
     if (this.size > 0) throw new Error('PermissionTrie: insert denies before allows');
     this.add(filter, DENY_MASK, true);
     this.denies++;
+    this.denyFilters.push(filter);
+    this.denyKeys = null;
+    this.keyDepth = UNBUILT;
   }
 
   /** Number of deny filters inserted (duplicates included). */
@@ -221,10 +265,92 @@ export class PermissionTrie {
   }
 
   private denies = 0;
+  private readonly denyFilters: string[] = [];
+  /** built on the first check after an insert ({@link buildDenyKeys}) */
+  private denyKeys: DenyKeys | null = null;
+  /** the first key depth of {@link denyKeys} (-1: every check walks the denies), or UNBUILT */
+  private keyDepth = UNBUILT;
+
+  private firstKeyDepth(): number {
+    const keys = (this.denyKeys = this.buildDenyKeys());
+    return (this.keyDepth = keys.always ? -1 : keys.depths[0]);
+  }
+
+  /**
+   * Can some deny match the topic, or cover the filter, `s`? A quick necessary test before the deny
+   * walk: every deny has a key, one of its literal levels (the one the allows use least at that depth),
+   * and a topic a deny matches (a filter it covers) has that very literal at that depth. False: no deny
+   * can; true: maybe (a hash collision or a deny without literals only costs the walk).
+   */
+  private denyMayApply(s: string, from = 0, fromDepth = 0): boolean {
+    const keys = this.denyKeys as DenyKeys; // built by the decide method that asks
+    if (keys.always) return true;
+    const depths = keys.depths;
+    let k = 0;
+    // start where the allows' walk stopped (`from`, level `fromDepth`) unless a key lies before it
+    let depth = depths[0] < fromDepth ? 0 : fromDepth;
+    let start = depth === 0 ? 0 : from;
+    for (;;) {
+      // levels before the next key depth are skipped, not read
+      while (depth < depths[k]) {
+        const slash = s.indexOf('/', start);
+        if (slash === -1) return false; // shorter than every remaining key depth
+        start = slash + 1;
+        depth++;
+      }
+      const slash = s.indexOf('/', start);
+      const end = slash === -1 ? s.length : slash;
+      if (tableHas(keys.tables[k], levelHash(s, start, end))) return true;
+      if (++k === depths.length || slash === -1) return false;
+      start = slash + 1;
+      depth++;
+    }
+  }
+
+  private buildDenyKeys(): DenyKeys {
+    // how many allow trie nodes carry each literal at each depth: the rarer, the better a key
+    const uses = new Map<string, number>();
+    const stack: [TrieNode, number][] = [[this.root, 0]];
+    while (stack.length > 0) {
+      const [node, depth] = stack.pop() as [TrieNode, number];
+      for (const child of literalChildren(node)) {
+        const key = `${depth}/${child.label}`;
+        uses.set(key, (uses.get(key) ?? 0) + 1);
+        stack.push([child, depth + 1]);
+      }
+      if (node.plus !== null) stack.push([node.plus, depth + 1]);
+    }
+    const byDepth = new Map<number, Set<number>>();
+    for (const filter of this.denyFilters) {
+      const levels = filter.split('/');
+      let best = -1;
+      let bestUses = Infinity;
+      for (let d = 0; d < levels.length; d++) {
+        const level = levels[d];
+        if (level === '#') break;
+        if (level === '+') continue;
+        const n = uses.get(`${d}/${level}`) ?? 0;
+        if (n <= bestUses) {
+          best = d;
+          bestUses = n;
+        }
+      }
+      if (best === -1) return { always: true, depths: [], tables: [] }; // a deny of wildcards only
+      const set = byDepth.get(best) ?? new Set<number>();
+      set.add(levelHash(levels[best], 0, levels[best].length));
+      byDepth.set(best, set);
+    }
+    const depths = [...byDepth.keys()].sort((a, b) => a - b);
+    return {
+      always: depths.length === 0,
+      depths,
+      tables: depths.map((d) => hashTable(byDepth.get(d) as Set<number>)),
+    };
+  }
 
   private add(filter: string, mask: number, deny: boolean): void {
     const levels = filter.split('/');
-    let node = this.root;
+    let node = deny ? this.denyRoot : this.root;
     if (deny) node.denyBelow = true;
     for (let i = 0; i < levels.length; i++) {
       const level = levels[i];
@@ -242,20 +368,35 @@ export class PermissionTrie {
 
   /**
    * Does some allow whose mask shares a bit with `want` match `topic`, and no deny match it (SPEC
-   * 1.4.1, 1.4.6)? One walk; equal to `matchTopic(topic, want) && !denyMatches(topic)`.
+   * 1.4.1, 1.4.6)? Equal to `matchTopic(topic, want) && !denyMatches(topic)`: the allows' walk ends at
+   * the first allow that matches, as matchTopic's does; the denies are walked only when it is not clean.
    */
   decideTopic(topic: string, want: number = ANY_MASK): boolean {
-    return (decideFrom(this.root, topic, 0, topic.charCodeAt(0) === DOLLAR, want, NONE) & ALLOW) !== 0;
+    const dollar = topic.charCodeAt(0) === DOLLAR;
+    const keyDepth = this.keyDepth;
+    walkKeyDepth = keyDepth === UNBUILT ? this.firstKeyDepth() : keyDepth;
+    walkKeyPos = -1;
+    const r = decideFrom(this.root, topic, 0, 0, dollar, want, want << CLEAN_SHIFT);
+    if (r === FINAL) return true;
+    if (r === NONE) return false;
+    // the key test starts at the first key level if the walk passed it, else where the walk stopped
+    const keyed =
+      walkKeyPos !== -1
+        ? this.denyMayApply(topic, walkKeyPos, walkKeyDepth)
+        : r === ALLOW
+          ? this.denyMayApply(topic)
+          : this.denyMayApply(topic, r >>> 12, (r >>> 2) & 1023);
+    return !keyed || !matchFrom(this.denyRoot, topic, 0, dollar, DENY_MASK);
   }
 
   /** Does some deny cover the valid filter `filter` (SPEC 1.4.6)? */
   denyCovers(filter: string): boolean {
-    return coverFrom(this.root, filter, 0, true, DENY_MASK, DENY_MASK) !== NONE;
+    return coverFrom(this.denyRoot, filter, 0, true, DENY_MASK, DENY_MASK) !== NONE;
   }
 
   /** Does some deny match `topic`? (For reasons and tests; checks use {@link decideTopic}.) */
   denyMatches(topic: string): boolean {
-    return matchFrom(this.root, topic, 0, topic.charCodeAt(0) === DOLLAR, DENY_MASK);
+    return matchFrom(this.denyRoot, topic, 0, topic.charCodeAt(0) === DOLLAR, DENY_MASK);
   }
 
   /**
@@ -276,11 +417,19 @@ export class PermissionTrie {
 
   /**
    * Does some allow whose mask shares a bit with `want` cover `filter` and no deny cover it (SPEC 1.4.3,
-   * 1.4.6)? A clean allow that covers it settles it; otherwise the denies are asked.
+   * 1.4.6)? The allows' search ends at the first cover, as coverFilter's does: a clean one settles it;
+   * otherwise the denies are asked.
    */
   decideFilter(filter: string, want: number = ANY_MASK): boolean {
-    const r = coverFrom(this.root, filter, 0, true, want, want << CLEAN_SHIFT);
-    return r === FINAL || (r === ALLOW && !this.denyCovers(filter));
+    const keyDepth = this.keyDepth;
+    walkKeyDepth = keyDepth === UNBUILT ? this.firstKeyDepth() : keyDepth;
+    walkKeyPos = -1;
+    const r = coverFrom(this.root, filter, 0, true, want, want << CLEAN_SHIFT, true);
+    if (r === FINAL) return true;
+    if (r === NONE) return false;
+    const keyed =
+      walkKeyPos !== -1 ? this.denyMayApply(filter, walkKeyPos, walkKeyDepth) : this.denyMayApply(filter);
+    return !keyed || !this.denyCovers(filter);
   }
 }
 
@@ -319,62 +468,74 @@ function matchFrom(
   }
 }
 
+/**
+ * Set by {@link PermissionTrie.decideTopic} and `decideFilter` before the walk: the first deny key depth
+ * (-1: none); {@link decideFrom} and {@link coverFrom} record where that level of the topic or filter
+ * starts when they read it (-1: not read).
+ * Module state is safe here: a walk runs to its end synchronously.
+ */
+let walkKeyDepth = -1;
+let walkKeyPos = -1;
+
 const NONE = 0;
-/** an allow matched; a deny further down may still refuse */
+/**
+ * an allow matched that is not clean: the denies decide. {@link decideFrom} also answers such a match
+ * with where it was found, when the topic was not read to its end: `pos << 12 | depth << 2` (≥ 4; pos,
+ * the start of the first level not read, < 2^19; depth, the number of levels read, 1 … 1023).
+ */
 const ALLOW = 1;
-const DENY = 2;
 /** a clean allow matched: no deny can refuse (has the ALLOW bit) */
 const FINAL = 3;
 
 /**
- * {@link matchFrom} for allows and denies at once: DENY as soon as a deny matches, FINAL as soon as a
- * clean allow matches, else ALLOW when an allow matched (`found`, or on the way), else NONE. Where an
- * allow is known and no deny lies below the node, the walk ends.
+ * {@link matchFrom} that tells the allow it found apart: at the first allow with a `want` bit that
+ * matches, FINAL when it (or another filter at that node) is clean, else ALLOW; NONE when none matches.
+ * It visits exactly the nodes {@link matchFrom} visits, so a check costs no more than an allow-only
+ * match plus, for a non-clean allow, one walk of the (small) deny trie.
  */
 function decideFrom(
   start: TrieNode,
   topic: string,
   startPos: number,
+  startDepth: number,
   dollarRoot: boolean,
   want: number,
-  found: number,
+  clean: number,
 ): number {
   let node = start;
   let pos = startPos;
+  let depth = startDepth;
   let dollar = dollarRoot;
-  let result = found;
   for (;;) {
-    if (!dollar) {
-      const hash = node.hash;
-      if ((hash & DENY_MASK) !== 0) return DENY; // '#' matches the parent level and anything below
-      if ((hash & (want << CLEAN_SHIFT)) !== 0) return FINAL;
-      if ((hash & want) !== 0) result = ALLOW;
-    }
-    if (result === ALLOW && !node.denyBelow) return ALLOW;
+    const hash = node.hash; // '#' matches the parent level and anything below
+    if ((hash & want) !== 0 && !dollar)
+      return (hash & clean) !== 0
+        ? FINAL
+        : depth === 0 || pos === -1 || depth > 1023 || pos >= 1 << 19
+          ? ALLOW
+          : (pos << 12) | (depth << 2);
     if (pos === -1) {
       const end = node.end;
-      if ((end & DENY_MASK) !== 0) return DENY;
-      if ((end & (want << CLEAN_SHIFT)) !== 0) return FINAL;
-      return (end & want) !== 0 ? ALLOW : result;
+      return (end & want) === 0 ? NONE : (end & clean) !== 0 ? FINAL : ALLOW;
     }
     const child = literalChild(node, topic, pos);
     const plus = dollar ? null : node.plus;
+    if (depth === walkKeyDepth) walkKeyPos = pos; // the same for every path: levels are the topic's
+    depth++;
     if (child !== undefined) {
       const after = pos + child.label.length;
       const next = after === topic.length ? -1 : after + 1;
       if (plus !== null) {
-        result = decideFrom(child, topic, next, false, want, result);
-        if (result >= DENY) return result;
-        node = plus;
-      } else {
-        node = child;
+        const r = decideFrom(child, topic, next, depth, false, want, clean);
+        if (r !== NONE) return r;
       }
+      node = plus ?? child;
       pos = next;
     } else if (plus !== null) {
       node = plus;
       pos = nextLevel(topic, pos);
     } else {
-      return result;
+      return NONE;
     }
     dollar = false;
   }
@@ -385,6 +546,7 @@ function decideFrom(
  * @param atRoot - whether `start` is the root (the '$' rule and the lone-'#' equivalence apply there)
  * @param want - the bits a covering filter must have
  * @param final - the bits that end the search (`want`: the first cover; clean bits: the first clean one)
+ * @param first - end at the first cover found: FINAL when it has a `final` bit, else ALLOW
  * @returns FINAL when a covering filter with a `final` bit was found, ALLOW when only others were, NONE
  */
 function coverFrom(
@@ -394,16 +556,19 @@ function coverFrom(
   atRoot: boolean,
   want: number,
   final: number,
+  first = false,
+  startDepth = 0,
 ): number {
   let node = start;
   let pos = startPos;
+  let depth = startDepth;
   let root = atRoot;
   let best = NONE;
   for (;;) {
     const dollarRoot = root && filter.charCodeAt(0) === DOLLAR; // a literal first level starting with '$'
     if (!dollarRoot) {
       best = grade(node.hash, want, final, best); // held 'prefix/#' covers any continuation of the prefix
-      if (best === FINAL) return FINAL;
+      if (best === FINAL || (first && best === ALLOW)) return best;
     }
     if (pos === -1) return grade(node.end, want, final, best);
     const c = filter.charCodeAt(pos);
@@ -413,6 +578,8 @@ function coverFrom(
       if (c === HASH) return root && node.plus !== null ? grade(node.plus.hash, want, final, best) : best;
       // Requested '+' (any value, incl. the empty level) is covered only by a held '+'.
       if (node.plus === null) return best;
+      if (depth === walkKeyDepth) walkKeyPos = pos;
+      depth++;
       node = node.plus;
       pos = pos + 1 === filter.length ? -1 : pos + 2;
       root = false;
@@ -420,12 +587,14 @@ function coverFrom(
     }
     const child = literalChild(node, filter, pos);
     const plus = dollarRoot ? null : node.plus;
+    if (depth === walkKeyDepth) walkKeyPos = pos; // the same for every path: levels are the filter's
+    depth++;
     if (child !== undefined) {
       const after = pos + child.label.length;
       const next = after === filter.length ? -1 : after + 1;
       if (plus !== null) {
-        const r = coverFrom(child, filter, next, false, want, final);
-        if (r === FINAL) return FINAL;
+        const r = coverFrom(child, filter, next, false, want, final, first, depth);
+        if (r === FINAL || (first && r === ALLOW)) return r;
         if (r === ALLOW) best = ALLOW;
       }
       node = plus ?? child;

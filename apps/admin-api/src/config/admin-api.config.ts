@@ -20,6 +20,7 @@ import {
 
 import { ConfigError } from './config-error';
 import { parseLdap } from './ldap.config';
+import { parseOidc } from './oidc.config';
 
 export { ConfigError };
 
@@ -220,6 +221,12 @@ function ldapOf(env: Record<string, string | undefined>): Pick<IdentityOptions, 
   return ldap ? { ldap } : {};
 }
 
+/** OpenID Connect single sign-on (SPEC 2.1a, 7), when OIDC_ISSUER is set. */
+function oidcOf(env: Record<string, string | undefined>): Pick<IdentityOptions, 'oidc'> {
+  const oidc = parseOidc(env);
+  return oidc ? { oidc } : {};
+}
+
 /** Reads and validates the admin-api configuration (SPEC 7). Nothing else reads process.env. */
 export function loadAdminApiConfig(env: Record<string, string | undefined> = process.env): AdminApiConfig {
   const dataDir = env.DATA_DIR === 'memory://' ? 'memory://' : resolve(env.DATA_DIR || './data');
@@ -268,6 +275,7 @@ export function loadAdminApiConfig(env: Record<string, string | undefined> = pro
       tokenIssuer: 'gatehouse',
       mfa: parseMfa(env),
       ...ldapOf(env),
+      ...oidcOf(env),
     },
   };
 }

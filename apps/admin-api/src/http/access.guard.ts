@@ -1,30 +1,38 @@
 import { type CanActivate, type ExecutionContext, HttpStatus, Injectable, Logger } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
-import { AuthService, type AuthSession } from '@gatehouse/identity';
+import { type AuthSession, BearerStrategy, IdentityError } from '@gatehouse/identity';
 import { httpAccessForMethod } from '@gatehouse/rbac';
 import { AdminMetrics } from '../features/metrics/admin-metrics.service';
 import { PermissionsCache } from './permissions-cache.service';
 import { Problem } from './problem';
 import { REACHABLE_BEFORE_MFA_ENROLLMENT, ROUTE_ACCESS, type RouteAccess } from './route-access.decorator';
+import { StrategyGuard } from './strategy.guard';
 
 /**
- * The one global guard (SPEC 2.1, 2.2): authenticates the bearer token, then checks the caller's
- * `http` permissions against the request path and method. Deny by default: a route without an
- * access declaration is refused.
+ * The one global guard (SPEC 2.1, 2.2): authenticates the bearer token through the Passport strategy
+ * `bearer` (ADR 0026; the session on `req.session`), then checks the caller's `http` permissions
+ * against the request path and method. Deny by default: a route without an access declaration is
+ * refused; a public one is not authenticated.
  */
 @Injectable()
-export class AccessGuard implements CanActivate {
+export class AccessGuard extends StrategyGuard implements CanActivate {
   private readonly logger = new Logger(AccessGuard.name);
 
   constructor(
     private readonly reflector: Reflector,
-    private readonly auth: AuthService,
     private readonly permissions: PermissionsCache,
     private readonly metrics: AdminMetrics,
-  ) {}
+    bearer: BearerStrategy,
+  ) {
+    super(bearer.scoped.name, 'session');
+  }
 
-  async canActivate(ctx: ExecutionContext): Promise<boolean> {
+  protected undecided(): Error {
+    return new IdentityError('AUTH.UNAUTHENTICATED', 'missing bearer token');
+  }
+
+  override async canActivate(ctx: ExecutionContext): Promise<boolean> {
     if (ctx.getType() !== 'http') return true; // transport handlers are not HTTP routes
     const access = this.reflector.getAllAndOverride<RouteAccess | undefined>(ROUTE_ACCESS, [
       ctx.getHandler(),
@@ -36,10 +44,8 @@ export class AccessGuard implements CanActivate {
       throw new Problem(HttpStatus.FORBIDDEN, 'AUTH.NO_POLICY', 'route has no access policy');
     }
     if (access === 'public') return true;
-    const header = req.headers.authorization;
-    const match = typeof header === 'string' ? /^Bearer ([^\s]+)$/i.exec(header) : null;
-    if (!match) throw new Problem(HttpStatus.UNAUTHORIZED, 'AUTH.UNAUTHENTICATED', 'missing bearer token');
-    req.session = await this.auth.authenticateBearer(match[1]);
+    await this.authenticate(ctx);
+    if (!req.session) throw this.undecided();
     // SPEC 2.1 (ADR 0020): a user who must enrol in MFA reaches only /api/me and /api/me/mfa* first
     if (
       req.session.mfaEnrollmentRequired &&

@@ -93,7 +93,8 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     // a directory outage is a decided answer too (SPEC 2.1a): the directory client logged its cause
     const decided =
       err instanceof Problem ||
-      (err instanceof IdentityError && err.code === 'IDENTITY.DIRECTORY_UNAVAILABLE');
+      (err instanceof IdentityError &&
+        (err.code === 'IDENTITY.DIRECTORY_UNAVAILABLE' || err.code === 'IDENTITY.PROVIDER_UNAVAILABLE'));
     if (r.status >= 500 && !decided)
       this.logger.error(`unhandled error: ${(err as Error)?.stack ?? String(err)}`);
     if (r.retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(r.retryAfterSeconds));
@@ -101,7 +102,8 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     // An @Audited route's refusal is recorded before the answer leaves (ADR 0016); the recorder never throws.
     const req = host.switchToHttp().getRequest<AuditedRequest>();
     if (req.audit) {
-      void this.audit.refused(req, r.status, r.code).then(() => send(res, r));
+      const about = err instanceof IdentityError ? err.subject : undefined;
+      void this.audit.refused(req, r.status, r.code, about).then(() => send(res, r));
       return;
     }
     send(res, r);

@@ -115,6 +115,30 @@ export class LdapDirectoryRepository implements OnModuleDestroy {
     });
   }
 
+  /**
+   * The entry at `dn` and its groups, read as the service account without the user's password (the
+   * refresh of a session, ADR 0023); null when the directory no longer has it.
+   */
+  async lookupDn(dn: string): Promise<DirectoryUser | null> {
+    const cfg = this.config();
+    return this.withClient(async (client) => {
+      await this.serviceBind(client);
+      let entries: Entry[];
+      try {
+        ({ searchEntries: entries } = await client.search(dn, {
+          scope: 'base',
+          filter: '(objectClass=*)',
+          attributes: [cfg.usernameAttribute, 'memberOf'],
+        }));
+      } catch (err) {
+        if (err instanceof NoSuchObjectError) return null; // removed from the directory
+        throw err;
+      }
+      if (entries.length !== 1) return null;
+      return this.readGroups(client, entries[0]);
+    });
+  }
+
   async onModuleDestroy(): Promise<void> {
     this.closed = true;
     for (const w of this.waiters.splice(0)) w(null);
@@ -142,7 +166,6 @@ export class LdapDirectoryRepository implements OnModuleDestroy {
   }
 
   private async bindAndRead(client: Client, entry: Entry, password: string): Promise<DirectoryUser | null> {
-    const cfg = this.config();
     try {
       await client.bind(entry.dn, password);
     } catch (err) {
@@ -151,6 +174,12 @@ export class LdapDirectoryRepository implements OnModuleDestroy {
     }
     // groups are read as the service account: a user may not be allowed to search them
     await this.serviceBind(client);
+    return this.readGroups(client, entry);
+  }
+
+  /** The entry's name and groups, read as the service account (already bound). */
+  private async readGroups(client: Client, entry: Entry): Promise<DirectoryUser> {
+    const cfg = this.config();
     const groupDns = new Set(all(entry.memberOf));
     if (cfg.groupBase) {
       const { searchEntries } = await client.search(cfg.groupBase, {

@@ -166,7 +166,10 @@ export class UserRepository {
     return (res.affected ?? 0) > 0;
   }
 
-  /** The federated user bound to (provider, issuer, subject), the subject compared regardless of case. */
+  /**
+   * The federated user bound to (provider, issuer, subject): an LDAP DN compared regardless of case, an
+   * OIDC `sub` exactly (ADR 0023).
+   */
   findByExternalSubject(
     provider: string,
     issuer: string,
@@ -178,11 +181,18 @@ export class UserRepository {
       .createQueryBuilder('u')
       .addSelect('u.passwordHash')
       .where('u.identity_provider = :provider AND u.external_issuer = :issuer', { provider, issuer })
-      .andWhere('lower(u.external_subject) = lower(:subject)', { subject })
+      .andWhere(
+        provider === 'ldap' ? 'lower(u.external_subject) = lower(:subject)' : 'u.external_subject = :subject',
+        { subject },
+      )
       .getOne();
   }
 
-  /** Inserts a federated user (the password grant, no password hash); unique violation on a name or binding taken. */
+  /**
+   * Inserts a federated user (no password hash; the password grant, for a directory password, and the
+   * token grant: SPEC 2.1a, its Gatehouse tokens always work on MQTT); unique violation on a name or
+   * binding taken.
+   */
   async insertFederated(user: NewFederatedUser, tx?: Transaction): Promise<string> {
     const repo = managerOf(this.dataSource, tx).getRepository(UserEntity);
     return (
@@ -190,7 +200,10 @@ export class UserRepository {
         repo.create({
           ...user,
           passwordHash: null,
-          grantTypes: [{ method: 'password', isRequired: false }],
+          grantTypes: [
+            { method: 'password', isRequired: false },
+            { method: 'token', isRequired: false },
+          ],
           enabled: true,
           mqttPublishPrefix: null,
           enforceMfaEnrollment: false,
@@ -221,6 +234,11 @@ export class UserRepository {
       [groups.map((g) => g.toLowerCase())],
     );
     return rows.map((r) => r.id);
+  }
+
+  /** The user's row (without its hash), e.g. for the refresh of a federated session; null when absent. */
+  findRow(id: string): Promise<UserWithPasswordHash | null> {
+    return this.dataSource.getRepository(UserEntity).findOne({ where: { id } });
   }
 
   /** The user named exactly `username`, with its password hash, for a password check. */

@@ -11,14 +11,13 @@ import { IdentityError } from '../identity.error';
 import { REGISTRATION_ATTEMPT_SINK, type RegistrationAttemptSink } from '../identity.options';
 import type { PermissionInput } from '../identity.types';
 import { TokenRepository, type UsableTokenRow } from '../repositories/token.repository';
-import { UserRepository, type UserWithPasswordHash } from '../repositories/user.repository';
+import { UserRepository } from '../repositories/user.repository';
 import { CertificateService } from './certificate.service';
-import { LdapLoginService, type LdapVerification } from './ldap-login.service';
+import { CredentialChecks, type PasswordCheck } from './credential-checks.service';
 import { LoginThrottle } from './login-throttle.service';
 import { MfaService } from './mfa.service';
-import { PasswordHasher } from './password-hasher.service';
 import { PrincipalService } from './principal.service';
-import { type IssuedToken, TokenService } from './token.service';
+import { TokenService } from './token.service';
 import { TokenUsageRecorder } from './token-usage-recorder.service';
 
 /** The authenticated caller of an HTTP request. */
@@ -40,19 +39,6 @@ export interface AuthSession {
   mfaEnrollmentRequired: boolean;
 }
 
-export interface LoginInput {
-  username: string;
-  password: string;
-  /** The second factor of an MFA user (SPEC 2.1): a TOTP code or a backup code. */
-  otp?: string;
-  backupCode?: string;
-  expireTimeInHours?: number;
-  label?: string;
-  ip?: string;
-}
-
-const INVALID = 'invalid username or password';
-
 /** A token that may be used: signature, row, expiry, user enabled, and the grant of its kind held. */
 interface VerifiedUsableToken {
   userId: string;
@@ -62,20 +48,22 @@ interface VerifiedUsableToken {
   kind: GrantMethod;
 }
 
-/** Login, bearer-token authentication and MQTT CONNECT authentication (SPEC 2.1, 3). */
+/**
+ * Bearer-token authentication (the `bearer` Passport strategy, ADR 0026), logout and MQTT CONNECT
+ * authentication (SPEC 2.1, 3). The login is LoginService's.
+ */
 @Injectable()
 export class AuthService {
   constructor(
     private readonly users: UserRepository,
     private readonly tokenRows: TokenRepository,
-    private readonly hasher: PasswordHasher,
     private readonly tokens: TokenService,
     private readonly throttle: LoginThrottle,
     private readonly principals: PrincipalService,
     private readonly certificates: CertificateService,
     private readonly usage: TokenUsageRecorder,
     private readonly mfa: MfaService,
-    private readonly ldap: LdapLoginService,
+    private readonly credentials: CredentialChecks,
     @Optional() @Inject(REGISTRATION_ATTEMPT_SINK) private readonly registrations?: RegistrationAttemptSink,
   ) {}
 
@@ -88,37 +76,6 @@ export class AuthService {
     const rows = await this.tokenRows.findUsable(ids);
     return new Map(rows.map((r) => [r.id, r]));
   });
-
-  /**
-   * Unknown user, wrong password and a user without the password grant answer the same error
-   * after the same argon2 work (no enumeration). Failures count per (username, address), per username
-   * and, against existing usernames only, per address (ADR 0003).
-   */
-  async login(input: LoginInput): Promise<IssuedToken & { mfaEnrollmentRequired: boolean }> {
-    // a lifetime above the server's cap is refused before any credential is looked at (ADR 0009)
-    this.tokens.lifetimeHours({ expireTimeInHours: input.expireTimeInHours, label: input.label });
-    await this.throttle.assertAllowed(input.username, input.ip);
-    const { user, exists } = await this.verifyPassword(input.username, input.password);
-    if (!user || !user.enabled) {
-      await this.throttle.recordFailure(input.username, input.ip, exists);
-      throw new IdentityError('IDENTITY.INVALID_CREDENTIALS', INVALID);
-    }
-    const mfa = await this.mfa.checkLogin(user, input); // the second factor (SPEC 2.1, ADR 0020)
-    await this.throttle.recordSuccess(input.username, input.ip);
-    // A labelled token is a `token` credential (ADR 0011): never hand out one the grant types refuse.
-    const labelled = input.label !== undefined ? admitGrants(user.grantTypes, ['token']) : undefined;
-    if (labelled && !labelled.ok)
-      throw new IdentityError(
-        'IDENTITY.GRANT_REQUIRED',
-        `the user's grant types do not admit a labelled token: ${labelled.reason}`,
-      );
-    await this.users.recordLogin(user.id);
-    const issued = await this.tokens.issue(user.id, {
-      expireTimeInHours: input.expireTimeInHours,
-      label: input.label,
-    });
-    return { ...issued, mfaEnrollmentRequired: mfa.enrollmentRequired };
-  }
 
   /**
    * Verifies a bearer token and that it is not revoked, not expired, its user enabled, and that the
@@ -218,9 +175,10 @@ export class AuthService {
         expiries.push(new Date(token.row.expires_at).getTime());
         changeRequired = token.row.password_change_required;
       } else {
-        let verified: Awaited<ReturnType<AuthService['verifyPasswordOf']>>;
+        let verified: PasswordCheck;
         try {
-          verified = await this.verifyPasswordOf(req.username, password);
+          // the same checks, in the same order, as the login's Passport strategies (ADR 0026)
+          verified = await this.credentials.password(req.username, password);
         } catch (err) {
           // SPEC 2.1a: a directory outage is CONNACK 3 (the gateway's cache answers first when it can)
           if (err instanceof IdentityError && err.code === 'IDENTITY.DIRECTORY_UNAVAILABLE')
@@ -301,64 +259,6 @@ export class AuthService {
       clientId: req.clientId,
       ...(req.remoteAddress ? { remoteAddress: req.remoteAddress } : {}),
     });
-  }
-
-  /**
-   * The user if the password is right and the user's grant types admit a password login (ADR 0011:
-   * the `password` grant held, no other grant required), null otherwise; and whether the username exists.
-   */
-  private async verifyPassword(
-    username: string,
-    password: string,
-  ): Promise<{ user: UserWithPasswordHash | null; exists: boolean }> {
-    const { user, exists } = await this.verifyPasswordOf(username, password);
-    return { user: user && admitGrants(user.grantTypes, ['password']).ok ? user : null, exists };
-  }
-
-  /**
-   * The user if the password is right (grant types not checked), and whether the username exists at all
-   * (after the same argon2 work). With LDAP (SPEC 2.1a, ADR 0024): a federated user, or a name unknown
-   * here, is checked against the directory (no password is stored); a local user by its hash, and only
-   * when that fails is the directory asked whether a directory user of that name has this password (a
-   * clash: never the local user). Throws `IDENTITY.DIRECTORY_UNAVAILABLE` when the directory cannot
-   * decide, `IDENTITY.FEDERATED_NAME_CLASH` when LDAP_USERNAME_CLASH refuses the directory user.
-   */
-  private async verifyPasswordOf(
-    username: string,
-    password: string,
-  ): Promise<{ user: UserWithPasswordHash | null; exists: boolean }> {
-    const user = await this.users.findWithPasswordHashByUsername(username);
-    if (this.ldap.enabled && (!user || user.identityProvider !== 'local')) {
-      return this.fromDirectory(await this.ldap.verify(username, password, user));
-    }
-    const ok = await this.hasher.verify(user?.passwordHash, password);
-    if (user && ok) return { user, exists: true };
-    if (user && this.ldap.enabled) {
-      // the local user's password failed: perhaps a directory user of the same name (never this user)
-      try {
-        return this.fromDirectory(await this.ldap.verify(username, password, user));
-      } catch (err) {
-        // a local user's login does not depend on the directory: an outage is a wrong password here
-        if (err instanceof IdentityError && err.code === 'IDENTITY.DIRECTORY_UNAVAILABLE')
-          return { user: null, exists: true };
-        throw err;
-      }
-    }
-    return { user: null, exists: !!user };
-  }
-
-  private fromDirectory(v: LdapVerification): { user: UserWithPasswordHash | null; exists: boolean } {
-    switch (v.kind) {
-      case 'ok':
-        return { user: v.user, exists: true };
-      case 'refused':
-        return { user: null, exists: v.exists };
-      case 'name-clash':
-        throw new IdentityError(
-          'IDENTITY.FEDERATED_NAME_CLASH',
-          `the directory user "${v.username}" cannot log in: a Gatehouse user holds that name (LDAP_USERNAME_CLASH=refuse); an administrator must resolve it`,
-        );
-    }
   }
 }
 

@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { USERNAME_MAX_LENGTH, USERNAME_MIN_LENGTH, USERNAME_PATTERN } from '@gatehouse/contracts';
 import { isPgError, PgErrorCodes, Transactions } from '@gatehouse/persistence';
+import { IdentityError } from '../identity.error';
 import { IDENTITY_OPTIONS, type IdentityOptions } from '../identity.options';
 import { type DirectoryUser, LdapDirectoryRepository } from '../repositories/ldap-directory.repository';
 import { UserRepository, type UserWithPasswordHash } from '../repositories/user.repository';
@@ -69,6 +70,22 @@ export class LdapLoginService {
     const bound = await this.users.findByExternalSubject(PROVIDER, this.directory.directoryId, found.dn);
     if (bound) return { kind: 'ok', user: await this.sync(bound, found) };
     return this.provision(username, found);
+  }
+
+  /**
+   * The refresh of a directory user's session (ADR 0023): its entry is read again at its bound DN as the
+   * service account, and its groups stored (sent to the gateways when changed). Gone from the directory:
+   * IDENTITY.PROVIDER_REFUSED. Throws IDENTITY.DIRECTORY_UNAVAILABLE.
+   */
+  async refresh(user: UserWithPasswordHash): Promise<UserWithPasswordHash> {
+    if (user.externalIssuer !== this.directory.directoryId || !user.externalSubject)
+      throw new IdentityError(
+        'IDENTITY.PROVIDER_REFUSED',
+        'this user is bound to another directory than LDAP_DIRECTORY_ID',
+      );
+    const found = await this.directory.lookupDn(user.externalSubject);
+    if (!found) throw new IdentityError('IDENTITY.PROVIDER_REFUSED', 'the directory no longer has this user');
+    return this.sync(user, found);
   }
 
   private async sync(user: UserWithPasswordHash, found: DirectoryUser): Promise<UserWithPasswordHash> {

@@ -7,6 +7,8 @@ import { Audit1764800000000 } from './1764800000000-audit';
 import { PermissionEffect1765000000000 } from './1765000000000-permission-effect';
 import { RoleVersions1765100000000 } from './1765100000000-role-versions';
 import { LdapIdentity1765200000000 } from './1765200000000-ldap-identity';
+import { Oidc1765300000000 } from './1765300000000-oidc';
+import { FederatedTokenGrant1765310000000 } from './1765310000000-federated-token-grant';
 
 /** Every migration, in order. Schema changes are made only here (synchronize is off everywhere). */
 export const migrations = [
@@ -19,4 +21,6 @@ export const migrations = [
   PermissionEffect1765000000000,
   RoleVersions1765100000000,
   LdapIdentity1765200000000,
+  Oidc1765300000000,
+  FederatedTokenGrant1765310000000,
 ];

@@ -119,6 +119,14 @@ import type {
   SessionsListData,
   SessionsListErrors,
   SessionsListResponses,
+  SsoCallbackData,
+  SsoCallbackErrors,
+  SsoCallbackResponses,
+  SsoLoginData,
+  SsoLoginErrors,
+  SsoRefreshData,
+  SsoRefreshErrors,
+  SsoRefreshResponses,
   UsersCreateData,
   UsersCreateErrors,
   UsersCreateResponses,
@@ -260,6 +268,45 @@ export class Auth extends HeyApiClient {
   ) {
     return (options?.client ?? this.client).get<AuthPasswordPolicyResponses, unknown, ThrowOnError>({
       url: '/api/auth/password-policy',
+      ...options,
+    });
+  }
+}
+
+export class Sso extends HeyApiClient {
+  /**
+   * Start an OpenID Connect login: 302 to the provider (code flow, PKCE S256, state, nonce)
+   *
+   * Sets the HttpOnly cookie that ties the callback to this browser. The attempt expires after OIDC_LOGIN_TTL_SECONDS (10 minutes).
+   */
+  public login<ThrowOnError extends boolean = true>(options?: Options<SsoLoginData, ThrowOnError>) {
+    return (options?.client ?? this.client).get<unknown, SsoLoginErrors, ThrowOnError>({
+      url: '/api/auth/oidc/login',
+      ...options,
+    });
+  }
+
+  /**
+   * Finish an OpenID Connect login: the provider redirects here; answers a Gatehouse token
+   *
+   * Verifies state (once, this browser’s, not expired), the code with PKCE, and the ID token (signature from the provider’s JWKS, iss, aud, exp, nonce). The user is found by (issuer, sub), created on first sight; its groups (OIDC_ROLE_CLAIM) decide its group roles. No Gatehouse TOTP: the provider authenticates.
+   */
+  public callback<ThrowOnError extends boolean = true>(options: Options<SsoCallbackData, ThrowOnError>) {
+    return (options.client ?? this.client).get<SsoCallbackResponses, SsoCallbackErrors, ThrowOnError>({
+      url: '/api/auth/oidc/callback',
+      ...options,
+    });
+  }
+
+  /**
+   * Refresh a federated session: the provider confirms the user again; answers a new token
+   *
+   * OIDC: the refresh grant at the provider, groups read again from the new ID token (or userinfo). LDAP: the entry read again at its DN. Roles follow the groups at once (also on the gateways). The calling token is revoked; a provider that refuses also ends it.
+   */
+  public refresh<ThrowOnError extends boolean = true>(options?: Options<SsoRefreshData, ThrowOnError>) {
+    return (options?.client ?? this.client).post<SsoRefreshResponses, SsoRefreshErrors, ThrowOnError>({
+      security: [{ scheme: 'bearer', type: 'http' }],
+      url: '/api/auth/refresh',
       ...options,
     });
   }
@@ -935,6 +982,11 @@ export class GatehouseSdk extends HeyApiClient {
   private _auth?: Auth;
   get auth(): Auth {
     return (this._auth ??= new Auth({ client: this.client }));
+  }
+
+  private _sso?: Sso;
+  get sso(): Sso {
+    return (this._sso ??= new Sso({ client: this.client }));
   }
 
   private _users?: Users;

@@ -1015,6 +1015,112 @@ export type AuthPasswordPolicyResponses = {
 
 export type AuthPasswordPolicyResponse = AuthPasswordPolicyResponses[keyof AuthPasswordPolicyResponses];
 
+export type SsoLoginData = {
+  body?: never;
+  path?: never;
+  query?: never;
+  url: '/api/auth/oidc/login';
+};
+
+export type SsoLoginErrors = {
+  /**
+   * not found. Codes: `IDENTITY.OIDC_DISABLED`
+   */
+  404: ProblemDetails;
+  /**
+   * a dependency is unavailable. Codes: `IDENTITY.PROVIDER_UNAVAILABLE`
+   */
+  503: ProblemDetails;
+};
+
+export type SsoLoginError = SsoLoginErrors[keyof SsoLoginErrors];
+
+export type SsoCallbackData = {
+  body?: never;
+  path?: never;
+  query: {
+    /**
+     * the provider refused, e.g. access_denied
+     */
+    error?: unknown;
+    iss?: unknown;
+    state: unknown;
+    code?: unknown;
+  };
+  url: '/api/auth/oidc/callback';
+};
+
+export type SsoCallbackErrors = {
+  /**
+   * invalid request: the problem names the broken rule (`errors` lists each one). Codes: `IDENTITY.OIDC_STATE_INVALID`, `IDENTITY.OIDC_LOGIN_EXPIRED`
+   */
+  400: ProblemDetails;
+  /**
+   * not authenticated: no, an invalid, an expired or a revoked bearer token. Codes: `IDENTITY.PROVIDER_REFUSED`, `IDENTITY.OIDC_ID_TOKEN_INVALID`, `IDENTITY.OIDC_CLAIM_INVALID`, `IDENTITY.USER_DISABLED`, `AUTH.OIDC_STEP_UP_REQUIRED`
+   */
+  401: ProblemDetails;
+  /**
+   * not found. Codes: `IDENTITY.OIDC_DISABLED`
+   */
+  404: ProblemDetails;
+  /**
+   * conflict with the current state. Codes: `IDENTITY.FEDERATED_NAME_CLASH`
+   */
+  409: ProblemDetails;
+  /**
+   * a dependency is unavailable. Codes: `IDENTITY.PROVIDER_UNAVAILABLE`
+   */
+  503: ProblemDetails;
+};
+
+export type SsoCallbackError = SsoCallbackErrors[keyof SsoCallbackErrors];
+
+export type SsoCallbackResponses = {
+  /**
+   * the same answer as POST /api/login
+   */
+  200: LoginResponseDto;
+};
+
+export type SsoCallbackResponse = SsoCallbackResponses[keyof SsoCallbackResponses];
+
+export type SsoRefreshData = {
+  body?: never;
+  path?: never;
+  query?: never;
+  url: '/api/auth/refresh';
+};
+
+export type SsoRefreshErrors = {
+  /**
+   * not authenticated: no, an invalid, an expired or a revoked bearer token. Codes: `IDENTITY.PROVIDER_REFUSED`, `AUTH.OIDC_STEP_UP_REQUIRED`, `AUTH.UNAUTHENTICATED`, `IDENTITY.INVALID_TOKEN`
+   */
+  401: ProblemDetails;
+  /**
+   * authenticated, but not allowed. Codes: `AUTH.MFA_ENROLLMENT_REQUIRED`
+   */
+  403: ProblemDetails;
+  /**
+   * conflict with the current state. Codes: `IDENTITY.REFRESH_NOT_SUPPORTED`
+   */
+  409: ProblemDetails;
+  /**
+   * a dependency is unavailable. Codes: `IDENTITY.PROVIDER_UNAVAILABLE`, `IDENTITY.DIRECTORY_UNAVAILABLE`
+   */
+  503: ProblemDetails;
+};
+
+export type SsoRefreshError = SsoRefreshErrors[keyof SsoRefreshErrors];
+
+export type SsoRefreshResponses = {
+  /**
+   * a new login token; the calling one is revoked
+   */
+  200: LoginResponseDto;
+};
+
+export type SsoRefreshResponse = SsoRefreshResponses[keyof SsoRefreshResponses];
+
 export type UsersListData = {
   body?: never;
   path?: never;

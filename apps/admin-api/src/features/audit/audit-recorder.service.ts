@@ -127,7 +127,13 @@ export class AuditRecorder {
    * Not recorded: 429 answers (the flood control itself: the failures that tripped it were recorded),
    * and requests without an authenticated caller on a protected route (nothing was attempted by anyone).
    */
-  async refused(req: AuditedRequest, status: number, code?: string): Promise<void> {
+  async refused(
+    req: AuditedRequest,
+    status: number,
+    code?: string,
+    /** Whom a refused federated login is about (the provider's user, ADR 0023). */
+    about?: { type: string; name: string | null },
+  ): Promise<void> {
     const stamp = req.audit;
     if (!stamp || stamp.recorded) return;
     if (status === 429) return;
@@ -143,12 +149,10 @@ export class AuditRecorder {
         // a directory user refused because a Gatehouse user holds its name (ADR 0024) is told apart
         type:
           d.action === 'auth.login'
-            ? code === 'IDENTITY.FEDERATED_NAME_CLASH'
-              ? 'ldap-user'
-              : 'user'
+            ? (about?.type ?? (code === 'IDENTITY.FEDERATED_NAME_CLASH' ? 'ldap-user' : 'user'))
             : d.target,
         id: d.action === 'auth.login' ? null : this.targetId(req, d, undefined),
-        name: this.nameOf(req, null, null, undefined),
+        name: about ? about.name : this.nameOf(req, null, null, undefined),
       }),
     );
   }

@@ -1,12 +1,14 @@
-import { Body, Controller, Get, HttpCode, Post, Put, Req } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Post, Put, Req, UseGuards } from '@nestjs/common';
 import { ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
 import {
   AuthService,
   type AuthSession,
+  LoginService,
   PasswordPolicyService,
   PrincipalService,
   UserService,
+  type VerifiedLogin,
 } from '@gatehouse/identity';
 import { ApiProblems, BODY_PROBLEMS } from '../../http/api-problems.decorator';
 import {
@@ -18,12 +20,14 @@ import {
 import { toEffectivePermission, toUserResponse } from '../users/user.mapper';
 import { ChangePasswordDto, LoginDto, LoginResponseDto, MeResponseDto, PasswordPolicyDto } from './auth.dto';
 import { Audited } from '../../http/audited.decorator';
+import { LoginGuard } from './login.guard';
 
 @ApiTags('auth')
 @Controller()
 export class AuthController {
   constructor(
     private readonly auth: AuthService,
+    private readonly logins: LoginService,
     private readonly users: UserService,
     private readonly principals: PrincipalService,
     private readonly policy: PasswordPolicyService,
@@ -31,6 +35,7 @@ export class AuthController {
 
   @Post('login')
   @Public()
+  @UseGuards(LoginGuard) // the Passport strategies local, then ldap (ADR 0026)
   @Audited({ action: 'auth.login', labelledAction: 'token.create', target: 'user' })
   @HttpCode(200)
   @ApiOperation({
@@ -51,8 +56,8 @@ export class AuthController {
     'AUTH.MFA_BANNED',
     'IDENTITY.DIRECTORY_UNAVAILABLE',
   )
-  async login(@Body() dto: LoginDto, @Req() req: Request): Promise<LoginResponseDto> {
-    const t = await this.auth.login({ ...dto, ip: req.ip });
+  async login(@Body() _dto: LoginDto, @Req() req: Request): Promise<LoginResponseDto> {
+    const t = await this.logins.issue(req.user as VerifiedLogin);
     return {
       token: t.token,
       expiresAt: t.expiresAt,
