@@ -1,10 +1,5 @@
 import { AuthService, type IdentityError, UserService } from '@gatehouse/identity';
-import type {
-  CreateUserDtoWritable,
-  GatehouseClient,
-  PermissionDto,
-  UserPageDto,
-} from '@gatehouse/sdk';
+import type { CreateUserDtoWritable, GatehouseClient, PermissionDto, UserPageDto } from '@gatehouse/sdk';
 import { startTestAdminApi, type TestAdminApi } from '../support/admin-api';
 import { type Answer, answer, expectAnswer, sdkClient } from '../support/sdk';
 
