@@ -211,11 +211,11 @@ export type UpdateUserDto = {
 };
 
 export type PreviewPermissionDto = {
-  context: string;
+  context: 'mqtt' | 'http';
   resource: string;
-  operation: string;
-  effect?: string;
-  maxQos?: number;
+  operation: 'read' | 'write' | 'readWrite';
+  effect?: 'allow' | 'deny';
+  maxQos?: 0 | 1 | 2;
   retain?: boolean;
 };
 
@@ -725,7 +725,7 @@ export type AuditVerificationDto = {
 
 export type LiveSubscriptionResponseDto = {
   filter: string;
-  qos: number;
+  qos: 0 | 1 | 2;
 };
 
 export type LiveSessionResponseDto = {

@@ -1,5 +1,11 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional, IsString, MaxLength } from 'class-validator';
+import {
+  MQTT_QOS_LEVELS,
+  PERMISSION_CONTEXTS,
+  PERMISSION_EFFECTS,
+  PERMISSION_OPERATIONS,
+} from '@gatehouse/contracts';
 import { PageQueryDto } from '../shared/paging.dto';
 
 export class ListSessionsQueryDto extends PageQueryDto {
@@ -18,7 +24,7 @@ export class ListSessionsQueryDto extends PageQueryDto {
 
 export class LiveSubscriptionResponseDto {
   @ApiProperty() filter!: string;
-  @ApiProperty({ minimum: 0, maximum: 2 }) qos!: number;
+  @ApiProperty({ enum: MQTT_QOS_LEVELS }) qos!: number;
 }
 
 export class LiveSessionResponseDto {
@@ -66,11 +72,11 @@ export class PreviewRevocationResponseDto {
 }
 
 export class PreviewPermissionDto {
-  @ApiProperty() context!: string;
+  @ApiProperty({ enum: PERMISSION_CONTEXTS }) context!: string;
   @ApiProperty() resource!: string;
-  @ApiProperty() operation!: string;
-  @ApiPropertyOptional() effect?: string;
-  @ApiPropertyOptional() maxQos?: number;
+  @ApiProperty({ enum: PERMISSION_OPERATIONS }) operation!: string;
+  @ApiPropertyOptional({ enum: PERMISSION_EFFECTS }) effect?: string;
+  @ApiPropertyOptional({ enum: MQTT_QOS_LEVELS }) maxQos?: number;
   @ApiPropertyOptional() retain?: boolean;
 }
 
