@@ -24,6 +24,7 @@
  *                                     inspector): bench/.tmp/profiles/authz-*.cpuprofile, summaries in
  *                                     bench/.tmp/authz.cpu-prof.json; the README is left alone
  */
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import inspector from 'node:inspector/promises';
 import os from 'node:os';
@@ -73,8 +74,20 @@ const README_FILE = path.join(ROOT, 'bench', 'README.md');
 
 type CheckKind = 'publish' | 'subscribe';
 type CaseKind = 'hit' | 'miss';
-type ImplName = 'compiled' | 'compiled-100-deny' | 'naive-casl';
-const IMPLS: readonly ImplName[] = ['compiled', 'compiled-100-deny', 'naive-casl'];
+type ImplName = 'compiled' | 'compiled-100-deny' | 'naive-casl' | 'compiled-before';
+/**
+ * `--before=<git rev>`: the compiled matcher of that revision too (libs/rbac/src extracted with `git
+ * archive` into bench/.tmp), interleaved with today's on the same rules without denies: a before/after
+ * figure for a principal without deny rules, from one run.
+ */
+const BEFORE_REV = process.argv.find((a) => a.startsWith('--before='))?.slice('--before='.length);
+const IMPLS: readonly ImplName[] = [
+  'compiled',
+  'compiled-100-deny',
+  'naive-casl',
+  ...(BEFORE_REV ? (['compiled-before'] as const) : []),
+];
+const BEFORE_AFTER_FILE = path.join(ROOT, 'bench', 'results', 'authz-before-after.json');
 const CHECKS: readonly CheckKind[] = ['publish', 'subscribe'];
 const CASES: readonly CaseKind[] = ['hit', 'miss'];
 
@@ -237,6 +250,23 @@ function compiledImpl(compiled: CompiledPermissions): Impl {
         ? compiled.canPublish(prepared as string)
         : compiled.canSubscribe(prepared as string),
   };
+}
+
+/** The CompiledPermissions of `rev` (see {@link BEFORE_REV}). */
+function loadBefore(rev: string): typeof CompiledPermissions {
+  if (!/^[\w./^~-]+$/.test(rev)) throw new Error(`--before: not a git revision: ${rev}`);
+  const commit = execFileSync('git', ['-C', ROOT, 'rev-parse', '--verify', `${rev}^{commit}`], {
+    encoding: 'utf8',
+  }).trim();
+  const dir = path.join(ROOT, 'bench', '.tmp', `rbac-${commit.slice(0, 12)}`);
+  const entry = path.join(dir, 'libs', 'rbac', 'src', 'compiled-permissions.ts');
+  if (!fs.existsSync(entry)) {
+    fs.mkdirSync(dir, { recursive: true });
+    const tar = execFileSync('git', ['-C', ROOT, 'archive', '--format=tar', commit, 'libs/rbac/src']);
+    execFileSync('tar', ['-x', '-C', dir], { input: tar });
+  }
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- a module chosen at run time
+  return (require(entry) as { CompiledPermissions: typeof CompiledPermissions }).CompiledPermissions;
 }
 
 /**
@@ -552,14 +582,45 @@ function markdown(
   return lines.join('\n');
 }
 
+/** The before/after table of `--before`: a principal without deny rules, today's matcher against `rev`'s. */
+function beforeAfterTable(
+  rows: readonly {
+    permissions: number;
+    check: string;
+    case: string;
+    beforeP50Ns: number;
+    afterP50Ns: number;
+  }[],
+  rev: string,
+  startedAt: string,
+  conditions: Conditions,
+): string {
+  const lines = [
+    `Measured ${startedAt.slice(0, 10)}: \`npm run bench:authz -- --before=${rev}\`, the two matchers interleaved batch by ` +
+      `batch on the same rules (no denies) and pools. Load average (1 min) ${conditions.before.loadAverage[0]} before, ` +
+      `${conditions.after.loadAverage[0]} after.`,
+    '',
+    `| permissions | check | case | before (${rev}) p50 | now p50 | now / before |`,
+    '|---:|---|---|---:|---:|---:|',
+  ];
+  for (const r of rows)
+    lines.push(
+      `| ${r.permissions.toLocaleString('en-US')} | ${r.check} | ${r.case} | ${fmtNs(r.beforeP50Ns)} | ` +
+        `${fmtNs(r.afterP50Ns)} | ${fmtPct(r.afterP50Ns / r.beforeP50Ns - 1)} |`,
+    );
+  const worst = Math.max(...rows.map((r) => r.afterP50Ns / r.beforeP50Ns - 1));
+  lines.push('', `Worst cell: ${fmtPct(worst)} (positive: slower now).`);
+  return lines.join('\n');
+}
+
 /** Used only when bench/README.md is missing; the README's prose is maintained by hand. */
 const README_STUB =
   '# Benchmarks\n\n## Authorization decisions\n\n<!-- authz:start -->\n<!-- authz:end -->\n';
 
-function updateReadme(table: string): void {
+function updateReadme(table: string, marker = 'authz'): void {
   let text = fs.existsSync(README_FILE) ? fs.readFileSync(README_FILE, 'utf8') : README_STUB;
-  const start = '<!-- authz:start -->';
-  const end = '<!-- authz:end -->';
+  const start = `<!-- ${marker}:start -->`;
+  const end = `<!-- ${marker}:end -->`;
   if (!text.includes(start) || !text.includes(end)) text += `\n${start}\n${end}\n`;
   const before = text.slice(0, text.indexOf(start) + start.length);
   const after = text.slice(text.indexOf(end));
@@ -619,6 +680,7 @@ async function main(): Promise<void> {
       `load ${before.loadAverage.join(' ')}, calibration ${before.hash47Ns} ns`,
   );
 
+  const Before = BEFORE_REV ? loadBefore(BEFORE_REV) : undefined;
   const cells: Cell[] = [];
   const profiles: Record<string, ProfileSummary> = {};
   const ruleStats: Record<
@@ -636,6 +698,8 @@ async function main(): Promise<void> {
       compiled: compiledImpl(compiled),
       'compiled-100-deny': compiledImpl(withDenies),
       'naive-casl': naiveCaslImpl(rules, VARS),
+      // the same rules, compiled by the matcher of --before (or today's again when it is not given: unused)
+      'compiled-before': compiledImpl((Before ?? CompiledPermissions).compile(rules, VARS)),
     };
     ruleStats[n] = {
       rules: compiled.ruleCount,
@@ -655,6 +719,7 @@ async function main(): Promise<void> {
           ...measure(check, kind, n, [
             prepare('compiled', impls.compiled, check, pool),
             prepare('compiled-100-deny', impls['compiled-100-deny'], check, pool),
+            ...(Before ? [prepare('compiled-before', impls['compiled-before'], check, pool)] : []),
           ]),
           ...measure(check, kind, n, [prepare('naive-casl', impls['naive-casl'], check, pool)]),
         ];
@@ -721,6 +786,48 @@ async function main(): Promise<void> {
     })),
     sink,
   };
+  if (BEFORE_REV) {
+    const rows = cells
+      .filter((c) => c.impl === 'compiled-before')
+      .map((b) => {
+        const c = cells.find(
+          (x) =>
+            x.impl === 'compiled' &&
+            x.check === b.check &&
+            x.case === b.case &&
+            x.permissions === b.permissions,
+        ) as Cell;
+        return {
+          permissions: b.permissions,
+          check: b.check,
+          case: b.case,
+          beforeP50Ns: b.p50Ns,
+          afterP50Ns: c.p50Ns,
+        };
+      });
+    const beforeAfter = beforeAfterTable(rows, BEFORE_REV, startedAt, conditions);
+    if (!QUICK) {
+      fs.writeFileSync(
+        BEFORE_AFTER_FILE,
+        JSON.stringify(
+          {
+            benchmark: 'authz-before-after',
+            command: `${result.command} --before=${BEFORE_REV}`,
+            before: BEFORE_REV,
+            startedAt,
+            machine,
+            conditions,
+            rows,
+          },
+          null,
+          1,
+        ) + '\n',
+      );
+      updateReadme(beforeAfter, 'authz-before-after');
+      console.log(`wrote ${path.relative(ROOT, BEFORE_AFTER_FILE)}`);
+    }
+    console.log(`\n${beforeAfter}\n`);
+  }
   fs.mkdirSync(path.dirname(RESULTS_FILE), { recursive: true });
   fs.writeFileSync(RESULTS_FILE, JSON.stringify(result, null, 1) + '\n');
   console.log(`\n${table}\n`);
