@@ -5,6 +5,8 @@
 const moduleNameMapper = {
   '^@gatehouse/(contracts|persistence|identity|rbac|client-registry|audit|testing)$':
     '<rootDir>/libs/$1/src/index.ts',
+  // the SDK package (packages/sdk, an npm workspace) from its sources, as the libs are
+  '^@gatehouse/sdk$': '<rootDir>/packages/sdk/src/index.ts',
 };
 const common = {
   testEnvironment: 'node',

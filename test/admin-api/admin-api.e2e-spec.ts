@@ -1,5 +1,7 @@
 import { AuthService, type IdentityError, UserService } from '@gatehouse/identity';
+import type { CreateUserDtoWritable, GatehouseClient, PermissionDto, UserPageDto } from '@gatehouse/sdk';
 import { startTestAdminApi, type TestAdminApi } from '../support/admin-api';
+import { type Answer, answer, expectAnswer, sdkClient } from '../support/sdk';
 
 const bearer = (t: string) => ({ Authorization: `Bearer ${t}` });
 
@@ -17,22 +19,31 @@ describe('admin API (issue 2)', () => {
     await t.stop();
   });
 
+  // Users, roles and tokens through the generated SDK (issue 13); the wire-level cases (forged tokens,
+  // trailing slashes, malformed JSON) stay on raw HTTP.
+  /** The SDK as the holder of `token` (none: anonymous). */
+  const gh = (token?: string): GatehouseClient => sdkClient(t.api.httpUrl, token);
   async function createRole(name: string, permissions: object[], token = admin) {
-    const res = await t.http.post('/api/roles').set(bearer(token)).send({ name, permissions });
-    return res;
+    return answer(gh(token).roles.create({ body: { name, permissions: permissions as PermissionDto[] } }));
   }
   async function createUser(body: object, token = admin) {
-    return t.http.post('/api/users').set(bearer(token)).send(body);
+    return answer(gh(token).users.create({ body: body as CreateUserDtoWritable }));
   }
+  const getUser = (id: string, token = admin) => answer(gh(token).users.get({ path: { id } }));
+  const patchUser = (id: string, body: object, token = admin, headers: { 'If-Match'?: string } = {}) =>
+    answer(gh(token).users.update({ path: { id }, body: body, headers }));
+  const listUsers = (token: string) => answer(gh(token).users.list());
   /** Disables a user, based on the version just read (an update without one is a 428). */
   async function disable(id: string) {
-    const current = await t.http.get(`/api/users/${id}`).set(bearer(admin)).expect(200);
-    await t.http
-      .patch(`/api/users/${id}`)
-      .set(bearer(admin))
-      .set('If-Match', current.headers.etag)
-      .send({ enabled: false })
-      .expect(200);
+    const current = await expectAnswer(gh(admin).users.get({ path: { id } }), 200);
+    await expectAnswer(
+      gh(admin).users.update({
+        path: { id },
+        headers: { 'If-Match': current.headers.etag },
+        body: { enabled: false },
+      }),
+      200,
+    );
   }
 
   describe('case 1: http permissions guard every route', () => {
@@ -121,7 +132,7 @@ describe('admin API (issue 2)', () => {
     });
 
     it('cannot create a role with {http, /#, readWrite}', async () => {
-      const before = await t.http.get('/api/roles?limit=200').set(bearer(admin));
+      const before = await answer(gh(admin).roles.list({ query: { limit: 200 } }));
       const res = await createRole(
         'superuser',
         [{ context: 'http', resource: '/#', operation: 'readWrite' }],
@@ -129,38 +140,34 @@ describe('admin API (issue 2)', () => {
       );
       expect(res.status).toBe(403);
       expect(res.body.code).toBe('AUTH.ESCALATION');
-      const after = await t.http.get('/api/roles?limit=200').set(bearer(admin));
+      const after = await answer(gh(admin).roles.list({ query: { limit: 200 } }));
       expect(after.body.items).toEqual(before.body.items);
     });
 
     it('cannot assign role admin to anyone, and nothing changes', async () => {
-      const roles = await t.http.get('/api/roles?name=admin').set(bearer(admin));
-      const adminRoleId = roles.body.items[0].id as string;
-      const bob = await t.http.get(`/api/users/${bobId}`).set(bearer(admin));
-      const res = await t.http
-        .patch(`/api/users/${bobId}`)
-        .set(bearer(editor))
-        .send({ roles: [adminRoleId], version: bob.body.version });
+      const roles = await answer(gh(admin).roles.list({ query: { name: 'admin' } }));
+      const adminRoleId = roles.body.items[0].id;
+      const bob = await getUser(bobId);
+      const res = await patchUser(bobId, { roles: [adminRoleId], version: bob.body.version }, editor);
       expect(res.status).toBe(403);
       const create = await createUser(
         { username: 'eve', password: 'eve-secret-12', roles: [adminRoleId] },
         editor,
       );
       expect(create.status).toBe(403);
-      const bobAfter = await t.http.get(`/api/users/${bobId}`).set(bearer(admin));
+      const bobAfter = await getUser(bobId);
       expect(bobAfter.body).toEqual(bob.body);
-      await t.http
-        .get('/api/users?username=eve')
-        .set(bearer(admin))
-        .expect(200, { items: [], nextCursor: null });
+      const eve = await answer(gh(admin).users.list({ query: { username: 'eve' } }));
+      expect([eve.status, eve.body]).toEqual([200, { items: [], nextCursor: null }]);
     });
 
     it('cannot take over the admin account by changing its password', async () => {
-      const me = await t.http.get('/api/me').set(bearer(admin));
-      const res = await t.http
-        .patch(`/api/users/${me.body.id}`)
-        .set(bearer(editor))
-        .send({ password: 'taken-over-123', version: me.body.version ?? 1 });
+      const me = await answer(gh(admin).auth.me());
+      const res = await patchUser(
+        me.body.id,
+        { password: 'taken-over-123', version: me.body.version ?? 1 },
+        editor,
+      );
       expect(res.status).toBe(403);
     });
 
@@ -187,57 +194,58 @@ describe('admin API (issue 2)', () => {
         ],
       });
       expect(u.status).toBe(201);
-      return { id: u.body.id as string, token: await t.login(name, `${name}-secret-1`) };
+      return { id: u.body.id, token: await t.login(name, `${name}-secret-1`) };
     }
 
     it('disabled user → 401', async () => {
       const u = await userWithToken('carol');
-      await t.http.get('/api/users').set(bearer(u.token)).expect(200);
+      expect((await listUsers(u.token)).status).toBe(200);
       await disable(u.id);
-      await t.http.get('/api/users').set(bearer(u.token)).expect(401);
+      expect((await listUsers(u.token)).status).toBe(401);
     });
 
     it('password change → the old token gets 401', async () => {
       const u = await userWithToken('dave');
-      await t.http
-        .put('/api/me/password')
-        .set(bearer(u.token))
-        .send({ currentPassword: 'dave-secret-1', newPassword: 'dave-secret-2' })
-        .expect(204);
-      await t.http.get('/api/users').set(bearer(u.token)).expect(401);
+      await expectAnswer(
+        gh(u.token).auth.changePassword({
+          body: { currentPassword: 'dave-secret-1', newPassword: 'dave-secret-2' },
+        }),
+        204,
+      );
+      expect((await listUsers(u.token)).status).toBe(401);
       const fresh = await t.login('dave', 'dave-secret-2');
-      await t.http.get('/api/users').set(bearer(fresh)).expect(200);
+      expect((await listUsers(fresh)).status).toBe(200);
     });
 
     it('revoked long-lived token → 401; it is listed first', async () => {
       const u = await userWithToken('erin');
-      const labelled = await t.http
-        .post('/api/login')
-        .send({ username: 'erin', password: 'erin-secret-1', label: 'ci-pipeline' })
-        .expect(200);
-      const list = await t.http.get(`/api/users/${u.id}/tokens`).set(bearer(admin)).expect(200);
+      const labelled = await expectAnswer(
+        gh().auth.login({ body: { username: 'erin', password: 'erin-secret-1', label: 'ci-pipeline' } }),
+        200,
+      );
+      const list = await expectAnswer(gh(admin).users.tokens({ path: { id: u.id } }), 200);
       expect(list.body.items).toHaveLength(1);
       expect(list.body.items[0]).toMatchObject({
         id: labelled.body.tokenId,
         label: 'ci-pipeline',
         revokedAt: null,
       });
-      await t.http.get('/api/users').set(bearer(labelled.body.token)).expect(200);
-      await t.http
-        .delete(`/api/users/${u.id}/tokens/${labelled.body.tokenId}`)
-        .set(bearer(admin))
-        .expect(204);
-      await t.http.get('/api/users').set(bearer(labelled.body.token)).expect(401);
-      await t.http.get('/api/users').set(bearer(u.token)).expect(200);
+      expect((await listUsers(labelled.body.token)).status).toBe(200);
+      await expectAnswer(
+        gh(admin).users.revokeToken({ path: { id: u.id, tokenId: labelled.body.tokenId } }),
+        204,
+      );
+      expect((await listUsers(labelled.body.token)).status).toBe(401);
+      expect((await listUsers(u.token)).status).toBe(200);
     });
 
     it('logout revokes the current token; deleting the user ends its tokens', async () => {
       const u = await userWithToken('frank');
-      await t.http.post('/api/logout').set(bearer(u.token)).expect(204);
-      await t.http.get('/api/users').set(bearer(u.token)).expect(401);
+      await expectAnswer(gh(u.token).auth.logout(), 204);
+      expect((await listUsers(u.token)).status).toBe(401);
       const again = await t.login('frank', 'frank-secret-1');
-      await t.http.delete(`/api/users/${u.id}`).set(bearer(admin)).expect(204);
-      await t.http.get('/api/me').set(bearer(again)).expect(401);
+      await expectAnswer(gh(admin).users.delete({ path: { id: u.id } }), 204);
+      expect((await answer(gh(again).auth.me())).status).toBe(401);
     });
   });
 
@@ -253,7 +261,7 @@ describe('admin API (issue 2)', () => {
         });
         expect(u.status).toBe(201);
         users.push({
-          id: u.body.id as string,
+          id: u.body.id,
           username,
           token: await t.login(username, `${username}-secret-1`),
         });
@@ -302,7 +310,7 @@ describe('admin API (issue 2)', () => {
         ['conc-a', 'conc-b', 'conc-c'].map(async (username) => {
           const u = await createUser({ username, password: `${username}-secret-1` });
           return {
-            id: u.body.id as string,
+            id: u.body.id,
             username,
             token: await t.login(username, `${username}-secret-1`),
           };
@@ -354,20 +362,18 @@ describe('admin API (issue 2)', () => {
   describe('case 5: no lost updates', () => {
     it('two concurrent PATCHes with the same version: one wins, one gets 409', async () => {
       const role = await createRole('concurrent', [{ context: 'mqtt', resource: 'a/#', operation: 'read' }]);
-      const v = role.body.version as number;
-      const [a, b] = await Promise.all([
-        t.http
-          .patch(`/api/roles/${role.body.id}`)
-          .set(bearer(admin))
-          .send({ version: v, permissions: [{ context: 'mqtt', resource: 'b/#', operation: 'read' }] }),
-        t.http
-          .patch(`/api/roles/${role.body.id}`)
-          .set(bearer(admin))
-          .send({ version: v, permissions: [{ context: 'mqtt', resource: 'c/#', operation: 'read' }] }),
-      ]);
+      const v = role.body.version;
+      const patchRole = (resource: string) =>
+        answer(
+          gh(admin).roles.update({
+            path: { id: role.body.id },
+            body: { version: v, permissions: [{ context: 'mqtt', resource, operation: 'read' }] },
+          }),
+        );
+      const [a, b] = await Promise.all([patchRole('b/#'), patchRole('c/#')]);
       expect([a.status, b.status].sort()).toEqual([200, 409]);
       const winner = a.status === 200 ? a : b;
-      const now = await t.http.get(`/api/roles/${role.body.id}`).set(bearer(admin));
+      const now = await answer(gh(admin).roles.get({ path: { id: role.body.id } }));
       expect(now.body.permissions.map((p: { resource: string }) => p.resource)).toEqual(
         winner.body.permissions.map((p: { resource: string }) => p.resource),
       );
@@ -376,17 +382,16 @@ describe('admin API (issue 2)', () => {
 
     it('a stale If-Match gets 412', async () => {
       const role = await createRole('if-match', []);
-      await t.http
-        .patch(`/api/roles/${role.body.id}`)
-        .set(bearer(admin))
-        .set('If-Match', role.headers.etag)
-        .send({ description: 'one' })
-        .expect(200);
-      const stale = await t.http
-        .patch(`/api/roles/${role.body.id}`)
-        .set(bearer(admin))
-        .set('If-Match', role.headers.etag)
-        .send({ description: 'two' });
+      const patchRole = (description: string) =>
+        answer(
+          gh(admin).roles.update({
+            path: { id: role.body.id },
+            headers: { 'If-Match': role.headers.etag },
+            body: { description },
+          }),
+        );
+      expect((await patchRole('one')).status).toBe(200);
+      const stale = await patchRole('two');
       expect(stale.status).toBe(412);
       expect(stale.body.code).toBe('IDENTITY.PRECONDITION_FAILED');
     });
@@ -431,8 +436,8 @@ describe('admin API (issue 2)', () => {
 
     it('refuses a duplicate username with 409 and keeps built-in roles', async () => {
       expect((await createUser({ username: 'alice', password: 'another-one-1' })).status).toBe(409);
-      const roles = await t.http.get('/api/roles?name=admin').set(bearer(admin));
-      const res = await t.http.delete(`/api/roles/${roles.body.items[0].id}`).set(bearer(admin));
+      const roles = await answer(gh(admin).roles.list({ query: { name: 'admin' } }));
+      const res = await answer(gh(admin).roles.delete({ path: { id: roles.body.items[0].id } }));
       expect(res.status).toBe(409);
       expect(res.body.code).toBe('IDENTITY.BUILT_IN_ROLE');
     });
@@ -449,11 +454,12 @@ describe('admin API (issue 2)', () => {
         roles: [role.body.id],
         permissions: [{ context: 'mqtt', resource: 'devices/${username}/#', operation: 'readWrite' }],
       });
-      const check = await t.http
-        .post('/api/authorization/check')
-        .set(bearer(admin))
-        .send({ username: 'judy', context: 'mqtt', resource: 'sensors/a/temp', operation: 'read' })
-        .expect(200);
+      const check = await expectAnswer(
+        gh(admin).permissions.check({
+          body: { username: 'judy', context: 'mqtt', resource: 'sensors/a/temp', operation: 'read' },
+        }),
+        200,
+      );
       expect(check.body.allowed).toBe(true);
       expect(check.body.grantedBy).toEqual([
         {
@@ -462,23 +468,22 @@ describe('admin API (issue 2)', () => {
           roleName: 'sensor-reader',
         },
       ]);
-      const own = await t.http
-        .post('/api/authorization/check')
-        .set(bearer(admin))
-        .send({ userId: user.body.id, context: 'mqtt', resource: 'devices/judy/x', operation: 'write' })
-        .expect(200);
+      const own = await expectAnswer(
+        gh(admin).permissions.check({
+          body: { userId: user.body.id, context: 'mqtt', resource: 'devices/judy/x', operation: 'write' },
+        }),
+        200,
+      );
       expect(own.body).toMatchObject({ allowed: true, grantedBy: [{ via: 'user' }] });
-      const denied = await t.http
-        .post('/api/authorization/check')
-        .set(bearer(admin))
-        .send({ userId: user.body.id, context: 'mqtt', resource: 'devices/other/x', operation: 'write' })
-        .expect(200);
+      const denied = await expectAnswer(
+        gh(admin).permissions.check({
+          body: { userId: user.body.id, context: 'mqtt', resource: 'devices/other/x', operation: 'write' },
+        }),
+        200,
+      );
       expect(denied.body).toEqual({ allowed: false, grantedBy: [], deniedBy: [] });
 
-      const eff = await t.http
-        .get(`/api/users/${user.body.id}/effective-permissions`)
-        .set(bearer(admin))
-        .expect(200);
+      const eff = await expectAnswer(gh(admin).users.effective({ path: { id: user.body.id } }), 200);
       expect(eff.body.items).toEqual(
         expect.arrayContaining([
           expect.objectContaining({
@@ -495,9 +500,9 @@ describe('admin API (issue 2)', () => {
     });
 
     it('lists each distinct permission with its holders', async () => {
-      const res = await t.http.get('/api/permissions?limit=200').set(bearer(admin)).expect(200);
-      const sensors = res.body.items.find((i: { resource: string }) => i.resource === 'sensors/#');
-      expect(sensors.roles).toEqual([expect.objectContaining({ name: 'sensor-reader' })]);
+      const res = await expectAnswer(gh(admin).permissions.view({ query: { limit: 200 } }), 200);
+      const sensors = res.body.items.find((i) => i.resource === 'sensors/#');
+      expect(sensors?.roles).toEqual([expect.objectContaining({ name: 'sensor-reader' })]);
     });
   });
 
@@ -506,12 +511,11 @@ describe('admin API (issue 2)', () => {
       const seen: string[] = [];
       let cursor: string | null = null;
       do {
-        const res: { body: { items: { username: string }[]; nextCursor: string | null } } = await t.http
-          .get('/api/users')
-          .query({ limit: 2, ...(cursor ? { cursor } : {}) })
-          .set(bearer(admin))
-          .expect(200);
-        seen.push(...res.body.items.map((u: { username: string }) => u.username));
+        const res: Answer<UserPageDto> = await expectAnswer(
+          gh(admin).users.list({ query: { limit: 2, ...(cursor ? { cursor } : {}) } }),
+          200,
+        );
+        seen.push(...res.body.items.map((u) => u.username));
         cursor = res.body.nextCursor;
       } while (cursor);
       expect(seen).toEqual([...seen].sort());

@@ -3,8 +3,8 @@
  * to the one before; a rollback restores an old version's content as a new version, under the
  * optimistic lock, the no-escalation rule and the audit trail, and applies live on the gateway like a
  * PATCH. Both apps run for real (admin-api on the test database, one gateway, real mqtt clients).
+ * The admin API is called through the generated SDK (@gatehouse/sdk, issue 13).
  */
-import request from 'supertest';
 import type { MqttClient } from 'mqtt';
 import type { Client as AedesClient } from 'aedes';
 import {
@@ -21,6 +21,8 @@ import {
   receivedBeforeMarker,
   subscribeCodes,
 } from '../support/gateway/mqtt-helpers';
+import type { GatehouseClient, RollbackRoleDto } from '@gatehouse/sdk';
+import { answer, sdkClient } from '../support/sdk';
 
 jest.setTimeout(60_000);
 
@@ -53,50 +55,75 @@ const allow = (p: Permission): Permission => ({ effect: 'allow', ...p });
 
 describe('role history and rollback (SPEC 2.3)', () => {
   let stack: GatewayStack;
-  let http: ReturnType<typeof request>;
   let e: Endpoint;
   let admin: MqttClient;
   let adminToken: string;
   const open: MqttClient[] = [];
-  const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+  /** The SDK as the holder of `token` (none: anonymous). */
+  const gh = (token?: string): GatehouseClient => sdkClient(stack.admin.httpUrl, token);
 
   const login = async (username: string, password: string): Promise<string> => {
-    const res = await http.post('/api/login').send({ username, password }).expect(200);
-    return (res.body as { token: string }).token;
+    const res = await answer(gh().auth.login({ body: { username, password } }));
+    expect(res.status).toBe(200);
+    return res.body.token;
   };
-  const createRole = async (name: string, permissions: Permission[], description?: string) =>
-    (
-      await http
-        .post('/api/roles')
-        .set(bearer(adminToken))
-        .send({ name, permissions, ...(description !== undefined ? { description } : {}) })
-        .expect(201)
-    ).body as { id: string; version: number };
+  const createRole = async (name: string, permissions: Permission[], description?: string) => {
+    const res = await answer(
+      gh(adminToken).roles.create({
+        body: { name, permissions, ...(description !== undefined ? { description } : {}) },
+      }),
+    );
+    expect(res.status).toBe(201);
+    return res.body;
+  };
   const patchRole = async (id: string, changes: Record<string, unknown>, token = adminToken) => {
-    const current = await http.get(`/api/roles/${id}`).set(bearer(adminToken)).expect(200);
-    return http
-      .patch(`/api/roles/${id}`)
-      .set(bearer(token))
-      .send({ ...changes, version: (current.body as { version: number }).version });
+    const current = await answer(gh(adminToken).roles.get({ path: { id } }));
+    expect(current.status).toBe(200);
+    return answer(
+      gh(token).roles.update({
+        path: { id },
+        body: { ...changes, version: current.body.version },
+      }),
+    );
   };
-  const createUser = async (username: string, body: { roles?: string[]; permissions?: Permission[] }) =>
-    (
-      await http
-        .post('/api/users')
-        .set(bearer(adminToken))
-        .send({ username, password: PASSWORD, roles: [], permissions: [], ...body })
-        .expect(201)
-    ).body as { id: string };
-  const versions = async (id: string, query = ''): Promise<{ items: Version[]; nextCursor: string | null }> =>
-    (await http.get(`/api/roles/${id}/versions${query}`).set(bearer(adminToken)).expect(200)).body as {
-      items: Version[];
-      nextCursor: string | null;
-    };
-  const rollback = (id: string, body: Record<string, unknown>, token = adminToken) =>
-    http.post(`/api/roles/${id}/rollback`).set(bearer(token)).send(body);
-  const roleVersion = async (id: string): Promise<number> =>
-    ((await http.get(`/api/roles/${id}`).set(bearer(adminToken)).expect(200)).body as { version: number })
-      .version;
+  const createUser = async (username: string, body: { roles?: string[]; permissions?: Permission[] }) => {
+    const res = await answer(
+      gh(adminToken).users.create({
+        body: { username, password: PASSWORD, roles: [], permissions: [], ...body },
+      }),
+    );
+    expect(res.status).toBe(201);
+    return res.body;
+  };
+  const versions = async (
+    id: string,
+    query: { limit?: number; cursor?: string } = {},
+  ): Promise<{ items: Version[]; nextCursor: string | null }> => {
+    const res = await answer(gh(adminToken).roleHistory.versions({ path: { id }, query }));
+    expect(res.status).toBe(200);
+    return res.body as { items: Version[]; nextCursor: string | null };
+  };
+  /** Any body, as sent (the crafted ones too: the SDK serialises what it is given). */
+  const rollback = (
+    id: string,
+    body: Record<string, unknown>,
+    token = adminToken,
+    headers: { 'If-Match'?: string } = {},
+  ) => answer(gh(token).roleHistory.rollback({ path: { id }, body: body as RollbackRoleDto, headers }));
+  const getVersion = (id: string, version: number | string, token = adminToken) =>
+    answer(gh(token).roleHistory.version({ path: { id, version: version as number } }));
+  const listVersions = (id: string, token?: string, cursor?: string) =>
+    answer(gh(token).roleHistory.versions({ path: { id }, query: cursor !== undefined ? { cursor } : {} }));
+  const auditEvents = async (query: { action: string; targetId: string; result?: 'success' | 'denied' }) => {
+    const res = await answer(gh(adminToken).audit.list({ query }));
+    expect(res.status).toBe(200);
+    return res.body.items;
+  };
+  const roleVersion = async (id: string): Promise<number> => {
+    const res = await answer(gh(adminToken).roles.get({ path: { id } }));
+    expect(res.status).toBe(200);
+    return res.body.version;
+  };
   const unsubscribed = (clientId: string, filter: string): Promise<number> =>
     brokerEvent<[string[], AedesClient]>(
       stack.broker,
@@ -106,7 +133,6 @@ describe('role history and rollback (SPEC 2.3)', () => {
 
   beforeAll(async () => {
     stack = await startGatewayStack();
-    http = request(stack.admin.httpUrl);
     e = { kind: 'tcp', port: stack.gateway.ports.mqtt };
     admin = await connectClient(e, { username: ADMIN_USERNAME, password: ADMIN_PASSWORD });
     adminToken = await login(ADMIN_USERNAME, ADMIN_PASSWORD);
@@ -170,7 +196,8 @@ describe('role history and rollback (SPEC 2.3)', () => {
     });
     expect(v3).toMatchObject({ name: 'line-reader-2', description: 'second', permissions: [allow(ALARM)] });
     // one version, by number
-    const one = await http.get(`/api/roles/${role.id}/versions/2`).set(bearer(adminToken)).expect(200);
+    const one = await getVersion(role.id, 2);
+    expect(one.status).toBe(200);
     expect(one.body).toEqual(v2);
 
     // the lost filter is refused now, and its topics are not delivered
@@ -214,11 +241,10 @@ describe('role history and rollback (SPEC 2.3)', () => {
     expect(after.items.slice(1)).toEqual(history.items);
 
     // the rollback is audited, with the role's before and after
-    const audit = await http
-      .get(`/api/audit-events?action=role.rollback&targetId=${role.id}`)
-      .set(bearer(adminToken))
-      .expect(200);
-    const events = (audit.body as { items: Record<string, unknown>[] }).items;
+    const events = (await auditEvents({ action: 'role.rollback', targetId: role.id })) as unknown as Record<
+      string,
+      unknown
+    >[];
     expect(events).toHaveLength(1);
     expect(events[0]).toMatchObject({
       action: 'role.rollback',
@@ -253,18 +279,18 @@ describe('role history and rollback (SPEC 2.3)', () => {
     const role = await createRole('paged', []);
     for (let i = 1; i <= 4; i++)
       expect((await patchRole(role.id, { description: `d${i}` })).status).toBe(200);
-    const first = await versions(role.id, '?limit=2');
+    const first = await versions(role.id, { limit: 2 });
     expect(first.items.map((v) => v.version)).toEqual([5, 4]);
     expect(first.nextCursor).toEqual(expect.any(String));
-    const second = await versions(role.id, `?limit=2&cursor=${first.nextCursor}`);
+    const second = await versions(role.id, { limit: 2, cursor: first.nextCursor! });
     expect(second.items.map((v) => v.version)).toEqual([3, 2]);
-    const last = await versions(role.id, `?limit=2&cursor=${second.nextCursor}`);
+    const last = await versions(role.id, { limit: 2, cursor: second.nextCursor! });
     expect(last.items.map((v) => v.version)).toEqual([1]);
     expect(last.nextCursor).toBeNull();
     // a PATCH that changes nothing makes no version
     expect((await patchRole(role.id, { description: 'd4' })).status).toBe(200);
     expect((await versions(role.id)).items).toHaveLength(5);
-    const bad = await http.get(`/api/roles/${role.id}/versions?cursor=bm9wZQ`).set(bearer(adminToken));
+    const bad = await listVersions(role.id, adminToken, 'bm9wZQ');
     expect(bad.status).toBe(400);
     expect(bad.body).toMatchObject({ code: 'IDENTITY.INVALID_CURSOR' });
   });
@@ -278,7 +304,9 @@ describe('role history and rollback (SPEC 2.3)', () => {
     expect(stale.status).toBe(409);
     expect(stale.headers['content-type']).toMatch(/application\/problem\+json/);
     expect(stale.body).toMatchObject({ status: 409, code: 'IDENTITY.VERSION_CONFLICT' });
-    const staleIfMatch = await rollback(role.id, { version: 1 }).set('If-Match', `"${current - 1}"`);
+    const staleIfMatch = await rollback(role.id, { version: 1 }, adminToken, {
+      'If-Match': `"${current - 1}"`,
+    });
     expect(staleIfMatch.status).toBe(412);
     expect(staleIfMatch.body).toMatchObject({ code: 'IDENTITY.PRECONDITION_FAILED' });
 
@@ -289,12 +317,12 @@ describe('role history and rollback (SPEC 2.3)', () => {
     const unknownVersion = await rollback(role.id, { version: 99 });
     expect(unknownVersion.status).toBe(404);
     expect(unknownVersion.body).toMatchObject({ code: 'IDENTITY.ROLE_VERSION_NOT_FOUND' });
-    const unknownGet = await http.get(`/api/roles/${role.id}/versions/99`).set(bearer(adminToken));
+    const unknownGet = await getVersion(role.id, 99);
     expect(unknownGet.status).toBe(404);
     expect(unknownGet.body).toMatchObject({ code: 'IDENTITY.ROLE_VERSION_NOT_FOUND' });
     const unknownRole = '00000000-0000-4000-8000-0000000000ff';
     expect((await rollback(unknownRole, { version: 1 })).status).toBe(404);
-    const noRole = await http.get(`/api/roles/${unknownRole}/versions`).set(bearer(adminToken));
+    const noRole = await listVersions(unknownRole, adminToken);
     expect(noRole.status).toBe(404);
     expect(noRole.body).toMatchObject({ code: 'IDENTITY.ROLE_NOT_FOUND' });
 
@@ -305,7 +333,7 @@ describe('role history and rollback (SPEC 2.3)', () => {
     expect((await rollback(role.id, { version: 1, expectedVersion: 'x' })).status).toBe(400);
     expect((await rollback(role.id, { version: 1, extra: true })).status).toBe(400);
     for (const v of ['0', 'x', '99999999999', '-1']) {
-      const res = await http.get(`/api/roles/${role.id}/versions/${v}`).set(bearer(adminToken));
+      const res = await getVersion(role.id, v);
       expect([res.status, res.body.code]).toEqual([400, 'VALIDATION']);
     }
 
@@ -334,21 +362,18 @@ describe('role history and rollback (SPEC 2.3)', () => {
     const reader = await login('role-reader', PASSWORD);
     const nobody = await login('nobody-much', PASSWORD);
 
-    await http.get(`/api/roles/${role.id}/versions`).set(bearer(reader)).expect(200);
-    await http.get(`/api/roles/${role.id}/versions/1`).set(bearer(reader)).expect(200);
+    expect((await listVersions(role.id, reader)).status).toBe(200);
+    expect((await getVersion(role.id, 1, reader)).status).toBe(200);
     const denied = await rollback(role.id, { version: 1 }, reader);
     expect(denied.status).toBe(403);
     expect(denied.headers['content-type']).toMatch(/application\/problem\+json/);
-    const list = await http.get(`/api/roles/${role.id}/versions`).set(bearer(nobody));
+    const list = await listVersions(role.id, nobody);
     expect(list.status).toBe(403);
-    expect((await http.get(`/api/roles/${role.id}/versions`)).status).toBe(401);
+    expect((await listVersions(role.id)).status).toBe(401);
     expect((await versions(role.id)).items).toHaveLength(2);
 
-    const refused = await http
-      .get(`/api/audit-events?action=role.rollback&targetId=${role.id}&result=denied`)
-      .set(bearer(adminToken))
-      .expect(200);
-    expect((refused.body as { items: unknown[] }).items).toHaveLength(1);
+    const refused = await auditEvents({ action: 'role.rollback', targetId: role.id, result: 'denied' });
+    expect(refused).toHaveLength(1);
   });
 
   it('a grantor who could not PATCH the role to that content cannot roll back to it (no escalation); one who could, can', async () => {

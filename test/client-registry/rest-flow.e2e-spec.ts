@@ -1,9 +1,17 @@
 /**
  * Issue 4 "Done when" 1, 3, 4, 6 (REST flow): locked → 423, unlock, a device POSTs an openssl CSR,
  * pairing ID on both sides, grant, the poll collects a certificate `openssl verify` accepts.
+ * Through the generated SDK (@gatehouse/sdk, issue 13), but for the raw-body cases (415, 413).
  */
 import { DataSource } from 'typeorm';
+import type {
+  GatehouseClient,
+  RegisterDtoWritable,
+  RegisterGrantedDto,
+  RegisterPendingDto,
+} from '@gatehouse/sdk';
 import { startTestAdminApi, type TestAdminApi } from '../support/admin-api';
+import { type Answer, expectAnswer, sdkClient } from '../support/sdk';
 import {
   breakSignature,
   type DeviceKey,
@@ -23,24 +31,24 @@ describe('client registry, REST flow (SPEC 4)', () => {
   let t: TestAdminApi;
   let admin: string;
   let dir: string;
-  const auth = () => ({ authorization: `Bearer ${admin}` });
-  const requests = async (state?: string) =>
-    (
-      await t.http
-        .get(`/api/client-registry/requests${state ? `?state=${state}` : ''}`)
-        .set(auth())
-        .expect(200)
-    ).body.items as {
-      id: string;
-      username: string;
-      pairingId: string;
-      state: string;
-      attempts: number;
-      hasCsr: boolean;
-      hasPassword: boolean;
-    }[];
-  const unlock = () => t.http.post('/api/client-registry/unlock').set(auth()).send({}).expect(200);
-  const lock = () => t.http.post('/api/client-registry/lock').set(auth()).send({}).expect(200);
+  /** The SDK as the holder of `token` (none: a device, or anonymous). */
+  const gh = (token?: string): GatehouseClient => sdkClient(t.api.httpUrl, token);
+  const requests = async (state?: 'pending' | 'granted' | 'rejected' | 'expired') =>
+    (await expectAnswer(gh(admin).clientRegistry.list({ query: state ? { state } : {} }), 200)).body.items;
+  const unlock = () => expectAnswer(gh(admin).clientRegistry.unlock({ body: {} }), 200);
+  const lock = () => expectAnswer(gh(admin).clientRegistry.lock(), 200);
+  /** A device's POST /api/client-registry/register, with any body (the crafted ones too). */
+  const register = (body: Record<string, unknown>, status: number) =>
+    expectAnswer(gh().clientRegistry.register({ body: body as RegisterDtoWritable }), status) as Promise<
+      Answer<RegisterPendingDto & RegisterGrantedDto>
+    >;
+  const grantRequest = (id: string, body: Record<string, unknown>, status: number, token = admin) =>
+    expectAnswer(gh(token).clientRegistry.grant({ path: { id }, body }), status);
+  const rejectRequest = (id: string, status: number) =>
+    expectAnswer(gh(admin).clientRegistry.reject({ path: { id } }), status);
+  const createUser = (body: Record<string, unknown>) =>
+    expectAnswer(gh(admin).users.create({ body: body as { username: string } }), 201);
+  const getUser = async (id: string) => (await expectAnswer(gh(admin).users.get({ path: { id } }), 200)).body;
 
   beforeAll(async () => {
     t = await startTestAdminApi();
@@ -58,31 +66,31 @@ describe('client registry, REST flow (SPEC 4)', () => {
   });
 
   it('is locked by default: a registration answers 423 and nothing is recorded', async () => {
-    expect((await t.http.get('/api/client-registry').set(auth()).expect(200)).body).toEqual({
+    expect((await expectAnswer(gh(admin).clientRegistry.state(), 200)).body).toEqual({
       state: 'locked',
       unlockedUntil: null,
     });
-    const res = await t.http.post(REGISTER).send({ username: 'dev-locked', password: PASSWORD }).expect(423);
+    const res = await register({ username: 'dev-locked', password: PASSWORD }, 423);
     expect(res.headers['content-type']).toMatch(/application\/problem\+json/);
     expect(res.body.code).toBe('REGISTRY.LOCKED');
     expect(await requests()).toEqual([]);
   });
 
   it('the registry routes need a token and an http permission; register is public', async () => {
-    await t.http.get('/api/client-registry').expect(401);
-    await t.http.post('/api/client-registry/unlock').send({}).expect(401);
-    await t.http.get('/api/client-registry/requests').expect(401);
-    await t.http.post(REGISTER).send({ username: 'x' }).expect(400);
+    await expectAnswer(gh().clientRegistry.state(), 401);
+    await expectAnswer(gh().clientRegistry.unlock({ body: {} }), 401);
+    await expectAnswer(gh().clientRegistry.list(), 401);
+    await register({ username: 'x' }, 400);
   });
 
   it('unlock takes a duration (default 5 min, max 1 h); lock locks', async () => {
     const before = Date.now();
     const res = await unlock();
     expect(res.body.state).toBe('unlocked');
-    const until = Date.parse(res.body.unlockedUntil);
+    const until = Date.parse(res.body.unlockedUntil!);
     expect(until - before).toBeGreaterThan(290_000);
     expect(until - before).toBeLessThan(310_000);
-    await t.http.post('/api/client-registry/unlock').set(auth()).send({ durationMs: 3_600_001 }).expect(400);
+    await expectAnswer(gh(admin).clientRegistry.unlock({ body: { durationMs: 3_600_001 } }), 400);
     expect((await lock()).body).toEqual({ state: 'locked', unlockedUntil: null });
   });
 
@@ -97,10 +105,10 @@ describe('client registry, REST flow (SPEC 4)', () => {
 
     it('unlocked → 202 with a pairing ID; the same POST again is the same request (polling)', async () => {
       await unlock();
-      const res = await t.http
-        .post(REGISTER)
-        .send({ username: 'press-17', password: PASSWORD, csr: device.csr, context: 'hall 3' })
-        .expect(202);
+      const res = await register(
+        { username: 'press-17', password: PASSWORD, csr: device.csr, context: 'hall 3' },
+        202,
+      );
       expect(res.body).toEqual({
         requestId: expect.any(String),
         pairingId: expect.stringMatching(/^[0-9A-F]{6}$/),
@@ -108,10 +116,7 @@ describe('client registry, REST flow (SPEC 4)', () => {
       });
       requestId = res.body.requestId;
       pairingId = res.body.pairingId;
-      const again = await t.http
-        .post(REGISTER)
-        .send({ username: 'press-17', password: PASSWORD, csr: device.csr })
-        .expect(202);
+      const again = await register({ username: 'press-17', password: PASSWORD, csr: device.csr }, 202);
       expect(again.body).toEqual({ requestId, pairingId, state: 'pending' });
     });
 
@@ -129,35 +134,25 @@ describe('client registry, REST flow (SPEC 4)', () => {
     });
 
     it('another password for the pending username → 409, and the pending request is unchanged (no takeover)', async () => {
-      const res = await t.http
-        .post(REGISTER)
-        .send({ username: 'press-17', password: 'Other-passw0rd-2', csr: device.csr })
-        .expect(409);
+      const res = await register(
+        { username: 'press-17', password: 'Other-passw0rd-2', csr: device.csr },
+        409,
+      );
       expect(res.body.code).toBe('REGISTRY.CONFLICT');
       const other = await opensslCsr(dir, 'press-17', 'press-17-other');
-      await t.http
-        .post(REGISTER)
-        .send({ username: 'press-17', password: PASSWORD, csr: other.csr })
-        .expect(409);
-      await t.http.post(REGISTER).send({ username: 'press-17', password: PASSWORD }).expect(409);
+      await register({ username: 'press-17', password: PASSWORD, csr: other.csr }, 409);
+      await register({ username: 'press-17', password: PASSWORD }, 409);
       const [r] = (await requests('pending')).filter((x) => x.username === 'press-17');
       expect(r).toMatchObject({ id: requestId, pairingId, attempts: 2 });
     });
 
     it('pending requests stay pollable after the registry locks', async () => {
       await lock();
-      await t.http
-        .post(REGISTER)
-        .send({ username: 'press-17', password: PASSWORD, csr: device.csr })
-        .expect(202);
+      await register({ username: 'press-17', password: PASSWORD, csr: device.csr }, 202);
     });
 
     it('grant → the next poll answers 201 with a certificate that `openssl verify` accepts against the Gatehouse CA', async () => {
-      const granted = await t.http
-        .post(`/api/client-registry/requests/${requestId}/grant`)
-        .set(auth())
-        .send({})
-        .expect(200);
+      const granted = await grantRequest(requestId, {}, 200);
       expect(granted.body.request).toMatchObject({ id: requestId, state: 'granted', pairingId });
       const user = granted.body.user;
       expect(user).toMatchObject({ username: 'press-17', roles: [], permissions: [] });
@@ -167,47 +162,35 @@ describe('client registry, REST flow (SPEC 4)', () => {
       ]);
       expect(user.certificates).toHaveLength(1);
 
-      const res = await t.http
-        .post(REGISTER)
-        .send({ username: 'press-17', password: PASSWORD, csr: device.csr })
-        .expect(201);
+      const res = await register({ username: 'press-17', password: PASSWORD, csr: device.csr }, 201);
       expect(res.body).toEqual({
         username: 'press-17',
         certificate: expect.stringContaining('BEGIN CERTIFICATE'),
         caCertificate: expect.stringContaining('BEGIN CERTIFICATE'),
       });
-      expect(await opensslVerify(dir, res.body.caCertificate, res.body.certificate)).toMatch(/: OK/);
-      const text = await opensslText(dir, res.body.certificate);
+      expect(await opensslVerify(dir, res.body.caCertificate!, res.body.certificate!)).toMatch(/: OK/);
+      const text = await opensslText(dir, res.body.certificate!);
       expect(text).toMatch(/subject=CN\s?=\s?press-17/);
       expect(text).toMatch(/TLS Web Client Authentication/);
       // the fingerprint recorded on the user is the certificate's
       const { X509Certificate } = await import('node:crypto');
-      const fp = new X509Certificate(res.body.certificate).fingerprint256.replace(/:/g, '').toLowerCase();
+      const fp = new X509Certificate(res.body.certificate!).fingerprint256.replace(/:/g, '').toLowerCase();
       expect(user.certificates[0].fingerprint).toBe(fp);
 
       // later polls: the same certificate (grace period); other credentials: 409
-      const again = await t.http
-        .post(REGISTER)
-        .send({ username: 'press-17', password: PASSWORD, csr: device.csr })
-        .expect(201);
+      const again = await register({ username: 'press-17', password: PASSWORD, csr: device.csr }, 201);
       expect(again.body.certificate).toBe(res.body.certificate);
-      await t.http
-        .post(REGISTER)
-        .send({ username: 'press-17', password: 'Other-passw0rd-2', csr: device.csr })
-        .expect(409);
+      await register({ username: 'press-17', password: 'Other-passw0rd-2', csr: device.csr }, 409);
     });
 
     it('the granted user logs in over HTTP with the password and has no permissions', async () => {
       const token = await t.login('press-17', PASSWORD);
-      await t.http
-        .get('/api/users')
-        .set({ authorization: `Bearer ${token}` })
-        .expect(403);
+      await expectAnswer(gh(token).users.list(), 403);
     });
 
     it('a granted request cannot be granted or rejected again', async () => {
-      await t.http.post(`/api/client-registry/requests/${requestId}/grant`).set(auth()).send({}).expect(409);
-      await t.http.post(`/api/client-registry/requests/${requestId}/reject`).set(auth()).send({}).expect(409);
+      await grantRequest(requestId, {}, 409);
+      await rejectRequest(requestId, 409);
     });
   });
 
@@ -239,39 +222,25 @@ describe('client registry, REST flow (SPEC 4)', () => {
       ['unknown field', async () => ({ username: 'valve-8', password: PASSWORD, passwordHash: 'x' })],
     ])('%s → 400', async (_what, body) => {
       const before = (await requests()).length;
-      const res = await t.http
-        .post(REGISTER)
-        .send(await body())
-        .expect(400);
+      const res = await register(await body(), 400);
       expect(res.headers['content-type']).toMatch(/application\/problem\+json/);
       expect((await requests()).length).toBe(before);
     });
 
     it('wrong content type → 415; oversized body → 413', async () => {
+      // a body the SDK would never send: raw HTTP
       await t.http.post(REGISTER).set('content-type', 'text/plain').send('username=valve-9').expect(415);
-      await t.http
-        .post(REGISTER)
-        .set('content-type', 'application/json')
-        .send(JSON.stringify({ username: 'valve-9', password: PASSWORD, context: 'x'.repeat(70_000) }))
-        .expect(413);
-      await t.http
-        .post(REGISTER)
-        .set('content-type', 'application/json')
-        .send(JSON.stringify({ username: 'valve-9', password: 'x'.repeat(2_000_000) }))
-        .expect(413);
+      await register({ username: 'valve-9', password: PASSWORD, context: 'x'.repeat(70_000) }, 413);
+      await register({ username: 'valve-9', password: 'x'.repeat(2_000_000) }, 413);
     });
   });
 
   describe('reject and expiry', () => {
     it('reject → the device poll answers 403 (REGISTRY.REJECTED); another device may not take the name over silently', async () => {
       await unlock();
-      const res = await t.http.post(REGISTER).send({ username: 'pump-9', password: PASSWORD }).expect(202);
-      await t.http
-        .post(`/api/client-registry/requests/${res.body.requestId}/reject`)
-        .set(auth())
-        .send({})
-        .expect(200);
-      const poll = await t.http.post(REGISTER).send({ username: 'pump-9', password: PASSWORD }).expect(403);
+      const res = await register({ username: 'pump-9', password: PASSWORD }, 202);
+      await rejectRequest(res.body.requestId, 200);
+      const poll = await register({ username: 'pump-9', password: PASSWORD }, 403);
       expect(poll.body.code).toBe('REGISTRY.REJECTED');
       expect((await requests('rejected')).map((r) => r.id)).toContain(res.body.requestId);
       await t.login('pump-9', PASSWORD).then(
@@ -283,54 +252,41 @@ describe('client registry, REST flow (SPEC 4)', () => {
     });
 
     it('an expired request cannot be granted', async () => {
-      const res = await t.http.post(REGISTER).send({ username: 'pump-10', password: PASSWORD }).expect(202);
+      const res = await register({ username: 'pump-10', password: PASSWORD }, 202);
       // 24 hours later (SPEC 4): move the expiry into the past instead of waiting.
       await t.api.app
         .get(DataSource)
         .query(`UPDATE registration_requests SET expires_at = now() - interval '1 second' WHERE id = $1`, [
           res.body.requestId,
         ]);
-      const grant = await t.http
-        .post(`/api/client-registry/requests/${res.body.requestId}/grant`)
-        .set(auth())
-        .send({})
-        .expect(409);
+      const grant = await grantRequest(res.body.requestId, {}, 409);
       expect(grant.body.code).toBe('REGISTRY.REQUEST_EXPIRED');
       expect((await requests('expired')).map((r) => r.id)).toContain(res.body.requestId);
-      expect((await t.http.get('/api/users?username=pump-10').set(auth()).expect(200)).body.items).toEqual(
-        [],
-      );
+      expect(
+        (await expectAnswer(gh(admin).users.list({ query: { username: 'pump-10' } }), 200)).body.items,
+      ).toEqual([]);
     });
   });
 
   describe('no escalation on approval (SPEC 2.2)', () => {
     it('an approver who lacks a permission cannot grant it with the approval', async () => {
-      await t.http
-        .post('/api/users')
-        .set(auth())
-        .send({
-          username: 'approver',
-          password: 'Approver-passw0rd-1',
-          permissions: [
-            { context: 'http', resource: '/api/client-registry/#', operation: 'readWrite' },
-            { context: 'mqtt', resource: 'plant/#', operation: 'write' },
-          ],
-        })
-        .expect(201);
+      await createUser({
+        username: 'approver',
+        password: 'Approver-passw0rd-1',
+        permissions: [
+          { context: 'http', resource: '/api/client-registry/#', operation: 'readWrite' },
+          { context: 'mqtt', resource: 'plant/#', operation: 'write' },
+        ],
+      });
       const approver = await t.login('approver', 'Approver-passw0rd-1');
       await unlock();
-      const res = await t.http.post(REGISTER).send({ username: 'robot-1', password: PASSWORD }).expect(202);
-      const grant = (permissions: unknown[]) =>
-        t.http
-          .post(`/api/client-registry/requests/${res.body.requestId}/grant`)
-          .set({ authorization: `Bearer ${approver}` })
-          .send({ permissions });
-      const refused = await grant([{ context: 'mqtt', resource: '#', operation: 'write' }]).expect(403);
+      const res = await register({ username: 'robot-1', password: PASSWORD }, 202);
+      const grant = (permissions: unknown[], status: number) =>
+        grantRequest(res.body.requestId, { permissions }, status, approver);
+      const refused = await grant([{ context: 'mqtt', resource: '#', operation: 'write' }], 403);
       expect(refused.body.code).toBe('AUTH.ESCALATION');
       expect((await requests('pending')).map((r) => r.id)).toContain(res.body.requestId);
-      const ok = await grant([{ context: 'mqtt', resource: 'plant/line1/#', operation: 'write' }]).expect(
-        200,
-      );
+      const ok = await grant([{ context: 'mqtt', resource: 'plant/line1/#', operation: 'write' }], 200);
       expect(ok.body.user.permissions).toEqual([
         expect.objectContaining({ context: 'mqtt', resource: 'plant/line1/#', operation: 'write' }),
       ]);
@@ -340,31 +296,24 @@ describe('client registry, REST flow (SPEC 4)', () => {
   describe('denies and limits on approval (SPEC 1.4.6-7, ADR 0019)', () => {
     it('an approval grants denies and limits as sent; the approver’s own deny bounds what it grants', async () => {
       const deny = { context: 'mqtt', resource: 'plant/secret/#', operation: 'write', effect: 'deny' };
-      await t.http
-        .post('/api/users')
-        .set(auth())
-        .send({
-          username: 'approver-deny',
-          password: 'Approver-passw0rd-2',
-          permissions: [
-            { context: 'http', resource: '/api/client-registry/#', operation: 'readWrite' },
-            { context: 'mqtt', resource: 'plant/#', operation: 'write', maxQos: 1 },
-            deny,
-          ],
-        })
-        .expect(201);
+      await createUser({
+        username: 'approver-deny',
+        password: 'Approver-passw0rd-2',
+        permissions: [
+          { context: 'http', resource: '/api/client-registry/#', operation: 'readWrite' },
+          { context: 'mqtt', resource: 'plant/#', operation: 'write', maxQos: 1 },
+          deny,
+        ],
+      });
       const approver = await t.login('approver-deny', 'Approver-passw0rd-2');
       await unlock();
-      const res = await t.http.post(REGISTER).send({ username: 'robot-2', password: PASSWORD }).expect(202);
-      const grant = (permissions: unknown[]) =>
-        t.http
-          .post(`/api/client-registry/requests/${res.body.requestId}/grant`)
-          .set({ authorization: `Bearer ${approver}` })
-          .send({ permissions });
+      const res = await register({ username: 'robot-2', password: PASSWORD }, 202);
+      const grant = (permissions: unknown[], status: number) =>
+        grantRequest(res.body.requestId, { permissions }, status, approver);
       const limited = { context: 'mqtt', resource: 'plant/#', operation: 'write', maxQos: 1 };
-      expect((await grant([limited]).expect(403)).body.code).toBe('AUTH.ESCALATION'); // without the deny
-      expect((await grant([{ ...limited, maxQos: 2 }, deny]).expect(403)).body.code).toBe('AUTH.ESCALATION');
-      const ok = await grant([limited, deny]).expect(200);
+      expect((await grant([limited], 403)).body.code).toBe('AUTH.ESCALATION'); // without the deny
+      expect((await grant([{ ...limited, maxQos: 2 }, deny], 403)).body.code).toBe('AUTH.ESCALATION');
+      const ok = await grant([limited, deny], 200);
       expect(ok.body.user.permissions).toEqual([
         expect.objectContaining({ ...limited, effect: 'allow' }),
         expect.objectContaining(deny),
@@ -374,25 +323,13 @@ describe('client registry, REST flow (SPEC 4)', () => {
 
   describe('certificates of existing users (SPEC 2.3)', () => {
     it('POST /api/users/{id}/certificates issues one from a CSR (CN = username), DELETE revokes it', async () => {
-      const user = (
-        await t.http
-          .post('/api/users')
-          .set(auth())
-          .send({ username: 'gateway-7', password: PASSWORD })
-          .expect(201)
-      ).body;
+      const user = (await createUser({ username: 'gateway-7', password: PASSWORD })).body;
+      const issue = (csr: string, status: number) =>
+        expectAnswer(gh(admin).certificates.issue({ path: { id: user.id }, body: { csr } }), status);
       const wrong = await opensslCsr(dir, 'someone-else');
-      await t.http
-        .post(`/api/users/${user.id}/certificates`)
-        .set(auth())
-        .send({ csr: wrong.csr })
-        .expect(400);
+      await issue(wrong.csr, 400);
       const key = await opensslCsr(dir, 'gateway-7');
-      const issued = await t.http
-        .post(`/api/users/${user.id}/certificates`)
-        .set(auth())
-        .send({ csr: key.csr })
-        .expect(201);
+      const issued = await issue(key.csr, 201);
       expect(issued.body).toEqual({
         fingerprint: expect.stringMatching(/^[0-9a-f]{64}$/),
         serial: expect.stringMatching(/^[0-9a-f]+$/),
@@ -404,7 +341,7 @@ describe('client registry, REST flow (SPEC 4)', () => {
       const days = (Date.parse(issued.body.notAfter) - Date.now()) / 86_400_000;
       expect(Math.round(days)).toBe(365);
       expect(await opensslVerify(dir, issued.body.caCertificate, issued.body.certificate)).toMatch(/: OK/);
-      const after = (await t.http.get(`/api/users/${user.id}`).set(auth()).expect(200)).body;
+      const after = await getUser(user.id);
       expect(after.certificates).toEqual([
         expect.objectContaining({
           fingerprint: issued.body.fingerprint,
@@ -414,57 +351,43 @@ describe('client registry, REST flow (SPEC 4)', () => {
       ]);
       expect(after.grantTypes.map((g: { method: string }) => g.method)).toContain('certificate');
 
-      await t.http
-        .delete(`/api/users/${user.id}/certificates/${issued.body.fingerprint}`)
-        .set(auth())
-        .expect(204);
-      const revoked = (await t.http.get(`/api/users/${user.id}`).set(auth()).expect(200)).body;
+      const revoke = (fingerprint: string, status: number) =>
+        expectAnswer(gh(admin).certificates.revoke({ path: { id: user.id, fingerprint } }), status);
+      await revoke(issued.body.fingerprint, 204);
+      const revoked = await getUser(user.id);
       expect(revoked.certificates[0].revokedAt).not.toBeNull();
-      await t.http
-        .delete(`/api/users/${user.id}/certificates/${'0'.repeat(64)}`)
-        .set(auth())
-        .expect(404);
+      await revoke('0'.repeat(64), 404);
     });
 
     it('DELETE of a certificate needs every permission of its owner (ADR 0004): 403, and it stays valid', async () => {
       const owner = (
-        await t.http
-          .post('/api/users')
-          .set(auth())
-          .send({
-            username: 'gateway-8',
-            password: PASSWORD,
-            permissions: [{ context: 'mqtt', resource: 'plant/#', operation: 'readWrite' }],
-          })
-          .expect(201)
+        await createUser({
+          username: 'gateway-8',
+          password: PASSWORD,
+          permissions: [{ context: 'mqtt', resource: 'plant/#', operation: 'readWrite' }],
+        })
       ).body;
       const key = await opensslCsr(dir, 'gateway-8');
-      const issued = await t.http
-        .post(`/api/users/${owner.id}/certificates`)
-        .set(auth())
-        .send({ csr: key.csr })
-        .expect(201);
-      await t.http
-        .post('/api/users')
-        .set(auth())
-        .send({
-          username: 'cert-operator',
-          password: PASSWORD,
-          permissions: [{ context: 'http', resource: '/api/users/#', operation: 'readWrite' }],
-        })
-        .expect(201);
+      const issued = await expectAnswer(
+        gh(admin).certificates.issue({ path: { id: owner.id }, body: { csr: key.csr } }),
+        201,
+      );
+      await createUser({
+        username: 'cert-operator',
+        password: PASSWORD,
+        permissions: [{ context: 'http', resource: '/api/users/#', operation: 'readWrite' }],
+      });
       const operator = await t.login('cert-operator', PASSWORD);
-      const refused = await t.http
-        .delete(`/api/users/${owner.id}/certificates/${issued.body.fingerprint}`)
-        .set({ authorization: `Bearer ${operator}` })
-        .expect(403);
+      const revoke = (token: string, status: number) =>
+        expectAnswer(
+          gh(token).certificates.revoke({ path: { id: owner.id, fingerprint: issued.body.fingerprint } }),
+          status,
+        );
+      const refused = await revoke(operator, 403);
       expect(refused.body).toMatchObject({ code: 'AUTH.ESCALATION' });
-      const after = (await t.http.get(`/api/users/${owner.id}`).set(auth()).expect(200)).body;
+      const after = await getUser(owner.id);
       expect(after.certificates[0].revokedAt).toBeNull();
-      await t.http
-        .delete(`/api/users/${owner.id}/certificates/${issued.body.fingerprint}`)
-        .set(auth())
-        .expect(204);
+      await revoke(admin, 204);
     });
   });
 });

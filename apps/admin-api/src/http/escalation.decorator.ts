@@ -1,5 +1,6 @@
 import { applyDecorators, SetMetadata } from '@nestjs/common';
 import { ApiExtension } from '@nestjs/swagger';
+import { ApiProblems } from './api-problems.decorator';
 
 export const ROUTE_ESCALATION = 'gatehouse:route-escalation';
 
@@ -64,7 +65,12 @@ export function HandsOut<T extends EscalationTarget>(declaration: {
   readonly handsOut: readonly [HandedOutTo[T], ...HandedOutTo[T][]];
 }): MethodDecorator {
   const stored: EscalationDeclaration = { to: declaration.to, handsOut: [...declaration.handsOut] };
-  return applyDecorators(SetMetadata(ROUTE_ESCALATION, stored), ApiExtension(ESCALATION_EXTENSION, stored));
+  return applyDecorators(
+    SetMetadata(ROUTE_ESCALATION, stored),
+    ApiExtension(ESCALATION_EXTENSION, stored),
+    // the EscalationGuard's answers: 403 for what the caller does not hold, 400 for what it cannot read
+    ApiProblems('AUTH.ESCALATION', 'VALIDATION'),
+  );
 }
 
 /** Declares that a write route hands out nothing, and why (so that "nothing" is a decision, not an oversight). */

@@ -1,7 +1,7 @@
 import { applyDecorators, createParamDecorator, type ExecutionContext, SetMetadata } from '@nestjs/common';
-import { ApiBearerAuth, ApiExtension, ApiForbiddenResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiExtension } from '@nestjs/swagger';
 import type { AuthSession } from '@gatehouse/identity';
-import { ProblemDetailsDto } from './problem-details.dto';
+import { ApiProblems, ApiProblemsOmit } from './api-problems.decorator';
 
 export const ROUTE_ACCESS = 'gatehouse:route-access';
 
@@ -22,27 +22,23 @@ export const ACCESS_EXTENSION = 'x-gatehouse-access';
 const access = (policy: RouteAccess) =>
   applyDecorators(SetMetadata(ROUTE_ACCESS, policy), ApiExtension(ACCESS_EXTENSION, policy));
 
-/** A route anybody may call. */
+/** A route anybody may call (`security: []` in the OpenAPI document, see openapi.ts). */
 export const Public = () => access('public');
 
+/** What the global guard answers before the handler runs (access.guard.ts). */
 const authenticatedDocs = () =>
-  applyDecorators(
-    ApiBearerAuth(),
-    ApiUnauthorizedResponse({ description: 'not authenticated', type: ProblemDetailsDto }),
-  );
+  applyDecorators(ApiBearerAuth(), ApiProblems('AUTH.UNAUTHENTICATED', 'IDENTITY.INVALID_TOKEN'));
 
 /** A route for any authenticated user, about themselves. */
-export const SelfService = () => applyDecorators(access('self'), authenticatedDocs());
+export const SelfService = () =>
+  applyDecorators(access('self'), authenticatedDocs(), ApiProblems('AUTH.MFA_ENROLLMENT_REQUIRED'));
 
 /** A route guarded by the caller's `http` permissions on the request path (policy and docs in one). */
 export const HttpPermission = () =>
   applyDecorators(
     access('http-permission'),
     authenticatedDocs(),
-    ApiForbiddenResponse({
-      description: 'authenticated, but no http permission matches this path and method',
-      type: ProblemDetailsDto,
-    }),
+    ApiProblems('AUTH.FORBIDDEN', 'AUTH.MFA_ENROLLMENT_REQUIRED', 'AUTH.PASSWORD_CHANGE_REQUIRED'),
   );
 
 export const REACHABLE_BEFORE_MFA_ENROLLMENT = 'gatehouse:reachable-before-mfa-enrollment';
@@ -51,7 +47,11 @@ export const REACHABLE_BEFORE_MFA_ENROLLMENT = 'gatehouse:reachable-before-mfa-e
  * A `self` route that a session of a user who must enrol in MFA first may use (SPEC 2.1, ADR 0020):
  * `/api/me`, `/api/me/mfa*` and logout. Every other route answers 403 `AUTH.MFA_ENROLLMENT_REQUIRED`.
  */
-export const ReachableBeforeMfaEnrollment = () => SetMetadata(REACHABLE_BEFORE_MFA_ENROLLMENT, true);
+export const ReachableBeforeMfaEnrollment = () =>
+  applyDecorators(
+    SetMetadata(REACHABLE_BEFORE_MFA_ENROLLMENT, true),
+    ApiProblemsOmit('AUTH.MFA_ENROLLMENT_REQUIRED'),
+  );
 
 /** The authenticated caller. */
 export const CurrentSession = createParamDecorator((_: unknown, ctx: ExecutionContext): AuthSession => {

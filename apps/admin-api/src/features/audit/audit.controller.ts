@@ -1,6 +1,7 @@
 import { Controller, Get, Query } from '@nestjs/common';
-import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { type AuditEvent, AuditService } from '@gatehouse/audit';
+import { ApiProblems } from '../../http/api-problems.decorator';
 import { HttpPermission } from '../../http/route-access.decorator';
 import { AuditEventDto, AuditEventPageDto, AuditVerificationDto, ListAuditEventsQueryDto } from './audit.dto';
 
@@ -32,7 +33,9 @@ export class AuditController {
 
   @Get()
   @HttpPermission()
+  @ApiOperation({ summary: 'List audit events, newest first, with filters' })
   @ApiOkResponse({ type: AuditEventPageDto })
+  @ApiProblems('VALIDATION', 'AUDIT.INVALID_CURSOR')
   async list(@Query() q: ListAuditEventsQueryDto): Promise<AuditEventPageDto> {
     const page = await this.audit.list({
       limit: q.limit,
@@ -49,6 +52,7 @@ export class AuditController {
 
   @Get('verify')
   @HttpPermission()
+  @ApiOperation({ summary: "Verify the audit trail's hash chain" })
   @ApiOkResponse({ type: AuditVerificationDto })
   async verify(): Promise<AuditVerificationDto> {
     const v = await this.audit.verify();

@@ -1,6 +1,7 @@
 import { Body, Controller, Delete, HttpCode, Param, ParseUUIDPipe, Post } from '@nestjs/common';
-import { ApiCreatedResponse, ApiTags } from '@nestjs/swagger';
+import { ApiCreatedResponse, ApiNoContentResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { AuthSession } from '@gatehouse/identity';
+import { ApiProblems, BODY_PROBLEMS } from '../../http/api-problems.decorator';
 import { HandsOut } from '../../http/escalation.decorator';
 import { CurrentSession, HttpPermission } from '../../http/route-access.decorator';
 import { CertificatesAppService } from './certificates.app-service';
@@ -19,7 +20,15 @@ export class CertificatesController {
   @HttpPermission()
   @Audited({ action: 'certificate.issue', target: 'certificate', ownerParam: 'id' })
   @HandsOut({ to: 'user', handsOut: ['credentials-of-target-user'] })
+  @ApiOperation({ summary: 'Issue a client certificate for a user from a CSR (mTLS login at the gateway)' })
   @ApiCreatedResponse({ type: IssuedCertificateDto })
+  @ApiProblems(
+    'HTTP.400',
+    ...BODY_PROBLEMS,
+    'REGISTRY.INVALID_CSR',
+    'IDENTITY.USER_NOT_FOUND',
+    'REGISTRY.CA_UNAVAILABLE',
+  )
   async issue(
     @CurrentSession() s: AuthSession,
     @Param('id', uuid) id: string,
@@ -42,6 +51,11 @@ export class CertificatesController {
   @Audited({ action: 'certificate.revoke', target: 'certificate', idParam: 'fingerprint', ownerParam: 'id' })
   @HandsOut({ to: 'user', handsOut: ['credentials-of-target-user'] })
   @HttpCode(204)
+  @ApiOperation({
+    summary: "Revoke a user's certificate: its live sessions end, its next CONNECT is refused",
+  })
+  @ApiNoContentResponse({ description: 'revoked' })
+  @ApiProblems('HTTP.400', 'IDENTITY.USER_NOT_FOUND', 'IDENTITY.CERTIFICATE_NOT_FOUND')
   async revoke(
     @CurrentSession() s: AuthSession,
     @Param('id', uuid) id: string,

@@ -13,18 +13,16 @@ import {
 } from '@nestjs/common';
 import {
   ApiAcceptedResponse,
-  ApiConflictResponse,
   ApiCreatedResponse,
   ApiExtraModels,
-  ApiForbiddenResponse,
   ApiOkResponse,
-  ApiResponse,
+  ApiOperation,
   ApiTags,
 } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import type { AuthSession } from '@gatehouse/identity';
 import { HandsOut, HandsOutNothing } from '../../http/escalation.decorator';
-import { ProblemDetailsDto } from '../../http/problem-details.dto';
+import { ApiProblems, BODY_PROBLEMS } from '../../http/api-problems.decorator';
 import { CurrentSession, HttpPermission, Public } from '../../http/route-access.decorator';
 import { toUserResponse } from '../users/user.mapper';
 import {
@@ -55,6 +53,7 @@ export class ClientRegistryController {
 
   @Get()
   @HttpPermission()
+  @ApiOperation({ summary: 'The registry state: locked, or unlocked until when' })
   @ApiOkResponse({ type: RegistryStateDto })
   state(): Promise<RegistryStateDto> {
     return this.registry.getState();
@@ -65,7 +64,9 @@ export class ClientRegistryController {
   @Audited({ action: 'registry.unlock', target: 'client-registry' })
   @HandsOutNothing('opens the registry to requests; what a request receives is checked when it is granted')
   @HttpCode(200)
+  @ApiOperation({ summary: 'Unlock the registry to new registration requests for a while' })
   @ApiOkResponse({ type: RegistryStateDto })
+  @ApiProblems(...BODY_PROBLEMS, 'REGISTRY.INVALID_REQUEST')
   unlock(@Body() dto: UnlockRegistryDto): Promise<RegistryStateDto> {
     return this.registry.unlock(dto.durationMs);
   }
@@ -75,6 +76,7 @@ export class ClientRegistryController {
   @Audited({ action: 'registry.lock', target: 'client-registry' })
   @HandsOutNothing('closes the registry to new requests')
   @HttpCode(200)
+  @ApiOperation({ summary: 'Lock the registry: no new registration requests' })
   @ApiOkResponse({ type: RegistryStateDto })
   lock(): Promise<RegistryStateDto> {
     return this.registry.lock();
@@ -90,20 +92,26 @@ export class ClientRegistryController {
     description: 'recorded, or still pending: poll again with the same request',
   })
   @ApiCreatedResponse({ type: RegisterGrantedDto, description: 'granted' })
-  @ApiConflictResponse({
-    type: ProblemDetailsDto,
-    description: 'the user exists, or a request with other credentials is pending',
+  @ApiOperation({
+    summary: 'A device asks to be registered, polls its request and collects its certificate',
+    description:
+      '202 while pending (poll with the same body), 201 once granted. 403 REGISTRY.REJECTED: the request with these credentials was rejected; 409 REGISTRY.CONFLICT: the user exists, or a request with other credentials is pending; 423 REGISTRY.LOCKED: locked and nothing pending for these credentials; 429: too many attempts from this address (Retry-After).',
   })
-  @ApiForbiddenResponse({
-    type: ProblemDetailsDto,
-    description: 'the request with these credentials was rejected',
-  })
-  @ApiResponse({
-    status: 423,
-    type: ProblemDetailsDto,
-    description: 'the registry is locked and nothing is pending for these credentials',
-  })
-  @ApiResponse({ status: 429, type: ProblemDetailsDto, description: 'too many attempts from this address' })
+  @ApiProblems(
+    ...BODY_PROBLEMS,
+    'REGISTRY.INVALID_REQUEST',
+    'REGISTRY.INVALID_CSR',
+    'IDENTITY.WEAK_PASSWORD',
+    'REGISTRY.REJECTED',
+    'REGISTRY.CONFLICT',
+    'REGISTRY.REQUEST_EXPIRED',
+    'HTTP.PAYLOAD_TOO_LARGE',
+    'HTTP.UNSUPPORTED_MEDIA_TYPE',
+    'REGISTRY.LOCKED',
+    'REGISTRY.RATE_LIMITED',
+    'REGISTRY.TOO_MANY_PENDING',
+    'REGISTRY.CA_UNAVAILABLE',
+  )
   async register(
     @Body() dto: RegisterDto,
     @Req() req: Request,
@@ -124,7 +132,9 @@ export class ClientRegistryController {
 
   @Get('requests')
   @HttpPermission()
+  @ApiOperation({ summary: 'List registration requests, a page at a time' })
   @ApiOkResponse({ type: RegistrationRequestPageDto })
+  @ApiProblems('VALIDATION', 'REGISTRY.INVALID_CURSOR')
   async list(@Query() q: ListRequestsQueryDto): Promise<RegistrationRequestPageDto> {
     const page = await this.registry.list(q);
     return { items: page.items.map(toRegistrationRequestResponse), nextCursor: page.nextCursor };
@@ -132,7 +142,9 @@ export class ClientRegistryController {
 
   @Get('requests/:id')
   @HttpPermission()
+  @ApiOperation({ summary: 'Get a registration request' })
   @ApiOkResponse({ type: RegistrationRequestDto })
+  @ApiProblems('HTTP.400', 'REGISTRY.REQUEST_NOT_FOUND')
   async get(@Param('id', uuid) id: string): Promise<RegistrationRequestDto> {
     return toRegistrationRequestResponse(await this.registry.get(id));
   }
@@ -142,7 +154,18 @@ export class ClientRegistryController {
   @Audited({ action: 'registry.grant', target: 'registration-request', idParam: 'id' })
   @HandsOut({ to: 'registration-request', handsOut: ['permissions', 'roles'] })
   @HttpCode(200)
+  @ApiOperation({ summary: 'Grant a pending registration request: the device user is created' })
   @ApiOkResponse({ type: GrantResultDto })
+  @ApiProblems(
+    'HTTP.400',
+    ...BODY_PROBLEMS,
+    'IDENTITY.UNKNOWN_ROLE',
+    'REGISTRY.REQUEST_NOT_FOUND',
+    'REGISTRY.REQUEST_NOT_PENDING',
+    'REGISTRY.REQUEST_EXPIRED',
+    'IDENTITY.USER_EXISTS',
+    'REGISTRY.CA_UNAVAILABLE',
+  )
   async grant(
     @CurrentSession() s: AuthSession,
     @Param('id', uuid) id: string,
@@ -157,7 +180,9 @@ export class ClientRegistryController {
   @Audited({ action: 'registry.reject', target: 'registration-request', idParam: 'id' })
   @HandsOutNothing('rejecting creates no user and hands out nothing')
   @HttpCode(200)
+  @ApiOperation({ summary: 'Reject a pending registration request' })
   @ApiOkResponse({ type: RegistrationRequestDto })
+  @ApiProblems('HTTP.400', 'REGISTRY.REQUEST_NOT_FOUND', 'REGISTRY.REQUEST_NOT_PENDING')
   async reject(
     @CurrentSession() s: AuthSession,
     @Param('id', uuid) id: string,

@@ -30,7 +30,7 @@ export const MAX_CSR_LENGTH = 16_384;
 
 export class RegistryStateDto {
   @ApiProperty({ enum: ['locked', 'unlocked'] }) state!: 'locked' | 'unlocked';
-  @ApiPropertyOptional({ nullable: true, type: Date, description: 'when the registry locks again' })
+  @ApiProperty({ nullable: true, type: Date, description: 'when the registry locks again' })
   unlockedUntil!: Date | null;
 }
 
@@ -132,25 +132,25 @@ export class RegistrationRequestDto {
   @ApiProperty({ example: '3FA2C9' }) pairingId!: string;
   @ApiProperty() hasPassword!: boolean;
   @ApiProperty() hasCsr!: boolean;
-  @ApiPropertyOptional({ nullable: true, type: String }) context!: string | null;
+  @ApiProperty({ nullable: true, type: String }) context!: string | null;
   @ApiProperty({ type: [String], format: 'uuid' }) requestedRoles!: string[];
   @ApiProperty({ type: [PermissionDto] }) requestedPermissions!: PermissionDto[];
-  @ApiPropertyOptional({ nullable: true, type: String, description: 'MQTT client id (MQTT flow)' })
+  @ApiProperty({ nullable: true, type: String, description: 'MQTT client id (MQTT flow)' })
   clientId!: string | null;
-  @ApiPropertyOptional({ nullable: true, type: String }) remoteAddress!: string | null;
+  @ApiProperty({ nullable: true, type: String }) remoteAddress!: string | null;
   @ApiProperty({ description: 'how often the device asked' }) attempts!: number;
   @ApiProperty() createdAt!: Date;
   @ApiProperty() lastSeenAt!: Date;
   @ApiProperty() expiresAt!: Date;
-  @ApiPropertyOptional({ nullable: true, type: Date }) decidedAt!: Date | null;
-  @ApiPropertyOptional({ nullable: true, type: String, format: 'uuid' }) decidedBy!: string | null;
-  @ApiPropertyOptional({ nullable: true, type: String, format: 'uuid' }) userId!: string | null;
-  @ApiPropertyOptional({ nullable: true, type: String }) certificateFingerprint!: string | null;
+  @ApiProperty({ nullable: true, type: Date }) decidedAt!: Date | null;
+  @ApiProperty({ nullable: true, type: String, format: 'uuid' }) decidedBy!: string | null;
+  @ApiProperty({ nullable: true, type: String, format: 'uuid' }) userId!: string | null;
+  @ApiProperty({ nullable: true, type: String }) certificateFingerprint!: string | null;
 }
 
 export class RegistrationRequestPageDto {
   @ApiProperty({ type: [RegistrationRequestDto] }) items!: RegistrationRequestDto[];
-  @ApiPropertyOptional({ nullable: true, type: String }) nextCursor!: string | null;
+  @ApiProperty({ nullable: true, type: String }) nextCursor!: string | null;
 }
 
 export class GrantRequestDto {

@@ -1,10 +1,11 @@
 import { Controller, Get, HttpStatus, Logger } from '@nestjs/common';
-import { ApiOkResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { DatabaseHealth } from '@gatehouse/persistence';
 import { Problem } from '../../http/problem';
-import { ProblemDetailsDto } from '../../http/problem-details.dto';
+import { ApiProblems } from '../../http/api-problems.decorator';
 import { Public } from '../../http/route-access.decorator';
 import { TransportHealth } from '../../transport/transport-health';
+import { LivenessDto, ReadinessDto } from './health.dto';
 
 @ApiTags('health')
 @Controller('health')
@@ -18,16 +19,21 @@ export class HealthController {
 
   @Get('live')
   @Public()
-  @ApiOkResponse({ description: 'the process is up' })
-  live(): { status: 'ok' } {
+  @ApiOperation({ summary: 'Liveness: the process is up' })
+  @ApiOkResponse({ type: LivenessDto, description: 'the process is up' })
+  live(): LivenessDto {
     return { status: 'ok' };
   }
 
   @Get('ready')
   @Public()
-  @ApiOkResponse({ description: 'the database answers a query and the transport takes requests' })
-  @ApiServiceUnavailableResponse({ type: ProblemDetailsDto })
-  async ready(): Promise<{ status: 'ok'; database: 'ok'; transport: 'ok' }> {
+  @ApiOperation({ summary: 'Readiness: the database answers and the transport takes requests' })
+  @ApiOkResponse({
+    type: ReadinessDto,
+    description: 'the database answers a query and the transport takes requests',
+  })
+  @ApiProblems('HEALTH.DATABASE_DOWN', 'HEALTH.TRANSPORT_DOWN')
+  async ready(): Promise<ReadinessDto> {
     try {
       await this.database.ping();
     } catch (err) {

@@ -1,5 +1,5 @@
 import { Controller, Get, Header } from '@nestjs/common';
-import { ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { Registry } from 'prom-client';
 import { Public } from '../../http/route-access.decorator';
 import { AdminMetrics } from './admin-metrics.service';
@@ -18,6 +18,7 @@ export class MetricsController {
   @Header('Content-Type', Registry.PROMETHEUS_CONTENT_TYPE)
   @Header('Cache-Control', 'no-store')
   @ApiProduces(Registry.PROMETHEUS_CONTENT_TYPE)
+  @ApiOperation({ summary: 'Prometheus metrics (text exposition format)' })
   @ApiOkResponse({
     description: 'Prometheus text format 0.0.4: process metrics and the gatehouse_* metrics',
     schema: { type: 'string' },

@@ -30,7 +30,7 @@ export class PermissionViewItemDto {
 
 export class PermissionViewPageDto {
   @ApiProperty({ type: [PermissionViewItemDto] }) items!: PermissionViewItemDto[];
-  @ApiPropertyOptional({ nullable: true, type: String }) nextCursor!: string | null;
+  @ApiProperty({ nullable: true, type: String }) nextCursor!: string | null;
 }
 
 export class PermissionViewQueryDto extends PageQueryDto {}

@@ -11,15 +11,16 @@ import {
   Res,
 } from '@nestjs/common';
 import { permissionExtras } from '@gatehouse/contracts';
-import { ApiHeader, ApiOkResponse, ApiParam, ApiTags } from '@nestjs/swagger';
+import { ApiHeader, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import type { AuthSession, PermissionInput, RoleVersionChanges, RoleVersionView } from '@gatehouse/identity';
+import { ApiProblems, BODY_PROBLEMS } from '../../http/api-problems.decorator';
 import { Audited } from '../../http/audited.decorator';
 import { HandsOut } from '../../http/escalation.decorator';
 import { Problem } from '../../http/problem';
 import { CurrentSession, HttpPermission } from '../../http/route-access.decorator';
 import { PageQueryDto } from '../shared/paging.dto';
-import { etag, MAX_VERSION } from '../shared/version';
+import { ETAG_HEADER, etag, MAX_VERSION } from '../shared/version';
 import {
   RoleVersionChangesDto,
   RoleVersionPageDto,
@@ -85,7 +86,9 @@ export class RoleHistoryController {
 
   @Get(':id/versions')
   @HttpPermission()
+  @ApiOperation({ summary: "List a role's saved versions, newest first" })
   @ApiOkResponse({ type: RoleVersionPageDto, description: 'every saved version, newest first' })
+  @ApiProblems('HTTP.400', 'VALIDATION', 'IDENTITY.INVALID_CURSOR', 'IDENTITY.ROLE_NOT_FOUND')
   async versions(@Param('id', uuid) id: string, @Query() q: PageQueryDto): Promise<RoleVersionPageDto> {
     const page = await this.roles.versions(id, q);
     return { items: page.items.map(toVersionResponse), nextCursor: page.nextCursor };
@@ -94,7 +97,9 @@ export class RoleHistoryController {
   @Get(':id/versions/:version')
   @HttpPermission()
   @ApiParam({ name: 'version', schema: { type: 'integer', minimum: 1, maximum: MAX_VERSION } })
+  @ApiOperation({ summary: 'Get one saved version of a role, with what it changed' })
   @ApiOkResponse({ type: RoleVersionResponseDto })
+  @ApiProblems('HTTP.400', 'VALIDATION', 'IDENTITY.ROLE_NOT_FOUND', 'IDENTITY.ROLE_VERSION_NOT_FOUND')
   async version(
     @Param('id', uuid) id: string,
     @Param('version') version: string,
@@ -112,10 +117,27 @@ export class RoleHistoryController {
     required: false,
     description: 'ETag of the role this rollback is based on (412 when stale); or expectedVersion (409)',
   })
+  @ApiOperation({
+    summary: 'Roll a role back to a saved version (saved as a new version)',
+    description:
+      'Optionally based on the current version: If-Match (412 when stale) or expectedVersion (409 when stale).',
+  })
   @ApiOkResponse({
     type: RoleResponseDto,
+    headers: ETAG_HEADER,
     description: 'the role with the restored content, saved as a new version',
   })
+  @ApiProblems(
+    'HTTP.400',
+    ...BODY_PROBLEMS,
+    'HTTP.BAD_IF_MATCH',
+    'IDENTITY.ROLE_NOT_FOUND',
+    'IDENTITY.ROLE_VERSION_NOT_FOUND',
+    'IDENTITY.BUILT_IN_ROLE',
+    'IDENTITY.ROLLBACK_NO_CHANGE',
+    'IDENTITY.VERSION_CONFLICT',
+    'IDENTITY.PRECONDITION_FAILED',
+  )
   async rollback(
     @CurrentSession() s: AuthSession,
     @Param('id', uuid) id: string,

@@ -97,5 +97,5 @@ export class RoleVersionResponseDto {
 
 export class RoleVersionPageDto {
   @ApiProperty({ type: [RoleVersionResponseDto] }) items!: RoleVersionResponseDto[];
-  @ApiPropertyOptional({ nullable: true, type: String }) nextCursor!: string | null;
+  @ApiProperty({ nullable: true, type: String }) nextCursor!: string | null;
 }

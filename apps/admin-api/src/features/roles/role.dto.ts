@@ -23,7 +23,7 @@ export class CreateRoleDto {
   @Length(1, 64)
   name!: string;
 
-  @ApiPropertyOptional({ nullable: true, maxLength: 1024 })
+  @ApiPropertyOptional({ type: String, nullable: true, maxLength: 1024 })
   @IsOptional()
   @IsString()
   @MaxLength(1024)
@@ -69,7 +69,7 @@ export class ListRolesQueryDto extends PageQueryDto {
 export class RoleResponseDto {
   @ApiProperty({ format: 'uuid' }) id!: string;
   @ApiProperty() name!: string;
-  @ApiPropertyOptional({ nullable: true, type: String }) description!: string | null;
+  @ApiProperty({ nullable: true, type: String }) description!: string | null;
   @ApiProperty({ type: [PermissionResponseDto] }) permissions!: PermissionResponseDto[];
   @ApiProperty({ type: [String] }) externalGroups!: string[];
   @ApiProperty() builtIn!: boolean;
@@ -80,5 +80,5 @@ export class RoleResponseDto {
 
 export class RolePageDto {
   @ApiProperty({ type: [RoleResponseDto] }) items!: RoleResponseDto[];
-  @ApiPropertyOptional({ nullable: true, type: String }) nextCursor!: string | null;
+  @ApiProperty({ nullable: true, type: String }) nextCursor!: string | null;
 }

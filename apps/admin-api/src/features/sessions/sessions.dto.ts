@@ -1,5 +1,11 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional, IsString, MaxLength } from 'class-validator';
+import {
+  MQTT_QOS_LEVELS,
+  PERMISSION_CONTEXTS,
+  PERMISSION_EFFECTS,
+  PERMISSION_OPERATIONS,
+} from '@gatehouse/contracts';
 import { PageQueryDto } from '../shared/paging.dto';
 
 export class ListSessionsQueryDto extends PageQueryDto {
@@ -18,7 +24,7 @@ export class ListSessionsQueryDto extends PageQueryDto {
 
 export class LiveSubscriptionResponseDto {
   @ApiProperty() filter!: string;
-  @ApiProperty({ minimum: 0, maximum: 2 }) qos!: number;
+  @ApiProperty({ enum: MQTT_QOS_LEVELS }) qos!: number;
 }
 
 export class LiveSessionResponseDto {
@@ -27,7 +33,7 @@ export class LiveSessionResponseDto {
   @ApiProperty() username!: string;
   @ApiProperty() gatewayId!: string;
   @ApiProperty({ description: 'changes on every start of the gateway process' }) gatewayInstance!: string;
-  @ApiPropertyOptional({ nullable: true, type: String }) remoteAddress!: string | null;
+  @ApiProperty({ nullable: true, type: String }) remoteAddress!: string | null;
   @ApiProperty({ enum: ['mqtt', 'mqtts', 'ws', 'unknown'] }) listener!: string;
   @ApiProperty({ type: [LiveSubscriptionResponseDto] }) subscriptions!: LiveSubscriptionResponseDto[];
   @ApiProperty({ format: 'date-time' }) connectedAt!: string;
@@ -47,7 +53,7 @@ export class GatewayCoverageDto {
 
 export class LiveSessionPageDto {
   @ApiProperty({ type: [LiveSessionResponseDto] }) items!: LiveSessionResponseDto[];
-  @ApiPropertyOptional({ nullable: true, type: String }) nextCursor!: string | null;
+  @ApiProperty({ nullable: true, type: String }) nextCursor!: string | null;
   @ApiProperty({ type: GatewayCoverageDto }) gateways!: GatewayCoverageDto;
 }
 
@@ -66,11 +72,11 @@ export class PreviewRevocationResponseDto {
 }
 
 export class PreviewPermissionDto {
-  @ApiProperty() context!: string;
+  @ApiProperty({ enum: PERMISSION_CONTEXTS }) context!: string;
   @ApiProperty() resource!: string;
-  @ApiProperty() operation!: string;
-  @ApiPropertyOptional() effect?: string;
-  @ApiPropertyOptional() maxQos?: number;
+  @ApiProperty({ enum: PERMISSION_OPERATIONS }) operation!: string;
+  @ApiPropertyOptional({ enum: PERMISSION_EFFECTS }) effect?: string;
+  @ApiPropertyOptional({ enum: MQTT_QOS_LEVELS }) maxQos?: number;
   @ApiPropertyOptional() retain?: boolean;
 }
 

@@ -55,3 +55,11 @@ export function expectedVersion(
 }
 
 export const etag = (version: number): string => `"${version}"`;
+
+/** The `ETag` header of an answer carrying a versioned row (OpenAPI response headers). */
+export const ETAG_HEADER = {
+  ETag: {
+    description: 'the version of the row, quoted (e.g. "3"): send it back as If-Match',
+    schema: { type: 'string', example: '"3"' },
+  },
+};

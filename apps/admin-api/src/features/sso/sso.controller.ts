@@ -1,27 +1,16 @@
 import { Controller, Get, HttpCode, Post, Req, Res, UseGuards } from '@nestjs/common';
-import {
-  ApiConflictResponse,
-  ApiFoundResponse,
-  ApiNotFoundResponse,
-  ApiOkResponse,
-  ApiOperation,
-  ApiQuery,
-  ApiServiceUnavailableResponse,
-  ApiTags,
-  ApiUnauthorizedResponse,
-  ApiBadRequestResponse,
-} from '@nestjs/swagger';
+import { ApiFoundResponse, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { type AuthSession, oidcBrowserCookie, type OidcLoginResult } from '@gatehouse/identity';
 import { Audited } from '../../http/audited.decorator';
-import { ProblemDetailsDto } from '../../http/problem-details.dto';
+import { ApiProblems } from '../../http/api-problems.decorator';
 import { CurrentSession, Public, SelfService } from '../../http/route-access.decorator';
 import { LoginResponseDto } from '../auth/auth.dto';
 import { OidcCallbackGuard } from './oidc-callback.guard';
 import { SsoAppService } from './sso.app-service';
 
-const OFF = 'IDENTITY.OIDC_DISABLED: OpenID Connect is not configured (OIDC_ISSUER unset)';
-const UNAVAILABLE = 'IDENTITY.PROVIDER_UNAVAILABLE: the provider cannot be reached or answered wrongly';
+// IDENTITY.OIDC_DISABLED (404): OpenID Connect is not configured (OIDC_ISSUER unset);
+// IDENTITY.PROVIDER_UNAVAILABLE (503): the provider cannot be reached or answered wrongly
 
 /** The login cookie's value from the Cookie header (no cookie parser is installed). */
 @ApiTags('auth')
@@ -36,9 +25,14 @@ export class SsoController {
     description:
       'Sets the HttpOnly cookie that ties the callback to this browser. The attempt expires after OIDC_LOGIN_TTL_SECONDS (10 minutes).',
   })
-  @ApiFoundResponse({ description: 'Location: the provider’s authorization endpoint' })
-  @ApiNotFoundResponse({ description: OFF, type: ProblemDetailsDto })
-  @ApiServiceUnavailableResponse({ description: UNAVAILABLE, type: ProblemDetailsDto })
+  @ApiFoundResponse({
+    description: 'Location: the provider’s authorization endpoint',
+    headers: {
+      Location: { description: 'the provider’s authorization endpoint', schema: { type: 'string' } },
+      'Set-Cookie': { description: 'the HttpOnly login cookie', schema: { type: 'string' } },
+    },
+  })
+  @ApiProblems('IDENTITY.OIDC_DISABLED', 'IDENTITY.PROVIDER_UNAVAILABLE')
   async login(@Req() req: Request, @Res() res: Response): Promise<void> {
     const start = await this.sso.start(oidcBrowserCookie(req));
     res
@@ -63,23 +57,21 @@ export class SsoController {
   @ApiQuery({ name: 'iss', required: false })
   @ApiQuery({ name: 'error', required: false, description: 'the provider refused, e.g. access_denied' })
   @ApiOkResponse({ type: LoginResponseDto, description: 'the same answer as POST /api/login' })
-  @ApiBadRequestResponse({
-    description:
-      'IDENTITY.OIDC_STATE_INVALID: no, unknown, already used or another browser’s state; IDENTITY.OIDC_LOGIN_EXPIRED',
-    type: ProblemDetailsDto,
-  })
-  @ApiUnauthorizedResponse({
-    description:
-      'IDENTITY.PROVIDER_REFUSED (e.g. access_denied), IDENTITY.OIDC_ID_TOKEN_INVALID, IDENTITY.OIDC_CLAIM_INVALID, IDENTITY.USER_DISABLED, AUTH.OIDC_STEP_UP_REQUIRED (an admin-level user without OIDC_ADMIN_ACR / OIDC_ADMIN_AMR)',
-    type: ProblemDetailsDto,
-  })
-  @ApiConflictResponse({
-    description:
-      'IDENTITY.FEDERATED_NAME_CLASH: a Gatehouse user holds the name (OIDC_USERNAME_CLASH=refuse)',
-    type: ProblemDetailsDto,
-  })
-  @ApiNotFoundResponse({ description: OFF, type: ProblemDetailsDto })
-  @ApiServiceUnavailableResponse({ description: UNAVAILABLE, type: ProblemDetailsDto })
+  // 400 OIDC_STATE_INVALID: no, unknown, already used or another browser’s state; 401 PROVIDER_REFUSED
+  // (e.g. access_denied), AUTH.OIDC_STEP_UP_REQUIRED (an admin-level user without OIDC_ADMIN_ACR /
+  // OIDC_ADMIN_AMR); 409 FEDERATED_NAME_CLASH: a Gatehouse user holds the name (OIDC_USERNAME_CLASH=refuse)
+  @ApiProblems(
+    'IDENTITY.OIDC_STATE_INVALID',
+    'IDENTITY.OIDC_LOGIN_EXPIRED',
+    'IDENTITY.PROVIDER_REFUSED',
+    'IDENTITY.OIDC_ID_TOKEN_INVALID',
+    'IDENTITY.OIDC_CLAIM_INVALID',
+    'IDENTITY.USER_DISABLED',
+    'AUTH.OIDC_STEP_UP_REQUIRED',
+    'IDENTITY.FEDERATED_NAME_CLASH',
+    'IDENTITY.OIDC_DISABLED',
+    'IDENTITY.PROVIDER_UNAVAILABLE',
+  )
   async callback(@Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<LoginResponseDto> {
     res.setHeader('Cache-Control', 'no-store');
     return this.sso.finish((req as Request & { user: OidcLoginResult }).user);
@@ -95,20 +87,15 @@ export class SsoController {
       'OIDC: the refresh grant at the provider, groups read again from the new ID token (or userinfo). LDAP: the entry read again at its DN. Roles follow the groups at once (also on the gateways). The calling token is revoked; a provider that refuses also ends it.',
   })
   @ApiOkResponse({ type: LoginResponseDto, description: 'a new login token; the calling one is revoked' })
-  @ApiUnauthorizedResponse({
-    description:
-      'IDENTITY.PROVIDER_REFUSED: the provider or directory no longer accepts the user (the calling token is revoked); AUTH.OIDC_STEP_UP_REQUIRED',
-    type: ProblemDetailsDto,
-  })
-  @ApiConflictResponse({
-    description:
-      'IDENTITY.REFRESH_NOT_SUPPORTED: a local user, a labelled token, or no refresh token from the provider',
-    type: ProblemDetailsDto,
-  })
-  @ApiServiceUnavailableResponse({
-    description: `${UNAVAILABLE}; IDENTITY.DIRECTORY_UNAVAILABLE`,
-    type: ProblemDetailsDto,
-  })
+  // 401 PROVIDER_REFUSED: the provider or directory no longer accepts the user (the calling token is
+  // revoked); 409 REFRESH_NOT_SUPPORTED: a local user, a labelled token, or no refresh token from the provider
+  @ApiProblems(
+    'IDENTITY.PROVIDER_REFUSED',
+    'AUTH.OIDC_STEP_UP_REQUIRED',
+    'IDENTITY.REFRESH_NOT_SUPPORTED',
+    'IDENTITY.PROVIDER_UNAVAILABLE',
+    'IDENTITY.DIRECTORY_UNAVAILABLE',
+  )
   async refresh(
     @CurrentSession() s: AuthSession,
     @Res({ passthrough: true }) res: Response,

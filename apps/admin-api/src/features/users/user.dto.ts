@@ -65,6 +65,7 @@ export class CreateUserDto {
   enabled?: boolean;
 
   @ApiPropertyOptional({
+    type: String,
     nullable: true,
     description: 'prepended to every topic the user publishes (SPEC 1.3)',
     example: 'site1/',
@@ -119,7 +120,7 @@ export class CertificateResponseDto {
   @ApiProperty() serial!: string;
   @ApiProperty() notBefore!: Date;
   @ApiProperty() notAfter!: Date;
-  @ApiPropertyOptional({ nullable: true, type: Date }) revokedAt!: Date | null;
+  @ApiProperty({ nullable: true, type: Date }) revokedAt!: Date | null;
 }
 
 export class UserResponseDto {
@@ -135,7 +136,7 @@ export class UserResponseDto {
       "roles conferred by a federated user's directory groups at its last login (SPEC 2.1a); not assignable",
   })
   groupRoles!: string[];
-  @ApiPropertyOptional({
+  @ApiProperty({
     type: [String],
     nullable: true,
     description:
@@ -144,12 +145,12 @@ export class UserResponseDto {
   externalGroups!: string[] | null;
   @ApiProperty({ type: [PermissionResponseDto] }) permissions!: PermissionResponseDto[];
   @ApiProperty() enabled!: boolean;
-  @ApiPropertyOptional({ nullable: true, type: String }) mqttPublishPrefix!: string | null;
+  @ApiProperty({ nullable: true, type: String }) mqttPublishPrefix!: string | null;
   @ApiProperty() enforceMFAEnrollment!: boolean;
   @ApiProperty({ type: [CertificateResponseDto] }) certificates!: CertificateResponseDto[];
   @ApiProperty() createdAt!: Date;
   @ApiProperty() updatedAt!: Date;
-  @ApiPropertyOptional({ nullable: true, type: Date }) lastLoginAt!: Date | null;
+  @ApiProperty({ nullable: true, type: Date }) lastLoginAt!: Date | null;
   @ApiProperty({
     description: 'a generated initial password not changed yet: only /api/me routes until it is (ADR 0010)',
   })
@@ -159,7 +160,7 @@ export class UserResponseDto {
 
 export class UserPageDto {
   @ApiProperty({ type: [UserResponseDto] }) items!: UserResponseDto[];
-  @ApiPropertyOptional({ nullable: true, type: String }) nextCursor!: string | null;
+  @ApiProperty({ nullable: true, type: String }) nextCursor!: string | null;
 }
 
 export class EffectivePermissionDto {
@@ -175,11 +176,11 @@ export class EffectivePermissionsDto {
 
 export class TokenResponseDto {
   @ApiProperty({ format: 'uuid' }) id!: string;
-  @ApiPropertyOptional({ nullable: true, type: String }) label!: string | null;
+  @ApiProperty({ nullable: true, type: String }) label!: string | null;
   @ApiProperty() createdAt!: Date;
   @ApiProperty() expiresAt!: Date;
-  @ApiPropertyOptional({ nullable: true, type: Date }) revokedAt!: Date | null;
-  @ApiPropertyOptional({ nullable: true, type: Date }) lastUsedAt!: Date | null;
+  @ApiProperty({ nullable: true, type: Date }) revokedAt!: Date | null;
+  @ApiProperty({ nullable: true, type: Date }) lastUsedAt!: Date | null;
 }
 
 export class TokenListDto {

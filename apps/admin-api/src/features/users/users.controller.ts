@@ -12,12 +12,20 @@ import {
   Query,
   Res,
 } from '@nestjs/common';
-import { ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import {
+  ApiCreatedResponse,
+  ApiHeader,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
 import type { Response } from 'express';
 import type { AuthSession } from '@gatehouse/identity';
+import { ApiProblems, BODY_PROBLEMS, VERSIONED_UPDATE_PROBLEMS } from '../../http/api-problems.decorator';
 import { HandsOut } from '../../http/escalation.decorator';
 import { CurrentSession, HttpPermission } from '../../http/route-access.decorator';
-import { etag } from '../shared/version';
+import { ETAG_HEADER, etag } from '../shared/version';
 import {
   CreateUserDto,
   EffectivePermissionsDto,
@@ -45,7 +53,9 @@ export class UsersController {
 
   @Get()
   @HttpPermission()
-  @ApiOkResponse({ type: UserPageDto })
+  @ApiOperation({ summary: 'List users, by username, a page at a time' })
+  @ApiOkResponse({ type: UserPageDto, description: 'a page of users, ordered by username' })
+  @ApiProblems('VALIDATION', 'IDENTITY.INVALID_CURSOR')
   async list(@Query() q: ListUsersQueryDto): Promise<UserPageDto> {
     const page = await this.users.list(q);
     return { items: page.items.map(toUserResponse), nextCursor: page.nextCursor };
@@ -55,6 +65,9 @@ export class UsersController {
   @HttpPermission()
   @Audited({ action: 'user.create', target: 'user', diff: true })
   @HandsOut({ to: 'new-user', handsOut: ['permissions', 'roles'] })
+  @ApiOperation({ summary: 'Create a user' })
+  @ApiCreatedResponse({ type: UserResponseDto, headers: ETAG_HEADER, description: 'the new user' })
+  @ApiProblems(...BODY_PROBLEMS, 'IDENTITY.WEAK_PASSWORD', 'IDENTITY.UNKNOWN_ROLE', 'IDENTITY.USER_EXISTS')
   async create(
     @CurrentSession() s: AuthSession,
     @Body() dto: CreateUserDto,
@@ -67,6 +80,9 @@ export class UsersController {
 
   @Get(':id')
   @HttpPermission()
+  @ApiOperation({ summary: 'Get a user' })
+  @ApiOkResponse({ type: UserResponseDto, headers: ETAG_HEADER })
+  @ApiProblems('HTTP.400', 'IDENTITY.USER_NOT_FOUND')
   async get(
     @Param('id', uuid) id: string,
     @Res({ passthrough: true }) res: Response,
@@ -85,6 +101,21 @@ export class UsersController {
     required: false,
     description: 'ETag of the version this update is based on (412 when stale)',
   })
+  @ApiOperation({
+    summary: 'Update a user',
+    description:
+      'Only the fields sent change. Send the version it is based on: If-Match with the ETag (412 when stale) or "version" in the body (409 when stale); 428 without either.',
+  })
+  @ApiOkResponse({ type: UserResponseDto, headers: ETAG_HEADER, description: 'the user as saved' })
+  @ApiProblems(
+    ...VERSIONED_UPDATE_PROBLEMS,
+    'IDENTITY.WEAK_PASSWORD',
+    'IDENTITY.UNKNOWN_ROLE',
+    'AUTH.CURRENT_PASSWORD_REQUIRED',
+    'AUTH.CURRENT_PASSWORD_INVALID',
+    'IDENTITY.USER_NOT_FOUND',
+    'IDENTITY.FEDERATED_USER',
+  )
   async update(
     @CurrentSession() s: AuthSession,
     @Param('id', uuid) id: string,
@@ -102,12 +133,13 @@ export class UsersController {
   @HandsOut({ to: 'user', handsOut: ['permissions', 'roles', 'credentials-of-target-user'] })
   @HttpCode(200)
   @ApiOperation({
-    summary: 'what the PATCH with this body would do, without doing it',
+    summary: 'Preview a user update: what the PATCH with this body would do, without doing it',
     description:
       'Same body and checks as PATCH /api/users/{id} (validation, escalation, version); changes nothing. Answers the effective permissions gained and lost and the live subscriptions/sessions every gateway would revoke.',
   })
   @ApiHeader({ name: 'If-Match', required: false, description: 'as for the PATCH' })
   @ApiOkResponse({ type: ChangePreviewDto })
+  @ApiProblems(...VERSIONED_UPDATE_PROBLEMS, 'IDENTITY.UNKNOWN_ROLE', 'IDENTITY.USER_NOT_FOUND')
   preview(
     @Param('id', uuid) id: string,
     @Body() dto: UpdateUserDto,
@@ -121,18 +153,27 @@ export class UsersController {
   @Audited({ action: 'user.delete', target: 'user', idParam: 'id', diff: true })
   @HandsOut({ to: 'user', handsOut: ['credentials-of-target-user'] })
   @HttpCode(204)
+  @ApiOperation({ summary: 'Delete a user; its tokens stop working and its live sessions end' })
+  @ApiNoContentResponse({ description: 'deleted' })
+  @ApiProblems('HTTP.400', 'IDENTITY.USER_NOT_FOUND')
   async delete(@CurrentSession() s: AuthSession, @Param('id', uuid) id: string): Promise<void> {
     await this.users.delete(s, id);
   }
 
   @Get(':id/effective-permissions')
   @HttpPermission()
+  @ApiOperation({ summary: "A user's effective permissions: direct ones and those of its roles" })
+  @ApiOkResponse({ type: EffectivePermissionsDto })
+  @ApiProblems('HTTP.400', 'IDENTITY.USER_NOT_FOUND')
   async effective(@Param('id', uuid) id: string): Promise<EffectivePermissionsDto> {
     return { items: (await this.users.effectivePermissions(id)).map(toEffectivePermission) };
   }
 
   @Get(':id/tokens')
   @HttpPermission()
+  @ApiOperation({ summary: "List a user's long-lived API tokens (labelled logins)" })
+  @ApiOkResponse({ type: TokenListDto })
+  @ApiProblems('HTTP.400', 'IDENTITY.USER_NOT_FOUND')
   async tokens(@Param('id', uuid) id: string): Promise<TokenListDto> {
     return { items: (await this.users.listTokens(id)).map(toTokenResponse) };
   }
@@ -142,6 +183,9 @@ export class UsersController {
   @Audited({ action: 'token.revoke', target: 'token', idParam: 'tokenId', ownerParam: 'id' })
   @HandsOut({ to: 'user', handsOut: ['credentials-of-target-user'] })
   @HttpCode(204)
+  @ApiOperation({ summary: "Revoke one of a user's tokens (it gets 401 at once)" })
+  @ApiNoContentResponse({ description: 'revoked' })
+  @ApiProblems('HTTP.400', 'IDENTITY.USER_NOT_FOUND', 'IDENTITY.TOKEN_NOT_FOUND')
   async revokeToken(
     @CurrentSession() s: AuthSession,
     @Param('id', uuid) id: string,
