@@ -8,6 +8,7 @@ import { PermissionEffect1765000000000 } from './1765000000000-permission-effect
 import { RoleVersions1765100000000 } from './1765100000000-role-versions';
 import { LdapIdentity1765200000000 } from './1765200000000-ldap-identity';
 import { Oidc1765300000000 } from './1765300000000-oidc';
+import { PolicyBootstrap1765400000000 } from './1765400000000-policy-bootstrap';
 
 /** Every migration, in order. Schema changes are made only here (synchronize is off everywhere). */
 export const migrations = [
@@ -21,4 +22,5 @@ export const migrations = [
   RoleVersions1765100000000,
   LdapIdentity1765200000000,
   Oidc1765300000000,
+  PolicyBootstrap1765400000000,
 ];
