@@ -182,7 +182,8 @@ describe('policy as code (issue 13)', () => {
     });
     // the apply that changed nothing is on the trail as such; dry runs are not
     const [noop, firstApply] = await audit('policy.apply', 2);
-    expect(noop).toMatchObject({ result: 'success', changes: null, count: null });
+    expect(noop).toMatchObject({ result: 'success', target: { type: 'policy' } });
+    expect([noop.changes ?? null, noop.count ?? null]).toEqual([null, null]);
     expect(firstApply).toMatchObject({
       changes: {
         'roles.created': { before: null, after: ['line-reader'] },
