@@ -28,6 +28,7 @@ export { PasswordHasher, ARGON2_PARAMS } from './services/password-hasher.servic
 export { PermissionService } from './services/permission.service';
 export { PrincipalService } from './services/principal.service';
 export { PolicyService, type PolicyApplyOptions, type PolicyApplyOutcome } from './services/policy.service';
+export { isEmptyPlan, planPolicy } from './services/policy-plan';
 export type {
   AffectedUser,
   ChangedRole,
