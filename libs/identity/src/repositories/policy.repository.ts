@@ -84,8 +84,8 @@ export class PolicyRepository {
     await this.m(tx).query(`SELECT pg_advisory_xact_lock($1)`, [POLICY_LOCK_KEY]);
   }
 
-  /** Every role with its permissions (in their order), sorted by name; rows locked until the end. */
-  async roles(tx: Transaction): Promise<PolicyRoleRow[]> {
+  /** Every role with its permissions (in their order); `forUpdate`: rows locked until the end. */
+  async roles(tx: Transaction, forUpdate: boolean): Promise<PolicyRoleRow[]> {
     const m = this.m(tx);
     const roles: {
       id: string;
@@ -94,7 +94,7 @@ export class PolicyRepository {
       built_in: boolean;
       external_groups: string[] | null;
     }[] = await m.query(
-      `SELECT id, name, description, built_in, external_groups FROM roles ORDER BY name FOR UPDATE`,
+      `SELECT id, name, description, built_in, external_groups FROM roles ORDER BY name${forUpdate ? ' FOR UPDATE' : ''}`,
     );
     const perms: PermissionRow[] = await m.query(
       `SELECT id, role_id AS owner, context, resource, operation, effect, max_qos, retain
@@ -111,8 +111,8 @@ export class PolicyRepository {
     }));
   }
 
-  /** Every user with role ids and direct permissions, sorted by username; rows locked until the end. */
-  async users(tx: Transaction): Promise<PolicyUserRow[]> {
+  /** Every user with role ids and direct permissions; `forUpdate`: rows locked until the end. */
+  async users(tx: Transaction, forUpdate: boolean): Promise<PolicyUserRow[]> {
     const m = this.m(tx);
     const users: {
       id: string;
@@ -124,7 +124,7 @@ export class PolicyRepository {
       external_groups: string[] | null;
     }[] = await m.query(
       `SELECT id, username, enabled, mqtt_publish_prefix, permissions_version, grant_types, external_groups
-         FROM users ORDER BY username FOR UPDATE`,
+         FROM users ORDER BY username${forUpdate ? ' FOR UPDATE' : ''}`,
     );
     const assignments: { user_id: string; role_id: string }[] = await m.query(
       `SELECT user_id, role_id FROM user_roles`,

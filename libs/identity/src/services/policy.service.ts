@@ -65,7 +65,8 @@ export class PolicyService {
   async export(): Promise<PolicyDocument> {
     const { roles, users } = await this.transactions.run(async (tx) => {
       await this.repository.lock(tx);
-      return { roles: await this.repository.roles(tx), users: await this.repository.users(tx) };
+      // the advisory lock keeps applies out; rows are not locked (a login may update its user meanwhile)
+      return { roles: await this.repository.roles(tx, false), users: await this.repository.users(tx, false) };
     });
     const names = new Map(roles.map((r) => [r.id, r.name]));
     // sorted here, not by the database's collation: the same order on every server
@@ -111,7 +112,12 @@ export class PolicyService {
             alreadyBootstrapped: true,
           };
         }
-        const state = { roles: await this.repository.roles(tx), users: await this.repository.users(tx) };
+        // an apply locks the rows it may write: a concurrent PATCH waits, then meets the new version
+        const write = !opts.dryRun;
+        const state = {
+          roles: await this.repository.roles(tx, write),
+          users: await this.repository.users(tx, write),
+        };
         const plan = planPolicy(input, state, { prune: opts.prune, callerId: opts.actor?.id ?? null });
         await opts.authorize(plan);
         if (opts.dryRun) return { plan, applied: false, roleIds: new Map(), userIds: new Map() };
