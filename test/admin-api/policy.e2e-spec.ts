@@ -415,6 +415,27 @@ describe('policy as code (issue 13)', () => {
       .send('roles: [unclosed');
     expect(yaml.status).toBe(400);
     expect(yaml.body).toMatchObject({ code: 'POLICY.INVALID_YAML' });
+    // what the world sends: 30,000 nested brackets, 20,000 nested sequences, a billion laughs, a duplicate key
+    const laughs = [
+      'a: &a [x, x, x, x, x, x, x, x, x, x]',
+      ...Array.from(
+        { length: 8 },
+        (_, i) => `${'bcdefghi'[i]}: &${'bcdefghi'[i]} [${Array(10).fill(`*${'abcdefgh'[i]}`).join(', ')}]`,
+      ),
+    ].join('\n');
+    for (const text of [
+      'roles: ' + '['.repeat(30_000),
+      '- '.repeat(20_000) + 'x',
+      laughs,
+      'kind: Policy\nkind: Policy\n',
+    ]) {
+      const res = await http
+        .post('/api/policy/apply')
+        .set(bearer(token))
+        .set('content-type', 'application/yaml')
+        .send(text);
+      expect(`${res.status} ${(res.body as { code?: string }).code}`).toBe('400 POLICY.INVALID_YAML');
+    }
     // 10 MB: more than this server's POLICY_MAX_BYTES (8 MiB; the default, 64 MiB, takes 50,000 users)
     const huge = {
       ...doc,
