@@ -2987,7 +2987,7 @@ export type PolicyApplyData = {
 
 export type PolicyApplyErrors = {
   /**
-   * invalid request: the problem names the broken rule (`errors` lists each one). Codes: `VALIDATION`
+   * invalid request: the problem names the broken rule (`errors` lists each one). Codes: `POLICY.INVALID_DOCUMENT`, `POLICY.INVALID_YAML`, `IDENTITY.POLICY_INVALID`, `IDENTITY.UNKNOWN_ROLE`, `RBAC.INVALID_PATTERN`, `RBAC.INVALID_RULE`, `HTTP.MALFORMED_JSON`, `VALIDATION`
    */
   400: ProblemDetails;
   /**
@@ -2999,11 +2999,11 @@ export type PolicyApplyErrors = {
    */
   403: ProblemDetails;
   /**
-   * would delete or disable the caller, leave no admin, or change a built-in role
+   * conflict with the current state. Codes: `IDENTITY.POLICY_REMOVES_CALLER`, `IDENTITY.LAST_ADMIN`, `IDENTITY.BUILT_IN_ROLE`
    */
   409: ProblemDetails;
   /**
-   * larger than POLICY_MAX_BYTES
+   * request body too large. Codes: `HTTP.PAYLOAD_TOO_LARGE`
    */
   413: ProblemDetails;
 };

@@ -1,13 +1,10 @@
 import { Body, Controller, Get, Headers, HttpCode, HttpStatus, Post, Query, Req, Res } from '@nestjs/common';
 import {
-  ApiBadRequestResponse,
   ApiBody,
-  ApiConflictResponse,
   ApiConsumes,
   ApiExtraModels,
   ApiOkResponse,
   ApiOperation,
-  ApiPayloadTooLargeResponse,
   ApiProduces,
   ApiQuery,
   ApiTags,
@@ -17,10 +14,10 @@ import type { Request, Response } from 'express';
 import { stringify } from 'yaml';
 import type { PolicyApplyResult, PolicyDocument } from '@gatehouse/contracts';
 import type { AuthSession } from '@gatehouse/identity';
+import { ApiProblems } from '../../http/api-problems.decorator';
 import { Audited } from '../../http/audited.decorator';
 import { HandsOut } from '../../http/escalation.decorator';
 import { Problem } from '../../http/problem';
-import { ProblemDetailsDto } from '../../http/problem-details.dto';
 import { CurrentSession, HttpPermission } from '../../http/route-access.decorator';
 import { PolicyDocumentValidator } from './policy-document.validator';
 import { PolicyApplyRequestDto, PolicyApplyResultDto, PolicyDocumentDto } from './policy.dto';
@@ -88,15 +85,19 @@ export class PolicyController {
   @ApiQuery({ name: 'dryRun', required: false, type: Boolean, description: 'with a document body' })
   @ApiQuery({ name: 'prune', required: false, type: Boolean, description: 'with a document body' })
   @ApiOkResponse({ type: PolicyApplyResultDto })
-  @ApiBadRequestResponse({
-    description: 'not a valid policy document (names the JSON pointer)',
-    type: ProblemDetailsDto,
-  })
-  @ApiConflictResponse({
-    description: 'would delete or disable the caller, leave no admin, or change a built-in role',
-    type: ProblemDetailsDto,
-  })
-  @ApiPayloadTooLargeResponse({ description: 'larger than POLICY_MAX_BYTES', type: ProblemDetailsDto })
+  @ApiProblems(
+    'POLICY.INVALID_DOCUMENT',
+    'POLICY.INVALID_YAML',
+    'IDENTITY.POLICY_INVALID',
+    'IDENTITY.UNKNOWN_ROLE',
+    'RBAC.INVALID_PATTERN',
+    'RBAC.INVALID_RULE',
+    'HTTP.MALFORMED_JSON',
+    'IDENTITY.POLICY_REMOVES_CALLER',
+    'IDENTITY.LAST_ADMIN',
+    'IDENTITY.BUILT_IN_ROLE',
+    'HTTP.PAYLOAD_TOO_LARGE',
+  )
   apply(
     @CurrentSession() s: AuthSession,
     @Body() body: unknown,
