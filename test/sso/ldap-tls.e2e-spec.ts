@@ -52,6 +52,8 @@ interface Answer {
 interface Api {
   handle: AdminApiHandle;
   leaks: LeakReport[];
+  /** Every answer body this api sent to the test. */
+  answers: string[];
   log(): string;
   call(method: string, path: string, body?: unknown, token?: string): Promise<Answer>;
   login(username: string, password: string): Promise<Answer>;
@@ -68,6 +70,7 @@ async function startApi(env: Record<string, string>): Promise<Api> {
     },
   });
   let leaks: LeakReport[] = [];
+  const answers: string[] = [];
   let handle: AdminApiHandle;
   try {
     handle = await createAdminApi(
@@ -103,6 +106,7 @@ async function startApi(env: Record<string, string>): Promise<Api> {
       signal: AbortSignal.timeout(15_000), // a hanging login fails the test instead of stalling it
     });
     const text = await res.text();
+    answers.push(text);
     return {
       status: res.status,
       body: text ? (JSON.parse(text) as Json) : {},
@@ -116,6 +120,7 @@ async function startApi(env: Record<string, string>): Promise<Api> {
     get leaks() {
       return leaks;
     },
+    answers,
     log: () => chunks.join(''),
     call,
     login: (username, password) => call('POST', '/api/login', { username, password }),
@@ -301,7 +306,12 @@ describeLdap('LDAPS and StartTLS against a real slapd (issue 12, SPEC 2.1a, ADR 
   afterEach(async () => {
     const done = apis.splice(0);
     await Promise.all(done.map((a) => a.stop()));
-    for (const api of done) expect(api.leaks).toEqual([]);
+    for (const api of done) {
+      expect(api.leaks).toEqual([]);
+      // the service account's password is in no answer and no log line, nor are the users'
+      expect(api.answers.filter((t) => t.includes(LDAP_SERVICE_PASSWORD))).toEqual([]);
+      for (const secret of [LDAP_SERVICE_PASSWORD, ALICE_PW, BOB_PW]) expect(api.log()).not.toContain(secret);
+    }
   });
 
   afterAll(async () => {

@@ -67,9 +67,12 @@ function refusedSocket(): Socket {
   return socket;
 }
 
-/** Node's codes of a certificate that did not verify (X509_V_ERR_* names, and the host name check). */
+/** Node's codes of a certificate chain that does not end at a trusted CA (OpenSSL X509_V_ERR_* names). */
+const UNTRUSTED_CODES =
+  /^(UNABLE_TO_GET_ISSUER_CERT|UNABLE_TO_VERIFY_LEAF_SIGNATURE|SELF_SIGNED_CERT_IN_CHAIN|DEPTH_ZERO_SELF_SIGNED_CERT)/;
+/** Other refusals of a certificate (expired, not yet valid, wrong purpose, …). */
 const CERTIFICATE_CODES =
-  /^(UNABLE_TO_|SELF_SIGNED_CERT|DEPTH_ZERO_SELF_SIGNED_CERT|CERT_|INVALID_CA|PATH_LENGTH_EXCEEDED|INVALID_PURPOSE|HOSTNAME_MISMATCH|ERR_TLS_CERT_ALTNAME_INVALID)/;
+  /^(CERT_|UNABLE_TO_|INVALID_CA|PATH_LENGTH_EXCEEDED|INVALID_PURPOSE|HOSTNAME_MISMATCH)/;
 
 /** A connect failure for the log, naming the TLS cause for the operator (never a secret: no bind yet). */
 function describeConnectError(err: unknown, phase: string, host: string): string {
@@ -78,8 +81,10 @@ function describeConnectError(err: unknown, phase: string, host: string): string
   const code = typeof e?.code === 'string' ? e.code : undefined;
   if (code === 'ERR_TLS_CERT_ALTNAME_INVALID')
     return `the directory's certificate does not name ${host} (${code}: ${message})`;
-  if (code && CERTIFICATE_CODES.test(code))
+  if (code && UNTRUSTED_CODES.test(code))
     return `the directory's certificate was refused (${code}: ${message}); LDAP_TLS_CA_FILE must hold the CA that signed it (else the system CAs are used)`;
+  if (code && CERTIFICATE_CODES.test(code))
+    return `the directory's certificate was refused (${code}: ${message})`;
   if (code?.startsWith('ERR_SSL_') || code?.startsWith('ERR_TLS_')) return `TLS failed (${code}: ${message})`;
   if (phase === 'StartTLS' && !/timed out/.test(message))
     return `the directory refused StartTLS or its TLS handshake failed (${message}); does it offer StartTLS (LDAP_STARTTLS)?`;
