@@ -5,11 +5,15 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { Client } from 'ldapts';
+import { createTestCa, issueServerCert } from './test-ca';
 
 /**
  * A private, throw-away OpenLDAP directory for the LDAP tests (issue 12): Debian's slapd on a free
  * loopback port, with a generated slapd.conf (mdb, memberof overlay) in a temp dir and the fixture
  * test/fixtures/ldap/directory.ldif loaded with slapadd. `.ci/run` installs slapd and ldap-utils.
+ * With `tls: true` it also has a throw-away CA and a server certificate for 127.0.0.1 and localhost
+ * (made by the openssl command line), offers StartTLS on its ldap:// port and listens on a second,
+ * ldaps:// port.
  */
 
 export const LDAP_BASE = 'dc=plant,dc=test';
@@ -41,11 +45,22 @@ export function slapdMissingReason(): string | null {
   return null;
 }
 
+export interface TestDirectoryOptions {
+  /** A CA and server certificate; StartTLS on `url`, LDAPS on `ldapsUrl`. */
+  tls?: boolean;
+}
+
 export interface TestDirectory {
+  /** `ldap://127.0.0.1:<port>` (StartTLS offered there when started with `tls`). */
   url: string;
   port: number;
+  /** `ldaps://127.0.0.1:<port>` when started with `tls`. */
+  ldapsUrl?: string;
+  ldapsPort?: number;
+  /** The PEM file of the CA that signed the server certificate, when started with `tls`. */
+  caFile?: string;
   base: string;
-  /** A client bound as the directory's root (for changes made "at the directory" by a test). */
+  /** A client bound as the directory's root (for changes made "at the directory" by a test; LDAPS with `tls`). */
   admin(): Promise<Client>;
   /** Stops slapd (the directory is then down: connections are refused). Idempotent. */
   stop(): Promise<void>;
@@ -67,13 +82,31 @@ async function freePort(): Promise<number> {
   });
 }
 
-function slapdConf(dir: string, moduleDir: string): string {
+interface TlsFiles {
+  caFile: string;
+  certFile: string;
+  keyFile: string;
+}
+
+function slapdConf(dir: string, moduleDir: string, tls?: TlsFiles): string {
+  // slapd.conf's TLS* directives are what cn=config calls olcTLSCACertificateFile, olcTLSCertificateFile
+  // and olcTLSCertificateKeyFile; global, so both listeners (StartTLS and LDAPS) use them. A simple
+  // bind needs TLS (`security simple_bind=1`, olcSecurity): a client that skipped StartTLS is refused
+  // (confidentialityRequired), so a login that works over ldap:// proves StartTLS happened.
+  const tlsLines = tls
+    ? `TLSCACertificateFile ${tls.caFile}
+TLSCertificateFile ${tls.certFile}
+TLSCertificateKeyFile ${tls.keyFile}
+TLSProtocolMin 3.3
+security simple_bind=1
+`
+    : '';
   return `include ${SCHEMA_DIR}/core.schema
 include ${SCHEMA_DIR}/cosine.schema
 include ${SCHEMA_DIR}/inetorgperson.schema
 include ${SCHEMA_DIR}/nis.schema
 pidfile ${dir}/slapd.pid
-modulepath ${moduleDir}
+${tlsLines}modulepath ${moduleDir}
 moduleload back_mdb
 moduleload memberof
 database mdb
@@ -92,9 +125,14 @@ access to * by users read by * none
 `;
 }
 
-async function waitUntilServing(url: string, deadline: number): Promise<void> {
+async function waitUntilServing(url: string, deadline: number, ca?: string): Promise<void> {
   for (;;) {
-    const c = new Client({ url, connectTimeout: 500, timeout: 1000 });
+    const c = new Client({
+      url,
+      connectTimeout: 500,
+      timeout: 1000,
+      ...(ca ? { tlsOptions: { ca, host: '127.0.0.1' } } : {}),
+    });
     try {
       await c.bind(LDAP_ROOT_DN, LDAP_ROOT_PASSWORD);
       await c.unbind();
@@ -108,14 +146,21 @@ async function waitUntilServing(url: string, deadline: number): Promise<void> {
 }
 
 /** Starts a private slapd with the fixture directory. Call `destroy()` in afterAll. */
-export async function startTestDirectory(): Promise<TestDirectory> {
+export async function startTestDirectory(options: TestDirectoryOptions = {}): Promise<TestDirectory> {
   const slapd = slapdBinary();
   if (!slapd) throw new Error(slapdMissingReason() ?? 'slapd missing');
   const moduleDir = MODULE_DIRS.find((d) => existsSync(join(d, 'back_mdb.la'))) ?? '/usr/lib/ldap';
   const dir = await mkdtemp(join(tmpdir(), 'gatehouse-slapd-'));
   await mkdir(join(dir, 'data'));
+  // mkdtemp made `dir` 0700: slapd runs as this user and reads the keys there, nobody else can
+  let tls: (TlsFiles & { caPem: string }) | undefined;
+  if (options.tls) {
+    const ca = await createTestCa(dir, 'ldap', 'Gatehouse test LDAP CA');
+    const server = await issueServerCert(ca, dir, 'slapd', { dns: ['localhost'], ips: ['127.0.0.1'] });
+    tls = { caFile: ca.certFile, certFile: server.certFile, keyFile: server.keyFile, caPem: ca.certPem };
+  }
   const conf = join(dir, 'slapd.conf');
-  await writeFile(conf, slapdConf(dir, moduleDir), { mode: 0o600 });
+  await writeFile(conf, slapdConf(dir, moduleDir, tls), { mode: 0o600 });
   // the memberof overlay maintains memberOf at slapadd too only with -w; loaded offline (no server yet)
   const slapadd = join(dirname(slapd), 'slapadd');
   execFileSync(existsSync(slapadd) ? slapadd : 'slapadd', ['-f', conf, '-l', FIXTURE_LDIF, '-w'], {
@@ -123,14 +168,20 @@ export async function startTestDirectory(): Promise<TestDirectory> {
   });
   const port = await freePort();
   const url = `ldap://127.0.0.1:${port}`;
+  let ldapsPort: number | undefined;
+  while (tls && (ldapsPort === undefined || ldapsPort === port)) ldapsPort = await freePort();
+  const ldapsUrl = tls ? `ldaps://127.0.0.1:${ldapsPort}` : undefined;
+  const listen = [`${url}/`, ...(ldapsUrl ? [`${ldapsUrl}/`] : [])].join(' ');
   let child: ChildProcess | undefined;
   const start = async () => {
-    const p = spawn(slapd, ['-d', '0', '-f', conf, '-h', `${url}/`], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const p = spawn(slapd, ['-d', '0', '-f', conf, '-h', listen], { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     p.stderr?.on('data', (b: Buffer) => (stderr = (stderr + b.toString()).slice(-4000)));
     child = p;
     try {
-      await waitUntilServing(url, Date.now() + 10_000);
+      // with TLS a plain bind is refused: the LDAPS port answers for both listeners
+      if (ldapsUrl) await waitUntilServing(ldapsUrl, Date.now() + 10_000, tls?.caPem);
+      else await waitUntilServing(url, Date.now() + 10_000);
     } catch (err) {
       p.kill('SIGKILL');
       throw new Error(`${(err as Error).message}\n${stderr}`);
@@ -150,9 +201,15 @@ export async function startTestDirectory(): Promise<TestDirectory> {
   return {
     url,
     port,
+    ...(ldapsUrl ? { ldapsUrl, ldapsPort, caFile: tls?.caFile } : {}),
     base: LDAP_BASE,
     async admin() {
-      const c = new Client({ url, timeout: 5000, connectTimeout: 2000 });
+      const c = new Client({
+        url: ldapsUrl ?? url,
+        timeout: 5000,
+        connectTimeout: 2000,
+        ...(tls ? { tlsOptions: { ca: tls.caPem, host: '127.0.0.1' } } : {}),
+      });
       await c.bind(LDAP_ROOT_DN, LDAP_ROOT_PASSWORD);
       return c;
     },

@@ -1,6 +1,9 @@
+import { isIP, connect as netConnect, Socket } from 'node:net';
+import { type ConnectionOptions, connect as tlsConnect } from 'node:tls';
 import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import {
   Client,
+  ConfidentialityRequiredError,
   escapeFilter,
   InvalidCredentialsError,
   NoSuchObjectError,
@@ -37,6 +40,57 @@ const all = (v: Entry[string] | undefined): string[] =>
     Buffer.isBuffer(x) ? x.toString('utf8') : String(x),
   );
 
+/** The sockets under one connection (TCP, and TLS over it) and whether one of them closed. */
+interface Wire {
+  sockets: Socket[];
+  closed: boolean;
+  /** Rejects when a socket closes: an operation in flight then fails at once. */
+  onClose: Promise<never>;
+}
+
+/** A socket's `event` (connected), or its error or close. */
+function settled(socket: Socket, event: 'connect' | 'secureConnect'): Promise<void> {
+  return new Promise((resolve, reject) => {
+    socket.once(event, () => resolve());
+    socket.once('error', reject);
+    socket.once('close', () => reject(new Error('the directory closed the connection')));
+  });
+}
+
+/**
+ * What ldapts gets when it tries to reconnect a closed connection: a socket that fails at once. A
+ * silent reconnect would skip StartTLS (a password in clear) and the pool's accounting.
+ */
+function refusedSocket(): Socket {
+  const socket = new Socket();
+  process.nextTick(() => socket.destroy(new Error('the directory closed the connection (not reconnected)')));
+  return socket;
+}
+
+/** Node's codes of a certificate chain that does not end at a trusted CA (OpenSSL X509_V_ERR_* names). */
+const UNTRUSTED_CODES =
+  /^(UNABLE_TO_GET_ISSUER_CERT|UNABLE_TO_VERIFY_LEAF_SIGNATURE|SELF_SIGNED_CERT_IN_CHAIN|DEPTH_ZERO_SELF_SIGNED_CERT)/;
+/** Other refusals of a certificate (expired, not yet valid, wrong purpose, …). */
+const CERTIFICATE_CODES =
+  /^(CERT_|UNABLE_TO_|INVALID_CA|PATH_LENGTH_EXCEEDED|INVALID_PURPOSE|HOSTNAME_MISMATCH)/;
+
+/** A connect failure for the log, naming the TLS cause for the operator (never a secret: no bind yet). */
+function describeConnectError(err: unknown, phase: string, host: string): string {
+  const e = err as (Error & { code?: unknown }) | undefined;
+  const message = e?.message ?? String(err);
+  const code = typeof e?.code === 'string' ? e.code : undefined;
+  if (code === 'ERR_TLS_CERT_ALTNAME_INVALID')
+    return `the directory's certificate does not name ${host} (${code}: ${message})`;
+  if (code && UNTRUSTED_CODES.test(code))
+    return `the directory's certificate was refused (${code}: ${message}); LDAP_TLS_CA_FILE must hold the CA that signed it (else the system CAs are used)`;
+  if (code && CERTIFICATE_CODES.test(code))
+    return `the directory's certificate was refused (${code}: ${message})`;
+  if (code?.startsWith('ERR_SSL_') || code?.startsWith('ERR_TLS_')) return `TLS failed (${code}: ${message})`;
+  if (phase === 'StartTLS' && !/timed out/.test(message))
+    return `the directory refused StartTLS or its TLS handshake failed (${message}); does it offer StartTLS (LDAP_STARTTLS)?`;
+  return code && !message.includes(code) ? `${code}: ${message}` : message;
+}
+
 /** The cn of a DN's first RDN when it is `cn=…` (`cn=operators,ou=groups,…` → `operators`). */
 function cnOf(dn: string): string | null {
   const m = /^\s*cn\s*=\s*((?:[^,\\]|\\.)+)/i.exec(dn);
@@ -56,6 +110,7 @@ export class LdapDirectoryRepository implements OnModuleDestroy {
   private readonly idle: Client[] = [];
   private active = 0;
   private readonly waiters: ((c: Client | null) => void)[] = [];
+  private readonly wires = new WeakMap<Client, Wire>();
   private closed = false;
 
   constructor(@Inject(IDENTITY_OPTIONS) private readonly options: IdentityOptions) {}
@@ -142,7 +197,7 @@ export class LdapDirectoryRepository implements OnModuleDestroy {
   async onModuleDestroy(): Promise<void> {
     this.closed = true;
     for (const w of this.waiters.splice(0)) w(null);
-    await Promise.all(this.idle.splice(0).map((c) => c.unbind().catch(() => undefined)));
+    await Promise.all(this.idle.splice(0).map((c) => this.discard(c)));
   }
 
   private config(): LdapOptions {
@@ -207,11 +262,16 @@ export class LdapDirectoryRepository implements OnModuleDestroy {
     const client = await this.acquire();
     let healthy = true;
     try {
-      return await op(client);
+      const onClose = this.wires.get(client)?.onClose;
+      return await (onClose ? Promise.race([op(client), onClose]) : op(client));
     } catch (err) {
       healthy = false;
       if (err instanceof IdentityError) throw err;
-      this.logger.warn(`LDAP directory error: ${(err as Error)?.message ?? String(err)}`);
+      const hint =
+        err instanceof ConfidentialityRequiredError
+          ? ' (the directory wants TLS: an ldaps:// LDAP_URL, or LDAP_STARTTLS=true)'
+          : '';
+      this.logger.warn(`LDAP directory error: ${(err as Error)?.message ?? String(err)}${hint}`);
       throw new IdentityError(
         'IDENTITY.DIRECTORY_UNAVAILABLE',
         'the LDAP directory is unavailable; try again later',
@@ -224,13 +284,16 @@ export class LdapDirectoryRepository implements OnModuleDestroy {
   private async acquire(): Promise<Client> {
     const cfg = this.config();
     if (this.closed) throw new IdentityError('IDENTITY.DIRECTORY_UNAVAILABLE', 'shutting down');
-    const idle = this.idle.pop();
-    if (idle?.isConnected) {
+    // a connection the directory closed is not reused: ldapts would reconnect it without StartTLS
+    let idle = this.idle.pop();
+    while (idle && !this.alive(idle)) {
+      void this.discard(idle);
+      idle = this.idle.pop();
+    }
+    if (idle) {
       this.active++;
       return idle;
     }
-    // a connection the directory closed is not reused: ldapts would reconnect it without StartTLS
-    if (idle) void idle.unbind().catch(() => undefined);
     if (this.active < cfg.poolSize) {
       this.active++;
       try {
@@ -267,7 +330,7 @@ export class LdapDirectoryRepository implements OnModuleDestroy {
   }
 
   private release(client: Client, healthy: boolean): void {
-    if (healthy && !this.closed && client.isConnected) {
+    if (healthy && !this.closed && this.alive(client)) {
       const waiter = this.waiters.shift();
       if (waiter) return waiter(client); // handed over: still active
       this.active--;
@@ -275,7 +338,7 @@ export class LdapDirectoryRepository implements OnModuleDestroy {
       return;
     }
     this.active--;
-    void client.unbind().catch(() => undefined);
+    void this.discard(client);
     this.wakeOne();
   }
 
@@ -291,20 +354,106 @@ export class LdapDirectoryRepository implements OnModuleDestroy {
     });
   }
 
+  /**
+   * A new connection, made here and not by ldapts (which connects lazily and reconnects silently):
+   * TCP, then TLS for `ldaps://`, then StartTLS when configured, all within one LDAP_TIMEOUT_MS. The
+   * sockets are tracked, so that a connection the directory closed is never reused (ldapts does not
+   * see the close of a StartTLS connection) and a failed one leaves nothing open.
+   */
   private async connect(cfg: LdapOptions): Promise<Client> {
-    const tlsOptions = {
+    const url = new URL(cfg.url);
+    const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
+    const ldaps = url.protocol === 'ldaps:';
+    const port = url.port ? Number(url.port) : ldaps ? 636 : 389;
+    const tlsOptions: ConnectionOptions = {
       ...(cfg.tlsCa ? { ca: cfg.tlsCa } : {}),
-      servername: new URL(cfg.url).hostname,
-      minVersion: 'TLSv1.2' as const,
+      host, // the certificate must name it (DNS or IP subjectAltName)
+      // SNI carries a DNS name only (RFC 6066 3): none for an IP address
+      ...(isIP(host) ? {} : { servername: host }),
+      minVersion: 'TLSv1.2',
     };
-    const client = new Client({
-      url: cfg.url,
-      timeout: cfg.timeoutMs,
-      connectTimeout: cfg.timeoutMs,
-      strictDN: false,
-      ...(cfg.url.startsWith('ldaps:') ? { tlsOptions } : {}),
+    let closedNow: (err: Error) => void = () => undefined;
+    const wire: Wire = {
+      sockets: [],
+      closed: false,
+      onClose: new Promise<never>((_, reject) => (closedNow = reject)),
+    };
+    wire.onClose.catch(() => undefined); // only raced by operations
+    const track = <S extends Socket>(socket: S): S => {
+      wire.sockets.push(socket);
+      // without a listener an error would crash the process; a close anywhere ends the whole wire
+      socket.on('error', () => undefined);
+      socket.once('close', () => {
+        wire.closed = true;
+        for (const s of wire.sockets) s.destroy();
+        closedNow(new Error('the directory closed the connection'));
+      });
+      return socket;
+    };
+    let phase = 'TCP connect';
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`no answer within LDAP_TIMEOUT_MS (${cfg.timeoutMs} ms), timed out`)),
+        cfg.timeoutMs,
+      );
     });
-    if (cfg.startTls) await client.startTLS(tlsOptions);
-    return client;
+    deadline.catch(() => undefined); // raced at each step; the timer is cleared at the end
+    try {
+      const tcp = track(netConnect({ host, port }));
+      await Promise.race([settled(tcp, 'connect'), deadline]);
+      let ready: Socket = tcp;
+      if (ldaps) {
+        phase = 'TLS';
+        ready = track(tlsConnect({ ...tlsOptions, socket: tcp }));
+        await Promise.race([settled(ready, 'secureConnect'), deadline]);
+      }
+      let handedOut = false;
+      // ldapts asks for its socket here; it gets the one made above, once: never a silent reconnect
+      const give = (): Socket => {
+        if (handedOut || wire.closed) return refusedSocket();
+        handedOut = true;
+        return ready;
+      };
+      const client = new Client({
+        url: cfg.url,
+        timeout: cfg.timeoutMs,
+        connectTimeout: cfg.timeoutMs,
+        strictDN: false,
+        ...(ldaps ? { tlsOptions } : {}),
+        createConnection: give,
+        createSecureConnection: ((options: ConnectionOptions | number) =>
+          // the StartTLS upgrade passes its options (with our TCP socket); a reconnect passes a port
+          typeof options === 'object' && options.socket === tcp
+            ? track(tlsConnect(options))
+            : give()) as unknown as typeof tlsConnect,
+      });
+      if (cfg.startTls) {
+        phase = 'StartTLS';
+        const upgrade = client.startTLS({ ...tlsOptions });
+        upgrade.catch(() => undefined); // settled by the race below, or abandoned at the deadline
+        await Promise.race([upgrade, deadline]);
+      }
+      this.wires.set(client, wire);
+      return client;
+    } catch (err) {
+      for (const socket of wire.sockets) socket.destroy();
+      throw new Error(`${phase}: ${describeConnectError(err, phase, host)}`);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Whether a pooled connection can be used again: open, and no socket under it closed. */
+  private alive(client: Client): boolean {
+    const wire = this.wires.get(client);
+    return client.isConnected && wire !== undefined && !wire.closed;
+  }
+
+  /** Ends a connection: an unbind when it is still open (bounded by the timeout), then its sockets. */
+  private async discard(client: Client): Promise<void> {
+    const wire = this.wires.get(client);
+    if (this.alive(client)) await client.unbind().catch(() => undefined);
+    for (const socket of wire?.sockets ?? []) socket.destroy();
   }
 }

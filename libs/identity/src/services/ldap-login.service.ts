@@ -104,7 +104,12 @@ export class LdapLoginService {
       for (let i = 1; i <= SUFFIX_ATTEMPTS; i++) candidates.push(`${base}.${id}${i === 1 ? '' : i}`);
     }
     for (const username of candidates.filter(validUsername)) {
-      if ((await this.users.findSpellingIgnoringCase(username)) !== null) continue;
+      if ((await this.users.findSpellingIgnoringCase(username)) !== null) {
+        // a simultaneous first login of the same DN may have created it a moment ago: that is no clash
+        const bound = await this.users.findByExternalSubject(PROVIDER, this.directory.directoryId, found.dn);
+        if (bound) return { kind: 'ok', user: await this.sync(bound, found) };
+        continue;
+      }
       try {
         const id = await this.transactions.run((tx) =>
           this.users.insertFederated(
