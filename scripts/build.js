@@ -19,6 +19,14 @@ function* walk(dir) {
   }
 }
 
+function* walkAll(dir) {
+  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) yield* walkAll(p);
+    else yield p;
+  }
+}
+
 async function main() {
   const started = Date.now();
   let n = 0;
@@ -39,6 +47,17 @@ async function main() {
       fs.writeFileSync(target, code + `\n//# sourceMappingURL=${path.basename(target)}.map\n`);
       if (map) fs.writeFileSync(target + '.map', map);
       n++;
+    }
+  }
+  // JSON Schemas imported by the code (the policy document's, ADR 0028) go next to the compiled files
+  for (const top of ['apps', 'libs']) {
+    const dir = path.join(root, top);
+    if (!fs.existsSync(dir)) continue;
+    for (const file of walkAll(dir)) {
+      if (!file.endsWith('.schema.json')) continue;
+      const target = path.join(out, path.relative(root, file));
+      fs.mkdirSync(path.dirname(target), { recursive: true });
+      fs.copyFileSync(file, target);
     }
   }
   if (process.env.BUILD_VERBOSE) console.log(`built ${n} files in ${Date.now() - started} ms`);

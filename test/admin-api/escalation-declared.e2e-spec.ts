@@ -14,7 +14,7 @@ interface OpenApiDocument {
 }
 
 const WRITE_METHODS = ['post', 'put', 'patch', 'delete'];
-const TARGETS = ['new-user', 'user', 'new-role', 'role', 'registration-request'];
+const TARGETS = ['new-user', 'user', 'new-role', 'role', 'registration-request', 'policy'];
 const HANDED_OUT = [
   'permissions',
   'roles',
@@ -22,6 +22,7 @@ const HANDED_OUT = [
   'denies-of-role',
   'permissions-of-version',
   'external-groups',
+  'policy-document',
 ];
 const TARGETS_WITH_ID = ['user', 'role', 'registration-request'];
 
@@ -30,6 +31,7 @@ function inScope(path: string): boolean {
   return (
     /^\/api\/(users|roles)(\/|$)/.test(path) ||
     /^\/api\/client-registry\/requests(\/|$)/.test(path) ||
+    /^\/api\/policy(\/|$)/.test(path) ||
     /\/(tokens|certificates)(\/|$)/.test(path)
   );
 }
@@ -93,6 +95,7 @@ describe('escalation declared once (openapi.json)', () => {
         'POST /api/roles',
         'PATCH /api/roles/{id}',
         'POST /api/client-registry/requests/{id}/grant',
+        'POST /api/policy/apply',
       ]),
     );
   });

@@ -198,6 +198,12 @@ const valid: Partial<Record<string, (ctx: Ctx) => Promise<Prepared>>> = {
     ok: [200],
   }),
   ClientRegistry_reject: async (ctx) => ({ params: { id: await pendingRequest(ctx) }, ok: [200] }),
+  Policy_export: async () => ({ ok: [200] }),
+  // a document that changes nothing, planned only (ADR 0028)
+  Policy_apply: async () => ({
+    body: { document: { apiVersion: 'gatehouse/v1', kind: 'Policy' }, dryRun: true },
+    ok: [200],
+  }),
   Mfa_feature: async () => ({ ok: [200] }),
   Mfa_status: async () => ({ ok: [200] }),
   Mfa_start: async () => ({ ok: [200] }),

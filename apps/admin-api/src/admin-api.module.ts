@@ -28,6 +28,11 @@ import { AdminMetrics } from './features/metrics/admin-metrics.service';
 import { MetricsController } from './features/metrics/metrics.controller';
 import { PermissionsAppService } from './features/permissions/permissions.app-service';
 import { PermissionsController } from './features/permissions/permissions.controller';
+import { PolicyBootstrap } from './features/policy/policy-bootstrap.service';
+import { PolicyDocumentValidator } from './features/policy/policy-document.validator';
+import { PolicyEscalation } from './features/policy/policy-escalation.service';
+import { PolicyAppService } from './features/policy/policy.app-service';
+import { PolicyController } from './features/policy/policy.controller';
 import { RolesAppService } from './features/roles/roles.app-service';
 import { RolesController } from './features/roles/roles.controller';
 import { RoleHistoryController } from './features/roles/role-history.controller';
@@ -87,6 +92,7 @@ export class AdminApiModule {
         AuditController,
         AuditMessagesController,
         SessionsController,
+        PolicyController,
       ],
       providers: [
         configProvider,
@@ -99,6 +105,10 @@ export class AdminApiModule {
         CertificatesAppService,
         SessionsAppService,
         ChangePreviewAppService,
+        PolicyAppService,
+        PolicyDocumentValidator,
+        PolicyEscalation,
+        PolicyBootstrap,
         SsoAppService,
         OidcStepUpPolicy,
         AuditRecorder,

@@ -11,6 +11,8 @@ import { loadAdminApiConfig } from './config/admin-api.config';
 import { AdminMetrics } from './features/metrics/admin-metrics.service';
 import { installFallbackResponses } from './http/fallback-responses';
 import { jsonBodyParserOptions } from './http/json-limits';
+import { PolicyBootstrap } from './features/policy/policy-bootstrap.service';
+import { json, type NextFunction, type Request, type Response, text } from 'express';
 import { requestContext } from './http/request-context';
 import { createValidationPipe } from './http/validation.pipe';
 import { buildOpenApiDocument } from './openapi';
@@ -62,7 +64,18 @@ export async function createAdminApi(
   app.enableShutdownHooks();
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
-  // The one JSON parser of every body: 1 MiB, nesting depth and number limits (issue 9, defect 7).
+  // A policy document may be large (50,000 users: ~10 MB): POST /api/policy/apply alone takes up to
+  // POLICY_MAX_BYTES, as JSON (same depth and number checks) or YAML, and only with a bearer token, so
+  // that an anonymous caller cannot make the server buffer that much (ADR 0028).
+  const policyParsers = [
+    json(jsonBodyParserOptions(String(config.policy.maxBytes))),
+    text({ type: ['application/yaml', 'application/x-yaml', 'text/yaml'], limit: config.policy.maxBytes }),
+  ];
+  app.use('/api/policy/apply', (req: Request, res: Response, next: NextFunction) => {
+    if (!/^bearer\s/i.test(req.headers.authorization ?? '')) return next();
+    policyParsers[0](req, res, (err?: unknown) => (err ? next(err) : policyParsers[1](req, res, next)));
+  });
+  // The one JSON parser of every other body: 1 MiB, nesting depth and number limits (issue 9, defect 7).
   app.useBodyParser('json', jsonBodyParserOptions('1mb'));
   const document = buildOpenApiDocument(app);
   SwaggerModule.setup('api/docs', app, document, { jsonDocumentUrl: 'api/openapi.json' });
@@ -81,6 +94,13 @@ export async function createAdminApi(
   }
   await app.init();
   installFallbackResponses(app);
+  // GATEHOUSE_BOOTSTRAP_FILE, once the initial admin exists (ADR 0028); a failure stops the start
+  try {
+    await app.get(PolicyBootstrap).run();
+  } catch (err) {
+    await app.close().catch(() => undefined);
+    throw err;
+  }
   try {
     await app.listen(config.httpPort, config.httpHost);
   } catch (err) {

@@ -25,6 +25,8 @@ export const AUDIT_ACTIONS = [
   'mqtt.connect.refused',
   'mqtt.publish.denied',
   'mqtt.subscribe.denied',
+  // policy as code (issue 13, ADR 0028)
+  'policy.apply',
 ] as const;
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

@@ -16,3 +16,4 @@ export * from './listen-error';
 export * from './audit.dto';
 export * from './metrics-registry';
 export * from './sessions.dto';
+export * from './policy';

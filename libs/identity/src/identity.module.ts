@@ -7,6 +7,7 @@ import { LdapDirectoryRepository } from './repositories/ldap-directory.repositor
 import { OidcProviderRepository } from './repositories/oidc-provider.repository';
 import { OidcSessionRepository } from './repositories/oidc-session.repository';
 import { PermissionRepository } from './repositories/permission.repository';
+import { PolicyRepository } from './repositories/policy.repository';
 import { RoleRepository } from './repositories/role.repository';
 import { RoleVersionRepository } from './repositories/role-version.repository';
 import { SigningKeyRepository } from './repositories/signing-key.repository';
@@ -29,6 +30,7 @@ import { MfaRepository } from './repositories/mfa.repository';
 import { PasswordHasher } from './services/password-hasher.service';
 import { PasswordPolicyService } from './services/password-policy.service';
 import { PermissionService } from './services/permission.service';
+import { PolicyService } from './services/policy.service';
 import { PrincipalService } from './services/principal.service';
 import { RoleHistoryService } from './services/role-history.service';
 import { RoleService } from './services/role.service';
@@ -44,6 +46,7 @@ const repositories = [
   OidcProviderRepository,
   OidcSessionRepository,
   PermissionRepository,
+  PolicyRepository,
   RoleRepository,
   RoleVersionRepository,
   SigningKeyRepository,
@@ -68,6 +71,7 @@ const services = [
   PasswordHasher,
   PasswordPolicyService,
   PermissionService,
+  PolicyService,
   PrincipalService,
   RoleHistoryService,
   RoleService,

@@ -27,6 +27,18 @@ export {
 export { PasswordHasher, ARGON2_PARAMS } from './services/password-hasher.service';
 export { PermissionService } from './services/permission.service';
 export { PrincipalService } from './services/principal.service';
+export { PolicyService, type PolicyApplyOptions, type PolicyApplyOutcome } from './services/policy.service';
+export { isEmptyPlan, planPolicy } from './services/policy-plan';
+export type {
+  AffectedUser,
+  ChangedRole,
+  ChangedUser,
+  PolicyInput,
+  PolicyPlan,
+  PolicyRoleInput,
+  PolicyUserInput,
+} from './services/policy-plan';
+export type { PolicyRoleRow, PolicyUserRow } from './repositories/policy.repository';
 export { RoleService, versionConflict } from './services/role.service';
 export { RoleHistoryService } from './services/role-history.service';
 export { TokenService, type TokenView, type IssuedToken } from './services/token.service';

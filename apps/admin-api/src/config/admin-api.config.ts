@@ -21,6 +21,7 @@ import {
 import { ConfigError } from './config-error';
 import { parseLdap } from './ldap.config';
 import { parseOidc } from './oidc.config';
+import { type PolicyConfig, parsePolicyConfig } from './policy.config';
 
 export { ConfigError };
 
@@ -38,6 +39,8 @@ export interface AdminApiConfig {
   clientRegistry: ClientRegistryOptions;
   /** The audit trail (SPEC 6, ADR 0016). */
   audit: { retentionDays: number };
+  /** Policy as code (issue 13, ADR 0028). */
+  policy: PolicyConfig;
   logLevel: string;
 }
 
@@ -262,6 +265,7 @@ export function loadAdminApiConfig(env: Record<string, string | undefined> = pro
     logLevel,
     clientRegistry: parseClientRegistry(env, dataDir, rateLimitStore),
     audit: { retentionDays: parseInteger(env, 'AUDIT_RETENTION_DAYS', 365, 1, 36_500) },
+    policy: parsePolicyConfig(env),
     identity: {
       passwordPolicy,
       adminUsername,

@@ -20,7 +20,12 @@ export const ESCALATION_EXTENSION = 'x-gatehouse-escalation';
  *   history that a rollback restores, checked exactly as a PATCH sending them (ADR 0021);
  * - `external-groups`: the body's `externalGroups` that the role `:id` lacks hand the role to the
  *   members of those directory groups, as assigning it would: the caller must hold every permission
- *   of the role (ADR 0024).
+ *   of the role (ADR 0024);
+ * - `policy-document`: everything a policy document hands out (ADR 0028): every role's and user's
+ *   permissions and role assignments it adds, the denies it removes (also by deleting roles), and the
+ *   accounts of the users it changes or deletes. Checked by `PolicyEscalation` with the same rules, inside
+ *   the apply's transaction against the state it locked (the guard could only see a state that may
+ *   change before the apply runs).
  */
 export type HandedOut =
   | 'permissions'
@@ -28,24 +33,27 @@ export type HandedOut =
   | 'credentials-of-target-user'
   | 'denies-of-role'
   | 'permissions-of-version'
-  | 'external-groups';
+  | 'external-groups'
+  | 'policy-document';
 
 /**
  * Who receives it, and where the request names them:
  * - `new-user`: the user the body creates (`username`);
  * - `user`: the user `:id` of the path;
  * - `new-role` / `role`: the role the body creates / the role `:id` (every member, present or future);
- * - `registration-request`: the user that granting the registration request `:id` creates.
+ * - `registration-request`: the user that granting the registration request `:id` creates;
+ * - `policy`: every role and user a policy document names (or, with prune, deletes).
  */
-export type EscalationTarget = 'new-user' | 'user' | 'new-role' | 'role' | 'registration-request';
+export type EscalationTarget = 'new-user' | 'user' | 'new-role' | 'role' | 'registration-request' | 'policy';
 
 /** What each target can receive (checked at compile time). */
 interface HandedOutTo {
   'new-user': 'permissions' | 'roles';
-  user: HandedOut;
+  user: Exclude<HandedOut, 'policy-document'>;
   'new-role': 'permissions';
   role: 'permissions' | 'denies-of-role' | 'permissions-of-version' | 'external-groups';
   'registration-request': 'permissions' | 'roles';
+  policy: 'policy-document';
 }
 
 /** A route's declaration, as stored in its metadata and in its OpenAPI operation. */

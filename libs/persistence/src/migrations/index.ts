@@ -9,6 +9,7 @@ import { RoleVersions1765100000000 } from './1765100000000-role-versions';
 import { LdapIdentity1765200000000 } from './1765200000000-ldap-identity';
 import { Oidc1765300000000 } from './1765300000000-oidc';
 import { FederatedTokenGrant1765310000000 } from './1765310000000-federated-token-grant';
+import { PolicyBootstrap1765400000000 } from './1765400000000-policy-bootstrap';
 
 /** Every migration, in order. Schema changes are made only here (synchronize is off everywhere). */
 export const migrations = [
@@ -23,4 +24,5 @@ export const migrations = [
   LdapIdentity1765200000000,
   Oidc1765300000000,
   FederatedTokenGrant1765310000000,
+  PolicyBootstrap1765400000000,
 ];

@@ -86,6 +86,12 @@ import type {
   PermissionsViewData,
   PermissionsViewErrors,
   PermissionsViewResponses,
+  PolicyApplyData,
+  PolicyApplyErrors,
+  PolicyApplyResponses,
+  PolicyExportData,
+  PolicyExportErrors,
+  PolicyExportResponses,
   RoleHistoryRollbackData,
   RoleHistoryRollbackErrors,
   RoleHistoryRollbackResponses,
@@ -971,6 +977,38 @@ export class Sessions extends HeyApiClient {
   }
 }
 
+export class Policy extends HeyApiClient {
+  /**
+   * export roles and users (assignments, direct permissions; never secrets) as one policy document
+   *
+   * YAML with `Accept: application/yaml`, JSON otherwise. Roles by name, users by username, role names sorted: exporting and applying the result changes nothing.
+   */
+  public export<ThrowOnError extends boolean = true>(options?: Options<PolicyExportData, ThrowOnError>) {
+    return (options?.client ?? this.client).get<PolicyExportResponses, PolicyExportErrors, ThrowOnError>({
+      security: [{ scheme: 'bearer', type: 'http' }],
+      url: '/api/policy',
+      ...options,
+    });
+  }
+
+  /**
+   * apply a policy document in one transaction (or plan it: dryRun)
+   *
+   * JSON `{document, dryRun?, prune?}`, or the document itself (JSON or `application/yaml`) with `?dryRun=true&prune=true`. Answers the difference (roles and users created, changed, deleted) and the live subscriptions and sessions it revokes on every gateway. Without prune what the document does not name is kept; with prune roles (but the built-in ones) and users it does not name are deleted. All or nothing; a second apply of the same document changes nothing.
+   */
+  public apply<ThrowOnError extends boolean = true>(options: Options<PolicyApplyData, ThrowOnError>) {
+    return (options.client ?? this.client).post<PolicyApplyResponses, PolicyApplyErrors, ThrowOnError>({
+      security: [{ scheme: 'bearer', type: 'http' }],
+      url: '/api/policy/apply',
+      ...options,
+      headers: {
+        'Content-Type': 'application/json',
+        ...options.headers,
+      },
+    });
+  }
+}
+
 export class GatehouseSdk extends HeyApiClient {
   public static readonly __registry = new HeyApiRegistry<GatehouseSdk>();
 
@@ -1042,5 +1080,10 @@ export class GatehouseSdk extends HeyApiClient {
   private _sessions?: Sessions;
   get sessions(): Sessions {
     return (this._sessions ??= new Sessions({ client: this.client }));
+  }
+
+  private _policy?: Policy;
+  get policy(): Policy {
+    return (this._policy ??= new Policy({ client: this.client }));
   }
 }

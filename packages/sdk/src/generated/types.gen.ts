@@ -758,6 +758,132 @@ export type DisconnectSessionResponseDto = {
   gateways: GatewayCoverageDto;
 };
 
+export type PolicyPermissionDto = {
+  context: 'mqtt' | 'http';
+  resource: string;
+  operation: 'read' | 'write' | 'readWrite';
+  /**
+   * absent = allow
+   */
+  effect?: 'allow' | 'deny';
+  maxQos?: 0 | 1 | 2;
+  retain?: boolean;
+};
+
+export type PolicyRoleDto = {
+  name: string;
+  description?: string | null;
+  /**
+   * absent = none
+   */
+  permissions?: Array<PolicyPermissionDto>;
+  /**
+   * directory groups (SPEC 2.1a); absent = none
+   */
+  externalGroups?: Array<string>;
+};
+
+export type PolicyUserDto = {
+  username: string;
+  /**
+   * absent = true
+   */
+  enabled?: boolean;
+  /**
+   * role names; absent = none
+   */
+  roles?: Array<string>;
+  /**
+   * direct permissions; absent = none
+   */
+  permissions?: Array<PolicyPermissionDto>;
+};
+
+export type PolicyDocumentDto = {
+  apiVersion: 'gatehouse/v1';
+  kind: 'Policy';
+  roles?: Array<PolicyRoleDto>;
+  users?: Array<PolicyUserDto>;
+};
+
+export type PolicyApplyRequestDto = {
+  document: PolicyDocumentDto;
+  /**
+   * plan and report, change nothing
+   */
+  dryRun?: boolean;
+  /**
+   * delete the roles (but the built-in ones) and users the document does not name
+   */
+  prune?: boolean;
+};
+
+export type PolicyDescriptionChangeDto = {
+  before?: string | null;
+  after?: string | null;
+};
+
+export type PolicyRoleChangeDto = {
+  name: string;
+  permissionsAdded: Array<PolicyPermissionDto>;
+  permissionsRemoved: Array<PolicyPermissionDto>;
+  externalGroupsAdded: Array<string>;
+  externalGroupsRemoved: Array<string>;
+  description?: PolicyDescriptionChangeDto;
+};
+
+export type PolicyRolesDiffDto = {
+  created: Array<string>;
+  changed: Array<PolicyRoleChangeDto>;
+  deleted: Array<string>;
+};
+
+export type PolicyEnabledChangeDto = {
+  before: boolean;
+  after: boolean;
+};
+
+export type PolicyUserChangeDto = {
+  username: string;
+  permissionsAdded: Array<PolicyPermissionDto>;
+  permissionsRemoved: Array<PolicyPermissionDto>;
+  rolesAdded: Array<string>;
+  rolesRemoved: Array<string>;
+  enabled?: PolicyEnabledChangeDto;
+};
+
+export type PolicyUsersDiffDto = {
+  created: Array<string>;
+  changed: Array<PolicyUserChangeDto>;
+  deleted: Array<string>;
+};
+
+export type PolicyRevocationDto = {
+  clientId: string;
+  userId: string;
+  username: string;
+  gatewayId: string;
+  kind: 'subscription' | 'session';
+  /**
+   * the subscription filter (kind subscription)
+   */
+  filter?: string;
+};
+
+export type PolicyApplyResultDto = {
+  roles: PolicyRolesDiffDto;
+  users: PolicyUsersDiffDto;
+  /**
+   * the live subscriptions and sessions the change revokes (would revoke, for a dry run) on every gateway
+   */
+  revokes: Array<PolicyRevocationDto>;
+  gateways: GatewayCoverageDto;
+  /**
+   * false for a dry run
+   */
+  applied: boolean;
+};
+
 /**
  * RFC 9457 problem details: the body of every error, as application/problem+json
  */
@@ -2816,3 +2942,76 @@ export type SessionsDisconnectResponses = {
 };
 
 export type SessionsDisconnectResponse = SessionsDisconnectResponses[keyof SessionsDisconnectResponses];
+
+export type PolicyExportData = {
+  body?: never;
+  path?: never;
+  query?: never;
+  url: '/api/policy';
+};
+
+export type PolicyExportErrors = {
+  /**
+   * not authenticated: no, an invalid, an expired or a revoked bearer token. Codes: `AUTH.UNAUTHENTICATED`, `IDENTITY.INVALID_TOKEN`
+   */
+  401: ProblemDetails;
+  /**
+   * authenticated, but not allowed. Codes: `AUTH.FORBIDDEN`, `AUTH.MFA_ENROLLMENT_REQUIRED`, `AUTH.PASSWORD_CHANGE_REQUIRED`
+   */
+  403: ProblemDetails;
+};
+
+export type PolicyExportError = PolicyExportErrors[keyof PolicyExportErrors];
+
+export type PolicyExportResponses = {
+  200: PolicyDocumentDto;
+};
+
+export type PolicyExportResponse = PolicyExportResponses[keyof PolicyExportResponses];
+
+export type PolicyApplyData = {
+  body: PolicyApplyRequestDto | PolicyDocumentDto;
+  path?: never;
+  query?: {
+    /**
+     * with a document body
+     */
+    prune?: boolean;
+    /**
+     * with a document body
+     */
+    dryRun?: boolean;
+  };
+  url: '/api/policy/apply';
+};
+
+export type PolicyApplyErrors = {
+  /**
+   * invalid request: the problem names the broken rule (`errors` lists each one). Codes: `VALIDATION`
+   */
+  400: ProblemDetails;
+  /**
+   * not authenticated: no, an invalid, an expired or a revoked bearer token. Codes: `AUTH.UNAUTHENTICATED`, `IDENTITY.INVALID_TOKEN`
+   */
+  401: ProblemDetails;
+  /**
+   * authenticated, but not allowed. Codes: `AUTH.ESCALATION`, `AUTH.FORBIDDEN`, `AUTH.MFA_ENROLLMENT_REQUIRED`, `AUTH.PASSWORD_CHANGE_REQUIRED`
+   */
+  403: ProblemDetails;
+  /**
+   * would delete or disable the caller, leave no admin, or change a built-in role
+   */
+  409: ProblemDetails;
+  /**
+   * larger than POLICY_MAX_BYTES
+   */
+  413: ProblemDetails;
+};
+
+export type PolicyApplyError = PolicyApplyErrors[keyof PolicyApplyErrors];
+
+export type PolicyApplyResponses = {
+  200: PolicyApplyResultDto;
+};
+
+export type PolicyApplyResponse = PolicyApplyResponses[keyof PolicyApplyResponses];

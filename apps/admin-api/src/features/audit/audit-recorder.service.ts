@@ -9,7 +9,9 @@ import {
   auditChanges,
 } from '@gatehouse/audit';
 import { type AuthSession, RoleService, UserService } from '@gatehouse/identity';
+import type { PolicyApplyResult } from '@gatehouse/contracts';
 import type { AuditDeclaration } from '../../http/audited.decorator';
+import { policySummaryEvent } from '../policy/policy-audit';
 
 /** What the stamp guard leaves on the request for the interceptor and the problem filter. */
 export interface AuditStamp {
@@ -93,6 +95,14 @@ export class AuditRecorder {
           id: user?.id ?? null,
           name: user?.username ?? null,
         });
+      }
+      if (d.action === 'policy.apply') {
+        // a dry run changes nothing: no event (ADR 0028); the entity events were recorded by the apply
+        if (field(answer, 'applied') !== true) return;
+        await this.audit.record(
+          policySummaryEvent(answer as PolicyApplyResult, this.actor(req), req.ip ?? null),
+        );
+        return;
       }
       const id = this.targetId(req, d, answer);
       const after = d.diff && id && !d.action.endsWith('.delete') ? await this.snapshot(d.target, id) : null;

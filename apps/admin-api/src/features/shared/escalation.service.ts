@@ -186,6 +186,9 @@ export class EscalationService {
           after: await this.userRulesAfter(permissions, roleIds),
         };
       }
+      case 'policy':
+        // checked inside the apply, against the state it locks (PolicyEscalation, ADR 0028)
+        throw new Error('a policy document is not checked by the escalation guard');
     }
   }
 
