@@ -5,10 +5,11 @@
  * test gives.
  */
 import { execFile, spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parse, stringify } from 'yaml';
 import { GatehouseApiError } from '@gatehouse/sdk';
 import { ADMIN_PASSWORD, type GatewayStack, startGatewayStack } from '../support/gateway/stack';
 import { closed, connectClient, type Endpoint } from '../support/gateway/mqtt-helpers';
@@ -431,6 +432,71 @@ describe('gatehouse CLI (issue 13)', () => {
     const zsh = (await ok(['completion', 'zsh'])).stdout;
     expect(zsh).toMatch(/^#compdef gatehouse/);
     expect(zsh).toContain("'approve:approve a request");
+  });
+
+  it('export → apply --dry-run changes nothing; one edited permission → apply changes exactly that, revoking the live subscription', async () => {
+    const file = join(work, 'policy.yaml');
+    expect((await ok(['export', '-o', file])).stderr).toMatch(
+      /^Wrote .*policy\.yaml \(\d+ roles, 3 users\)\.\n$/,
+    );
+    const exported = parse(await readFile(file, 'utf8'));
+    expect(JSON.parse((await ok(['export', '--format', 'json'])).stdout)).toEqual(exported);
+    expect(exported.roles).toContainEqual(
+      expect.objectContaining({
+        name: 'line-readers',
+        permissions: [{ context: 'mqtt', resource: 'sensors/line1/#', operation: 'read' }],
+      }),
+    );
+    expect((await ok(['apply', '-f', file, '--dry-run'])).stdout).toBe('No changes.\n');
+    // nothing to change: no question asked, exit 0 without --yes
+    expect((await ok(['apply', '-f', file])).stdout).toBe('No changes.\n');
+
+    const e: Endpoint = { kind: 'tcp', port: stack.gateway.ports.mqtt };
+    const client = await connectClient(e, {
+      username: 'alice',
+      password: 'Alice-passw0rd-2',
+      clientId: 'alice-cli-2',
+    });
+    await client.subscribeAsync('sensors/line1/#');
+    const edited = structuredClone(exported);
+    edited.roles.find((r: { name: string }) => r.name === 'line-readers').permissions[0].resource =
+      'sensors/line3/#';
+    const editedFile = join(work, 'policy-edited.yaml');
+    await writeFile(editedFile, stringify(edited));
+
+    const plan = await ok(['apply', '-f', editedFile, '--dry-run']);
+    expect(plan.stdout).toBe(
+      [
+        'Roles:',
+        '  ~ line-readers',
+        '      + allow mqtt read sensors/line3/#',
+        '      - allow mqtt read sensors/line1/#',
+        'Would revoke live:',
+        `  alice-cli-2 (alice) on ${plan.stdout.match(/alice-cli-2 \(alice\) on (\S+):/)?.[1]}: subscription sensors/line1/#`,
+        '0 to create, 1 to change, 0 to delete; 1 live subscription(s) or session(s) to revoke.',
+        '',
+      ].join('\n'),
+    );
+    const planJson = JSON.parse((await ok(['apply', '-f', editedFile, '--dry-run', '--json'])).stdout);
+    expect(planJson).toEqual(
+      expect.objectContaining({ applied: false, users: { created: [], changed: [], deleted: [] } }),
+    );
+    // no terminal, no --yes: refused, nothing applied
+    const refused = await gh(['apply', '-f', editedFile]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toBe('gatehouse: Apply these changes? — no terminal to confirm on: pass --yes\n');
+    expect(JSON.parse((await ok(['export', '--json'])).stdout)).toEqual(exported);
+
+    const applied = await ok(['apply', '-f', editedFile, '--yes']);
+    expect(applied.stdout).toMatch(
+      /\nApplied\.\n0 created, 1 changed, 0 deleted; 1 live subscription\(s\) or session\(s\) revoked\.\n$/,
+    );
+    // exactly that: the export now is the edited document
+    expect(JSON.parse((await ok(['export', '--json'])).stdout)).toEqual(edited);
+    expect((await ok(['apply', '-f', editedFile, '--dry-run'])).stdout).toBe('No changes.\n');
+    expect((await ok(['check', 'alice', 'mqtt', 'sensors/line3/x', 'read'])).stdout).toMatch(/^allowed:/);
+    expect(client.connected).toBe(true);
+    await client.endAsync();
   });
 
   it('logout revokes the token and removes the credentials', async () => {
