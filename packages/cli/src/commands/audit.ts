@@ -19,7 +19,7 @@ const line = (e: AuditEventDto): string =>
     e.action,
     `${e.target.type}:${e.target.name ?? e.target.id ?? '-'}`,
     ...(e.topic !== undefined ? [`topic=${e.topic}`] : []),
-    ...(e.count !== undefined ? [`×${e.count}`] : []),
+    ...(e.count !== undefined && e.count > 1 ? [`×${e.count}`] : []),
     ...(e.sourceAddress ? [`from ${e.sourceAddress}`] : []),
   ].join('  ');
 
