@@ -9,6 +9,7 @@ import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Secret, TOTP } from 'otpauth';
 import { parse, stringify } from 'yaml';
 import { GatehouseApiError } from '@gatehouse/sdk';
 import { ADMIN_PASSWORD, type GatewayStack, startGatewayStack } from '../support/gateway/stack';
@@ -282,6 +283,30 @@ describe('gatehouse CLI (issue 13)', () => {
     );
   });
 
+  it('MFA: without a code the login says to give --otp (exit 1); with --otp it logs in', async () => {
+    const sdk = await adminSdk();
+    const password = 'Mfa-operat0r-pw';
+    await sdk.users.create({ body: { username: 'mfa-op', password } });
+    const session = sdkClient(
+      url,
+      (await sdkClient(url).auth.login({ body: { username: 'mfa-op', password } })).data.token,
+    );
+    const { secret } = (await session.mfa.start()).data;
+    const totp = (offsetSteps: number) =>
+      TOTP.generate({ secret: Secret.fromBase32(secret), timestamp: Date.now() + offsetSteps * 30_000 });
+    await session.mfa.confirm({ body: { otp: totp(0) } });
+    const dir = join(work, 'mfa-config');
+    const login = ['login', '--url', url, '--username', 'mfa-op', '--password-stdin'];
+    const noCode = await gh(login, { stdin: `${password}\n`, configDir: dir });
+    expect(noCode.code).toBe(1);
+    expect(noCode.stderr).toBe(
+      'gatehouse: this user has MFA: send "otp" (or a "backupCode") (AUTH.MFA_REQUIRED, HTTP 401): give the code with --otp\n',
+    );
+    await expect(stat(join(dir, 'credentials.json'))).rejects.toThrow(/ENOENT/);
+    await ok([...login, '--otp', totp(1)], { stdin: `${password}\n`, configDir: dir });
+    expect(JSON.parse((await ok(['whoami', '--json'], { configDir: dir })).stdout).username).toBe('mfa-op');
+  });
+
   it('set-password by an admin; the new one logs in', async () => {
     const next = 'Alice-passw0rd-2';
     await ok(['users', 'set-password', 'alice', '--password-stdin'], { stdin: `${next}\n` });
@@ -437,7 +462,7 @@ describe('gatehouse CLI (issue 13)', () => {
   it('export → apply --dry-run changes nothing; one edited permission → apply changes exactly that, revoking the live subscription', async () => {
     const file = join(work, 'policy.yaml');
     expect((await ok(['export', '-o', file])).stderr).toMatch(
-      /^Wrote .*policy\.yaml \(\d+ roles, 3 users\)\.\n$/,
+      /^Wrote .*policy\.yaml \(\d+ roles, 4 users\)\.\n$/,
     );
     const exported = parse(await readFile(file, 'utf8'));
     expect(JSON.parse((await ok(['export', '--format', 'json'])).stdout)).toEqual(exported);

@@ -45,7 +45,8 @@ export async function loginWithMfa(
   } catch (err) {
     if (!(err instanceof GatehouseApiError) || err.code !== 'AUTH.MFA_REQUIRED' || otp !== undefined)
       throw err;
-    if (!isInteractive(rt.io)) throw err;
+    if (!isInteractive(rt.io))
+      throw new CliError(`${err.detail} (${err.code}, HTTP ${err.status}): give the code with --otp`);
     const code = await promptHidden(rt.io, 'MFA code: ');
     return (await gh.auth.login({ body: { ...body, otp: code.trim() } })).data;
   }
