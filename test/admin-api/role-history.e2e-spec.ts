@@ -101,7 +101,7 @@ describe('role history and rollback (SPEC 2.3)', () => {
   ): Promise<{ items: Version[]; nextCursor: string | null }> => {
     const res = await answer(gh(adminToken).roleHistory.versions({ path: { id }, query }));
     expect(res.status).toBe(200);
-    return res.body as { items: Version[]; nextCursor: string | null };
+    return res.body;
   };
   /** Any body, as sent (the crafted ones too: the SDK serialises what it is given). */
   const rollback = (
