@@ -578,7 +578,7 @@ function coverFrom(
       if (c === HASH) return root && node.plus !== null ? grade(node.plus.hash, want, final, best) : best;
       // Requested '+' (any value, incl. the empty level) is covered only by a held '+'.
       if (node.plus === null) return best;
-      if (depth === walkKeyDepth) walkKeyPos = pos;
+      if (first && depth === walkKeyDepth) walkKeyPos = pos; // the decide path only (coverFilter: none)
       depth++;
       node = node.plus;
       pos = pos + 1 === filter.length ? -1 : pos + 2;
@@ -587,7 +587,7 @@ function coverFrom(
     }
     const child = literalChild(node, filter, pos);
     const plus = dollarRoot ? null : node.plus;
-    if (depth === walkKeyDepth) walkKeyPos = pos; // the same for every path: levels are the filter's
+    if (first && depth === walkKeyDepth) walkKeyPos = pos; // same on every path: the filter's levels
     depth++;
     if (child !== undefined) {
       const after = pos + child.label.length;

@@ -151,22 +151,9 @@ export class LdapDirectoryRepository implements OnModuleDestroy {
   /** The user at `dn` (a known federated user), if `password` binds as it; null when gone or refused. */
   async authenticateDn(dn: string, password: string): Promise<DirectoryUser | null> {
     if (password === '') return null;
-    const cfg = this.config();
     return this.withClient(async (client) => {
-      await this.serviceBind(client);
-      let entries: Entry[];
-      try {
-        ({ searchEntries: entries } = await client.search(dn, {
-          scope: 'base',
-          filter: '(objectClass=*)',
-          attributes: [cfg.usernameAttribute, 'memberOf'],
-        }));
-      } catch (err) {
-        if (err instanceof NoSuchObjectError) return null; // removed from the directory
-        throw err;
-      }
-      if (entries.length !== 1) return null;
-      return this.bindAndRead(client, entries[0], password);
+      const entry = await this.entryAt(client, dn);
+      return entry === null ? null : this.bindAndRead(client, entry, password);
     });
   }
 
@@ -175,23 +162,27 @@ export class LdapDirectoryRepository implements OnModuleDestroy {
    * refresh of a session, ADR 0023); null when the directory no longer has it.
    */
   async lookupDn(dn: string): Promise<DirectoryUser | null> {
-    const cfg = this.config();
     return this.withClient(async (client) => {
-      await this.serviceBind(client);
-      let entries: Entry[];
-      try {
-        ({ searchEntries: entries } = await client.search(dn, {
-          scope: 'base',
-          filter: '(objectClass=*)',
-          attributes: [cfg.usernameAttribute, 'memberOf'],
-        }));
-      } catch (err) {
-        if (err instanceof NoSuchObjectError) return null; // removed from the directory
-        throw err;
-      }
-      if (entries.length !== 1) return null;
-      return this.readGroups(client, entries[0]);
+      const entry = await this.entryAt(client, dn);
+      return entry === null ? null : this.readGroups(client, entry);
     });
+  }
+
+  /** The entry at `dn`, read as the service account; null when the directory no longer has it. */
+  private async entryAt(client: Client, dn: string): Promise<Entry | null> {
+    await this.serviceBind(client);
+    let entries: Entry[];
+    try {
+      ({ searchEntries: entries } = await client.search(dn, {
+        scope: 'base',
+        filter: '(objectClass=*)',
+        attributes: [this.config().usernameAttribute, 'memberOf'],
+      }));
+    } catch (err) {
+      if (err instanceof NoSuchObjectError) return null; // removed from the directory
+      throw err;
+    }
+    return entries.length === 1 ? entries[0] : null;
   }
 
   async onModuleDestroy(): Promise<void> {
